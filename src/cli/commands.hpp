@@ -1,0 +1,14 @@
+// The handlers of the command table, one file each: cli/<name>.cpp.
+#pragma once
+
+#include "cli/cli.hpp"
+
+namespace sbdeploy::cli {
+
+int run_env(Context& ctx);
+int run_status(Context& ctx);
+int run_validate(Context& ctx);
+int run_push(Context& ctx);
+int run_repair(Context& ctx);
+
+} // namespace sbdeploy::cli

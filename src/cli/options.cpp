@@ -1,0 +1,244 @@
+#include "cli/options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cxxopts.hpp>
+
+#include "util/strings.hpp"
+
+namespace sbdeploy::cli {
+
+namespace {
+
+// Keep sorted by concept; `sbdeploy <command> --help` shows the ones a command takes.
+constexpr OptionSpec kOptions[] = {
+    // Common
+    {"workdir", OptionKind::value, "DIR", "project root", "$GITHUB_WORKSPACE, else the current directory"},
+    {"migrations-dir", OptionKind::value, "DIR", "folder of migration files", "supabase/migrations under the workdir"},
+    {"environment", OptionKind::value, "NAME", "environment to use instead of the branch mapping", ""},
+    {"db-url", OptionKind::value, "URL", "libpq connection URL of the target database", "$SBDEPLOY_<ENV>_DB_URL", Secret::yes},
+    {"project-ref", OptionKind::value, "REF", "Supabase project ref of the target (Management API transport)", ""},
+    {"transport", OptionKind::value, "auto|postgres|api", "how to reach the database", "auto"},
+    {"json", OptionKind::flag, "", "machine-readable output on stdout", ""},
+    {"verbose", OptionKind::flag, "", "debug lines (also RUNNER_DEBUG=1)", ""},
+    {"event-path", OptionKind::value, "FILE", "event payload", "$GITHUB_EVENT_PATH"},
+    // Database behaviour
+    {"connect-timeout", OptionKind::value, "DURATION", "time to wait for a connection", "10s"},
+    {"lock-timeout", OptionKind::value, "DURATION", "lock_timeout for each migration", "(server default)"},
+    {"statement-timeout", OptionKind::value, "DURATION", "statement_timeout for each migration", "(server default)"},
+    {"lock-wait", OptionKind::value, "DURATION", "how long to wait for another push to finish", "60s"},
+    {"sslmode", OptionKind::value, "MODE", "libpq sslmode", "require for non-loopback hosts"},
+    // Migrations
+    {"include-all", OptionKind::flag, "", "also apply local versions older than the newest remote one", ""},
+    {"allow-edited", OptionKind::flag, "", "push even when applied files were edited after apply", ""},
+    {"dry-run", OptionKind::flag, "", "show what would be done, change nothing", ""},
+    {"fail-on-pending", OptionKind::flag, "", "exit 1 when migrations are pending", ""},
+    {"status", OptionKind::value, "applied|reverted", "state to record", ""},
+};
+
+std::string join_names(const std::vector<std::string>& names) {
+    std::string r;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i) r += ", ";
+        r += names[i];
+    }
+    return r;
+}
+
+} // namespace
+
+std::span<const OptionSpec> option_table() { return kOptions; }
+
+const OptionSpec* find_option(std::string_view name) {
+    for (const auto& o : kOptions)
+        if (o.name == name) return &o;
+    return nullptr;
+}
+
+std::string env_var_for(std::string_view option) {
+    return "SBDEPLOY_" + util::replace_all(util::to_upper(option), "-", "_");
+}
+
+std::optional<std::string> Options::get(std::string_view name) const {
+    auto it = values_.find(name);
+    if (it == values_.end() || it->second.values.empty()) return std::nullopt;
+    return it->second.values.back();
+}
+
+std::string Options::get_or(std::string_view name, std::string_view fallback) const {
+    auto v = get(name);
+    return v ? *v : std::string(fallback);
+}
+
+bool Options::flag(std::string_view name) const {
+    auto v = get(name);
+    return v && *v == "true";
+}
+
+std::vector<std::string> Options::list(std::string_view name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? std::vector<std::string>{} : it->second.values;
+}
+
+Source Options::source(std::string_view name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? Source::unset : it->second.source;
+}
+
+void Options::set(std::string_view name, std::vector<std::string> values, Source src) {
+    auto& v = values_[std::string(name)];
+    v.values = std::move(values);
+    v.source = src;
+}
+
+Result<long> Options::integer(std::string_view name, long fallback, long min, long max) const {
+    auto v = get(name);
+    if (!v) return fallback;
+    long n = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max)
+        return fail(ErrorKind::usage,
+                    "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a whole number from " +
+                        std::to_string(min) + " to " + std::to_string(max));
+    return n;
+}
+
+std::optional<long> parse_duration_ms(std::string_view text) {
+    text = util::trim(text);
+    if (text.empty()) return std::nullopt;
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 9) return std::nullopt;
+    long n = 0;
+    std::from_chars(text.data(), text.data() + digits, n);
+    auto unit = text.substr(digits);
+    if (unit.empty() || unit == "s") return n * 1000;
+    if (unit == "ms") return n;
+    if (unit == "m" || unit == "min") return n * 60'000;
+    if (unit == "h") return n * 3'600'000;
+    return std::nullopt;
+}
+
+Result<long> Options::duration_ms(std::string_view name, long fallback_ms) const {
+    auto v = get(name);
+    if (!v) return fallback_ms;
+    auto ms = parse_duration_ms(*v);
+    if (!ms)
+        return fail(ErrorKind::usage, "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a duration",
+                    "write it as 500ms, 30s, 5m or 1h");
+    return *ms;
+}
+
+Result<Options> parse_options(std::string_view command, std::span<const std::string_view> allowed,
+                              std::span<const std::string> args, const util::Environment& env) {
+    // Unknown and value-less options are found here, so the message can name them and
+    // suggest the nearest one (cxxopts' own messages do neither).
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view a = args[i];
+        if (a == "--") break;
+        if (a.size() < 2 || a[0] != '-') continue;
+        std::string_view name = a.starts_with("--") ? a.substr(2) : a.substr(1);
+        auto eq = name.find('=');
+        bool has_value = eq != std::string_view::npos;
+        if (has_value) name = name.substr(0, eq);
+        bool known = a.starts_with("--") && std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+        if (!known) {
+            std::string hint = "see 'sbdeploy " + std::string(command) + " --help'";
+            std::size_t best = 3;
+            for (auto candidate : allowed) {
+                auto d = util::edit_distance(name, candidate);
+                if (d < best) {
+                    best = d;
+                    hint = "did you mean --" + std::string(candidate) + "?";
+                }
+            }
+            return fail(ErrorKind::usage, std::string(command) + ": unknown option " + util::quoted(std::string(a.substr(0, a.find('=')))), hint);
+        }
+        const OptionSpec* spec = find_option(name);
+        if (spec->kind != OptionKind::flag && !has_value && (i + 1 >= args.size() || args[i + 1].starts_with("--")))
+            return fail(ErrorKind::usage, std::string(command) + ": option --" + std::string(name) + " needs a value (" +
+                                              std::string(spec->value_name) + ")");
+    }
+
+    cxxopts::Options parser("sbdeploy " + std::string(command));
+    auto adder = parser.add_options();
+    for (auto name : allowed) {
+        const OptionSpec* spec = find_option(name);
+        if (spec == nullptr) continue;
+        std::string n(spec->name);
+        switch (spec->kind) {
+        case OptionKind::flag: adder(n, std::string(spec->help), cxxopts::value<bool>()); break;
+        case OptionKind::value: adder(n, std::string(spec->help), cxxopts::value<std::string>()); break;
+        case OptionKind::list: adder(n, std::string(spec->help), cxxopts::value<std::vector<std::string>>()); break;
+        }
+    }
+    adder("positional", "", cxxopts::value<std::vector<std::string>>());
+    parser.parse_positional({"positional"});
+
+    std::vector<const char*> argv;
+    std::string program = "sbdeploy";
+    argv.push_back(program.c_str());
+    for (const auto& a : args) argv.push_back(a.c_str());
+
+    Options out;
+    try {
+        auto result = parser.parse(static_cast<int>(argv.size()), argv.data());
+        for (auto name : allowed) {
+            const OptionSpec* spec = find_option(name);
+            if (spec == nullptr || result.count(std::string(name)) == 0) continue;
+            switch (spec->kind) {
+            case OptionKind::flag:
+                out.set(name, {result[std::string(name)].as<bool>() ? "true" : "false"}, Source::flag);
+                break;
+            case OptionKind::value:
+                out.set(name, {result[std::string(name)].as<std::string>()}, Source::flag);
+                break;
+            case OptionKind::list:
+                out.set(name, result[std::string(name)].as<std::vector<std::string>>(), Source::flag);
+                break;
+            }
+        }
+        if (result.count("positional"))
+            for (auto& p : result["positional"].as<std::vector<std::string>>()) out.add_positional(p);
+    } catch (const cxxopts::exceptions::exception& e) {
+        return fail(ErrorKind::usage, std::string(command) + ": " + util::to_lower(e.what()),
+                    "see 'sbdeploy " + std::string(command) + " --help'");
+    }
+
+    // Environment variables fill in what the command line did not give.
+    std::vector<std::string> bad_flags;
+    for (auto name : allowed) {
+        const OptionSpec* spec = find_option(name);
+        if (spec == nullptr || out.source(name) != Source::unset) continue;
+        auto value = env.get(env_var_for(name));
+        if (!value) continue;
+        switch (spec->kind) {
+        case OptionKind::flag: {
+            auto v = util::to_lower(util::trim(*value));
+            if (v == "true" || v == "1" || v == "yes")
+                out.set(name, {"true"}, Source::env);
+            else if (v == "false" || v == "0" || v == "no")
+                out.set(name, {"false"}, Source::env);
+            else
+                bad_flags.push_back(env_var_for(name) + "=" + util::quoted(*value));
+            break;
+        }
+        case OptionKind::value: out.set(name, {*value}, Source::env); break;
+        case OptionKind::list: {
+            // One value a line (multi-line action inputs) or comma separated.
+            std::vector<std::string> items;
+            for (auto& line : util::split(*value, '\n')) {
+                auto t = util::trim(line);
+                if (!t.empty()) items.emplace_back(t);
+            }
+            out.set(name, std::move(items), Source::env);
+            break;
+        }
+        }
+    }
+    if (!bad_flags.empty())
+        return fail(ErrorKind::usage, "not a yes/no value: " + join_names(bad_flags), "use true or false");
+    return out;
+}
+
+} // namespace sbdeploy::cli

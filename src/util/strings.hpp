@@ -1,0 +1,23 @@
+// Generic string helpers (no sbdeploy concepts).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sbdeploy::util {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+bool starts_with_icase(std::string_view s, std::string_view prefix);
+std::string to_upper(std::string_view s);
+std::string to_lower(std::string_view s);
+std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
+// Levenshtein distance, for "did you mean".
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// Double-quoted for messages: "value".
+std::string quoted(std::string_view s);
+// Reads a whole file; nullopt-like error text on failure is left to the caller.
+bool read_file(const std::string& path, std::string& out, std::string& error);
+
+} // namespace sbdeploy::util

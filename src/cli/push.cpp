@@ -1,5 +1,202 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+
 #include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "db/history.hpp"
+#include "util/strings.hpp"
 
 namespace sbdeploy::cli {
-int run_push(Context& ctx) { return report(ctx, make_error(ErrorKind::usage, "push: not built yet")); }
+
+namespace {
+
+std::string format_ms(double ms) {
+    char buf[32];
+    if (ms < 1000)
+        std::snprintf(buf, sizeof buf, "%.0f ms", ms);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+    return buf;
+}
+
+struct Outcome {
+    const migrations::Migration* migration;
+    double ms;
+};
+
+void write_json(Context& ctx, const Target& target, const std::string& where, const std::vector<Outcome>& applied,
+                const std::vector<const migrations::Migration*>& remaining, const Error* failure, bool dry_run) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("environment");
+    w.String(target.environment.c_str());
+    w.Key("target");
+    w.String(ctx.console.redact(where).c_str());
+    w.Key("dry_run");
+    w.Bool(dry_run);
+    w.Key("applied");
+    w.StartArray();
+    for (const auto& a : applied) {
+        w.StartObject();
+        w.Key("version");
+        w.String(a.migration->file.version.c_str());
+        w.Key("name");
+        w.String(a.migration->file.name.c_str());
+        w.Key("file");
+        w.String(a.migration->file.display.c_str());
+        w.Key("ms");
+        w.Double(a.ms);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("pending");
+    w.StartArray();
+    for (const auto* m : remaining) w.String(m->file.version.c_str());
+    w.EndArray();
+    w.Key("error");
+    if (failure) {
+        w.StartObject();
+        w.Key("file");
+        w.String(failure->file.c_str());
+        w.Key("line");
+        w.Int(failure->line);
+        w.Key("message");
+        w.String(ctx.console.redact(failure->message).c_str());
+        w.Key("sqlstate");
+        w.String(failure->sqlstate.c_str());
+        w.EndObject();
+    } else {
+        w.Null();
+    }
+    w.EndObject();
+    ctx.out << buf.GetString() << '\n';
+}
+
+} // namespace
+
+int run_push(Context& ctx) {
+    auto project = load_project(ctx);
+    if (!project) return report(ctx, project.error());
+    auto target = resolve_target(ctx);
+    if (!target) return report(ctx, target.error());
+    if (target->nothing_to_do) return nothing_to_do(ctx, *target);
+
+    migrations::Settings settings;
+    auto lock_timeout = ctx.options.duration_ms("lock-timeout", 0);
+    if (!lock_timeout) return report(ctx, lock_timeout.error());
+    auto statement_timeout = ctx.options.duration_ms("statement-timeout", 0);
+    if (!statement_timeout) return report(ctx, statement_timeout.error());
+    auto lock_wait = ctx.options.duration_ms("lock-wait", 60'000);
+    if (!lock_wait) return report(ctx, lock_wait.error());
+    settings.lock_timeout_ms = *lock_timeout;
+    settings.statement_timeout_ms = *statement_timeout;
+    bool dry_run = ctx.options.flag("dry-run");
+
+    auto session = connect_target(ctx, *target);
+    if (!session) return report(ctx, session.error());
+    db::Session& db = **session;
+    std::string where = db.describe();
+    std::string env_label = target->environment.empty() ? where : target->environment + " (" + where + ")";
+
+    // The lock comes before reading the history, so a push that waited sees what the
+    // other one applied and never applies a file twice.
+    if (!dry_run) {
+        auto locked = db::acquire_push_lock(db, *lock_wait);
+        if (!locked) return report(ctx, locked.error());
+    }
+    auto history = db::read_history(db);
+    if (!history) return report(ctx, history.error());
+    auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
+    auto plan = plan_for(*project, *history, include_all);
+    auto allow_edited = ctx.options.flag("allow-edited") ? AllowEdited::yes : AllowEdited::no;
+    if (auto problem = plan_problem(*project, plan, allow_edited)) return report(ctx, *problem);
+    for (const auto& v : plan.edited)
+        ctx.console.warning("migration " + v + " was edited after it was applied; pushing anyway (--allow-edited)");
+
+    std::vector<const migrations::Migration*> pending;
+    for (auto i : plan.to_apply) pending.push_back(&project->migrations[i]);
+
+    Report rep;
+    rep.set("environment", target->environment);
+    if (pending.empty()) {
+        ctx.console.line("Remote database is up to date: " + env_label);
+        rep.set("applied", "[]");
+        rep.set("applied_count", "0");
+        rep.set("pending_count", "0");
+        rep.summary = "### sbdeploy push: " + (target->environment.empty() ? std::string("database") : target->environment) +
+                      "\n\nRemote database is up to date.\n";
+        if (ctx.json) write_json(ctx, *target, where, {}, {}, nullptr, dry_run);
+        return finish(ctx, rep, 0);
+    }
+    if (dry_run) {
+        ctx.console.line("Would push " + std::to_string(pending.size()) + " migration" +
+                         (pending.size() == 1 ? "" : "s") + " to " + env_label + ":");
+        std::string table = "| Version | Name | File |\n|---|---|---|\n";
+        for (const auto* m : pending) {
+            ctx.console.line("  " + m->file.filename);
+            table += "| " + m->file.version + " | " + m->file.name + " | `" + m->file.display + "` |\n";
+        }
+        std::vector<std::string> versions;
+        for (const auto* m : pending) versions.push_back(m->file.version);
+        rep.set("applied", "[]");
+        rep.set("applied_count", "0");
+        rep.set("pending_count", std::to_string(pending.size()));
+        rep.set("pending", json_array(versions));
+        rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\nWould push:\n\n" + table;
+        if (ctx.json) write_json(ctx, *target, where, {}, pending, nullptr, dry_run);
+        return finish(ctx, rep, 0);
+    }
+
+    auto table_ready = db::ensure_history_table(db);
+    if (!table_ready) return report(ctx, table_ready.error());
+
+    ctx.console.group_begin("Applying " + std::to_string(pending.size()) + " migration" +
+                            (pending.size() == 1 ? "" : "s") + " to " + env_label);
+    std::vector<Outcome> applied;
+    std::optional<Error> failure;
+    std::string table = "| Version | Name | Result | Time |\n|---|---|---|---|\n";
+    for (const auto* m : pending) {
+        if (m->plan.mode == migrations::FileMode::non_transactional)
+            ctx.console.notice("applying " + m->file.filename +
+                               " statement by statement: it cannot run in a transaction block; it is recorded only "
+                               "after its last statement succeeds");
+        auto r = migrations::apply_migration(db, *m, settings);
+        if (!r) {
+            failure = r.error();
+            table += "| " + m->file.version + " | " + m->file.name + " | **failed** at line " +
+                     std::to_string(r.error().line) + " | |\n";
+            break;
+        }
+        for (const auto& n : r->notices) ctx.console.debug(m->file.filename + ": " + n);
+        ctx.console.line("Applied " + m->file.filename + " (" + format_ms(r->ms) + ")");
+        table += "| " + m->file.version + " | " + m->file.name + " | applied | " + format_ms(r->ms) + " |\n";
+        applied.push_back({m, r->ms});
+    }
+    ctx.console.group_end();
+    (void)db::release_push_lock(db);
+
+    std::vector<std::string> applied_versions;
+    for (const auto& a : applied) applied_versions.push_back(a.migration->file.version);
+    std::vector<const migrations::Migration*> remaining(pending.begin() + static_cast<std::ptrdiff_t>(applied.size()),
+                                                        pending.end());
+    rep.set("applied", json_array(applied_versions));
+    rep.set("applied_count", std::to_string(applied.size()));
+    rep.set("pending_count", std::to_string(remaining.size()));
+    rep.summary = "### sbdeploy push: " + (target->environment.empty() ? std::string("database") : target->environment) +
+                  "\n\n" + table;
+    if (failure) {
+        rep.summary += "\n**" + failure->file + ":" + std::to_string(failure->line) + "**: " + failure->message + "\n";
+        ctx.console.error(*failure);
+        if (ctx.json) write_json(ctx, *target, where, applied, remaining, &*failure, dry_run);
+        return finish(ctx, rep, 1);
+    }
+    ctx.console.line("Pushed " + std::to_string(applied.size()) + " migration" + (applied.size() == 1 ? "" : "s") +
+                     " to " + env_label);
+    if (ctx.json) write_json(ctx, *target, where, applied, remaining, nullptr, dry_run);
+    return finish(ctx, rep, 0);
+}
+
 } // namespace sbdeploy::cli

@@ -1,5 +1,143 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "db/history.hpp"
+#include "util/strings.hpp"
 
 namespace sbdeploy::cli {
-int run_validate(Context& ctx) { return report(ctx, make_error(ErrorKind::usage, "validate: not built yet")); }
+
+namespace {
+
+std::string verdicts_json(const std::vector<migrations::DryRun>& results, const github::Console& console) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& d : results) {
+        w.StartObject();
+        w.Key("version");
+        w.String(d.migration->file.version.c_str());
+        w.Key("file");
+        w.String(d.migration->file.display.c_str());
+        w.Key("verdict");
+        w.String(std::string(migrations::verdict_name(d.verdict)).c_str());
+        if (d.error) {
+            w.Key("line");
+            w.Int(d.error->line);
+            w.Key("message");
+            w.String(console.redact(d.error->message).c_str());
+            w.Key("sqlstate");
+            w.String(d.error->sqlstate.c_str());
+        }
+        w.EndObject();
+    }
+    w.EndArray();
+    return buf.GetString();
+}
+
+} // namespace
+
+int run_validate(Context& ctx) {
+    auto project = load_project(ctx);
+    if (!project) return report(ctx, project.error());
+    auto target = resolve_target(ctx);
+    if (!target) return report(ctx, target.error());
+    if (target->nothing_to_do) return nothing_to_do(ctx, *target);
+
+    migrations::Settings settings;
+    // A short lock timeout by default: the dry run must never block staging for long.
+    auto lock_timeout = ctx.options.duration_ms("lock-timeout", 5'000);
+    if (!lock_timeout) return report(ctx, lock_timeout.error());
+    auto statement_timeout = ctx.options.duration_ms("statement-timeout", 0);
+    if (!statement_timeout) return report(ctx, statement_timeout.error());
+    settings.lock_timeout_ms = *lock_timeout;
+    settings.statement_timeout_ms = *statement_timeout;
+
+    auto session = connect_target(ctx, *target);
+    if (!session) return report(ctx, session.error());
+    db::Session& db = **session;
+    std::string env_label = target->environment.empty() ? db.describe() : target->environment + " (" + db.describe() + ")";
+
+    auto history = db::read_history(db);
+    if (!history) return report(ctx, history.error());
+    auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
+    auto plan = plan_for(*project, *history, include_all);
+    Report rep;
+    rep.set("environment", target->environment);
+    // Edited files fail validation: the CLI would silently never apply the change.
+    if (auto problem = plan_problem(*project, plan, AllowEdited::no)) {
+        rep.set("valid", "false");
+        rep.summary = "### sbdeploy validate: " + target->environment + "\n\n:x: " + problem->message + "\n";
+        ctx.console.error(*problem);
+        return finish(ctx, rep, 1);
+    }
+
+    std::vector<const migrations::Migration*> pending;
+    for (auto i : plan.to_apply) pending.push_back(&project->migrations[i]);
+    if (pending.empty()) {
+        ctx.console.line("Nothing to validate: " + env_label + " is up to date");
+        rep.set("valid", "true");
+        rep.set("pending_count", "0");
+        rep.set("failed_count", "0");
+        rep.set("verdicts", "[]");
+        rep.summary = "### sbdeploy validate: " + target->environment + "\n\nRemote database is up to date.\n";
+        if (ctx.json) ctx.out << "{\"valid\":true,\"pending_count\":0,\"verdicts\":[]}\n";
+        return finish(ctx, rep, 0);
+    }
+
+    ctx.console.group_begin("Dry run of " + std::to_string(pending.size()) + " migration" +
+                            (pending.size() == 1 ? "" : "s") + " against " + env_label + " (rolled back)");
+    auto results = migrations::dry_run(db, pending, settings);
+    if (!results) {
+        ctx.console.group_end();
+        return report(ctx, results.error());
+    }
+    std::size_t failed = 0, skipped = 0;
+    std::string table = "| Version | Name | Dry run |\n|---|---|---|\n";
+    for (const auto& d : *results) {
+        const auto& f = d.migration->file;
+        switch (d.verdict) {
+        case migrations::Verdict::ok:
+            ctx.console.line("ok      " + f.filename);
+            table += "| " + f.version + " | " + f.name + " | :white_check_mark: ok |\n";
+            break;
+        case migrations::Verdict::not_dry_run:
+            ++skipped;
+            ctx.console.line("skipped " + f.filename + " (cannot run in a transaction block, so it is not dry-run)");
+            table += "| " + f.version + " | " + f.name + " | not dry-run: cannot run in a transaction |\n";
+            break;
+        case migrations::Verdict::failed:
+            ++failed;
+            ctx.console.line("FAILED  " + f.filename + " line " + std::to_string(d.error->line));
+            table += "| " + f.version + " | " + f.name + " | :x: line " + std::to_string(d.error->line) + ": " +
+                     util::replace_all(d.error->message, "|", "\\|") + " |\n";
+            break;
+        }
+    }
+    ctx.console.group_end();
+    for (const auto& d : *results)
+        if (d.error) ctx.console.error(*d.error);
+    if (skipped > 0)
+        ctx.console.notice(std::to_string(skipped) + " migration" + (skipped == 1 ? " was" : "s were") +
+                           " not dry-run: statements such as CREATE INDEX CONCURRENTLY cannot run in a transaction");
+
+    auto verdicts = verdicts_json(*results, ctx.console);
+    rep.set("valid", failed == 0 ? "true" : "false");
+    rep.set("pending_count", std::to_string(pending.size()));
+    rep.set("failed_count", std::to_string(failed));
+    rep.set("verdicts", verdicts);
+    rep.summary = "### sbdeploy validate: " + target->environment + "\n\n" + table;
+    if (ctx.json)
+        ctx.out << "{\"valid\":" << (failed == 0 ? "true" : "false") << ",\"pending_count\":" << pending.size()
+                << ",\"verdicts\":" << verdicts << "}\n";
+    if (failed > 0) {
+        ctx.console.line(std::to_string(failed) + " of " + std::to_string(pending.size()) + " migrations failed the dry run; nothing was changed");
+        return finish(ctx, rep, 1);
+    }
+    ctx.console.line("All " + std::to_string(pending.size()) + " pending migrations passed the dry run against " +
+                     env_label + "; nothing was changed");
+    return finish(ctx, rep, 0);
+}
+
 } // namespace sbdeploy::cli

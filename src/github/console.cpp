@@ -87,17 +87,19 @@ void Console::error(const Error& e) {
     where.file = e.file;
     where.line = e.line;
     where.column = e.column;
-    std::string message = e.message;
-    if (mode_ == ConsoleMode::actions && !e.hint.empty()) {
-        // The annotation carries the hint too, so the PR page shows the fix.
-        error(message + "\nhint: " + e.hint, where);
+    if (mode_ == ConsoleMode::actions) {
+        // The annotation carries the detail and the hint too, so the PR page shows the fix.
+        std::string message = e.message;
+        if (!e.detail.empty()) message += "\n" + e.detail;
+        if (!e.hint.empty()) message += "\nhint: " + e.hint;
+        error(message, where);
         return;
     }
-    error(message, where);
-    if (!e.hint.empty()) {
-        err_ << "hint: " << redact(e.hint) << '\n';
-        err_.flush();
-    }
+    error(e.message, where);
+    if (!e.detail.empty())
+        for (const auto& l : util::split(e.detail, '\n')) err_ << "  " << redact(l) << '\n';
+    if (!e.hint.empty()) err_ << "hint: " << redact(e.hint) << '\n';
+    err_.flush();
 }
 
 void Console::group_begin(std::string_view title) {

@@ -28,6 +28,7 @@ struct Error {
     // Database errors only.
     std::string sqlstate;
     std::string detail;
+    std::string context;  // where inside a function or DO block, as the server says
 
     [[nodiscard]] int exit_code() const {
         switch (kind) {

@@ -1,0 +1,148 @@
+#include "db/history.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+#include "util/strings.hpp"
+
+namespace sbdeploy::db {
+
+namespace {
+
+constexpr std::string_view kCreateStatements[] = {
+    "CREATE SCHEMA IF NOT EXISTS supabase_migrations",
+    "CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY)",
+    "ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[]",
+    "ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text",
+};
+
+// Columns are always named: hosted projects add nullable columns of their own.
+constexpr std::string_view kInsert =
+    "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3::text[])";
+constexpr std::string_view kDelete = "DELETE FROM supabase_migrations.schema_migrations WHERE version = $1";
+// Statements as JSON: one text value that RapidJSON reads, whatever the array holds.
+constexpr std::string_view kSelect =
+    "SELECT version, coalesce(name, ''), to_json(statements)::text FROM supabase_migrations.schema_migrations";
+
+// One key for every sbdeploy process on a database, whatever its version.
+constexpr std::string_view kLockKey = "hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0)";
+
+} // namespace
+
+std::span<const std::string_view> history_table_statements() { return kCreateStatements; }
+
+Result<std::vector<HistoryRow>> read_history(Session& session) {
+    auto res = session.exec(kSelect);
+    if (!res) {
+        if (res.error().sqlstate == "42P01" || res.error().sqlstate == "3F000") return std::vector<HistoryRow>{};
+        Error e = res.error();
+        e.message = "cannot read the migration history: " + e.message;
+        return fail(std::move(e));
+    }
+    std::vector<HistoryRow> rows;
+    rows.reserve(res->rows.size());
+    for (auto& r : res->rows) {
+        HistoryRow h;
+        h.version = r[0].value_or("");
+        h.name = r[1].value_or("");
+        if (r[2]) {
+            rapidjson::Document doc;
+            doc.Parse(r[2]->data(), r[2]->size());
+            if (!doc.HasParseError() && doc.IsArray()) {
+                std::vector<std::string> stmts;
+                stmts.reserve(doc.Size());
+                for (auto& v : doc.GetArray()) stmts.emplace_back(v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string());
+                h.statements = std::move(stmts);
+            }
+        }
+        rows.push_back(std::move(h));
+    }
+    // The CLI compares versions as text.
+    std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.version < b.version; });
+    return rows;
+}
+
+Result<void> ensure_history_table(Session& session) {
+    // Skip the DDL (and its locks) when the table is already complete.
+    auto check = session.exec(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations' AND "
+        "table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')");
+    if (check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("3")) return {};
+    std::string sql = "SET lock_timeout = '4s';";
+    for (auto s : kCreateStatements) sql.append(s).append(";");
+    sql += "RESET lock_timeout";
+    auto res = session.exec(sql);
+    if (!res) {
+        Error e = res.error();
+        e.message = "cannot create the migration history table: " + e.message;
+        return fail(std::move(e));
+    }
+    return {};
+}
+
+BatchItem insert_history_item(const std::string& version, const std::string& name,
+                              const std::string& statements_literal) {
+    return BatchItem{kInsert, {version, name, statements_literal}};
+}
+
+std::string_view delete_history_sql() { return kDelete; }
+
+std::string text_array_literal(std::span<const std::string> values) {
+    std::size_t size = 2;
+    for (const auto& v : values) size += v.size() + 3;
+    std::string r;
+    r.reserve(size);
+    r.push_back('{');
+    bool first = true;
+    for (const auto& v : values) {
+        if (!first) r.push_back(',');
+        first = false;
+        r.push_back('"');
+        for (char c : v) {
+            if (c == '"' || c == '\\') r.push_back('\\');
+            r.push_back(c);
+        }
+        r.push_back('"');
+    }
+    r.push_back('}');
+    return r;
+}
+
+Result<void> acquire_push_lock(Session& session, long wait_ms) {
+    auto set = session.exec("SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) + "ms'");
+    if (!set) return fail(set.error());
+    auto res = session.exec("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
+    auto reset = session.exec("RESET lock_timeout");
+    if (res) {
+        if (!reset) return fail(reset.error());
+        return {};
+    }
+    if (res.error().sqlstate != "55P03") return fail(res.error());
+    // Who holds it?
+    auto holder = session.exec(
+        "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
+        "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (" +
+        std::string(kLockKey) + " & 4294967295)::oid LIMIT 1");
+    std::string who = "another session";
+    if (holder && !holder->rows.empty()) {
+        auto& r = holder->rows[0];
+        who = "process " + r[0].value_or("?") + " (application " + util::quoted(r[1].value_or("")) + ", from " +
+              r[2].value_or("?") + ", connected since " + r[3].value_or("?") + " UTC)";
+    }
+    return fail(ErrorKind::operation,
+                "another migration run holds the lock on " + session.describe() + ": " + who + " did not finish within " +
+                    std::to_string(wait_ms / 1000) + "s",
+                "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one push per "
+                "database at a time");
+}
+
+Result<void> release_push_lock(Session& session) {
+    auto res = session.exec("SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")");
+    if (!res) return fail(res.error());
+    return {};
+}
+
+} // namespace sbdeploy::db

@@ -1,0 +1,263 @@
+#include "db/pg_session.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <memory>
+
+#include "db/conninfo.hpp"
+#include "util/strings.hpp"
+
+namespace sbdeploy::db {
+
+namespace {
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+std::string field(const PGresult* res, int code) {
+    const char* v = PQresultErrorField(res, code);
+    return v ? std::string(v) : std::string();
+}
+
+// A server error as an Error: message, SQLSTATE, detail, hint, context, and the
+// error position within the statement in `column`.
+Error server_error(const PGresult* res, PGconn* conn) {
+    Error e;
+    e.kind = ErrorKind::database;
+    e.sqlstate = field(res, PG_DIAG_SQLSTATE);
+    e.message = field(res, PG_DIAG_MESSAGE_PRIMARY);
+    if (e.message.empty()) e.message = std::string(util::trim(PQerrorMessage(conn)));
+    e.detail = field(res, PG_DIAG_MESSAGE_DETAIL);
+    e.hint = field(res, PG_DIAG_MESSAGE_HINT);
+    e.context = field(res, PG_DIAG_CONTEXT);
+    auto pos = field(res, PG_DIAG_STATEMENT_POSITION);
+    if (!pos.empty()) e.column = std::atoi(pos.c_str());
+    if (e.sqlstate.empty() && PQstatus(conn) == CONNECTION_BAD) {
+        e.kind = ErrorKind::connection;
+        e.message = "lost the connection to the database: " + std::string(util::trim(PQerrorMessage(conn)));
+    }
+    return e;
+}
+
+Error connection_lost(PGconn* conn, std::string_view during) {
+    return make_error(ErrorKind::connection,
+                      std::string(during) + ": lost the connection to the database: " +
+                          std::string(util::trim(PQerrorMessage(conn))),
+                      "nothing of the interrupted migration was committed; run the command again");
+}
+
+bool ok_status(ExecStatusType st) {
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+QueryResult to_result(const PGresult* res) {
+    QueryResult r;
+    int ncols = PQnfields(res);
+    int nrows = PQntuples(res);
+    r.columns.reserve(static_cast<std::size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) r.columns.emplace_back(PQfname(res, c));
+    r.rows.reserve(static_cast<std::size_t>(nrows));
+    for (int i = 0; i < nrows; ++i) {
+        Row row;
+        row.reserve(static_cast<std::size_t>(ncols));
+        for (int c = 0; c < ncols; ++c) {
+            if (PQgetisnull(res, i, c))
+                row.emplace_back(std::nullopt);
+            else
+                row.emplace_back(std::string(PQgetvalue(res, i, c), static_cast<std::size_t>(PQgetlength(res, i, c))));
+        }
+        r.rows.push_back(std::move(row));
+    }
+    r.command_status = PQcmdStatus(const_cast<PGresult*>(res));
+    return r;
+}
+
+// A connection failure explained, with the fix where we know it (COMPAT.md).
+Error connect_error(std::string_view libpq_message, const std::string& target) {
+    std::string msg(util::trim(libpq_message));
+    // libpq prefixes "connection to server at ... failed: "; keep its cause readable on one line.
+    msg = util::replace_all(msg, "\n", "; ");
+    Error e = make_error(ErrorKind::connection, "cannot connect to " + target + ": " + msg);
+    auto lower = util::to_lower(msg);
+    if (lower.find("password authentication failed") != std::string::npos || lower.find("sasl") != std::string::npos ||
+        lower.find("scram") != std::string::npos)
+        e.hint = "check the password; special characters in a URL password must be percent-encoded (@ as %40)";
+    else if (lower.find("network is unreachable") != std::string::npos ||
+             (target.find(".supabase.co") != std::string::npos && lower.find("could not translate") == std::string::npos))
+        e.hint = "db.<ref>.supabase.co is IPv6-only and GitHub runners often cannot reach it; use the session pooler "
+                 "aws-0-<region>.pooler.supabase.com:5432 with user postgres.<ref>, or --transport api";
+    else if (lower.find("timeout expired") != std::string::npos)
+        e.hint = "the server did not answer in time; check the host and port, or raise --connect-timeout";
+    else if (lower.find("could not translate host name") != std::string::npos)
+        e.hint = "check the host name in the database URL";
+    else if (lower.find("connection refused") != std::string::npos)
+        e.hint = "is the server running and listening on that port?";
+    else if (lower.find("ssl") != std::string::npos)
+        e.hint = "the server and the client disagree on TLS; set sslmode in the URL or --sslmode";
+    return e;
+}
+
+class PgSession final : public Session {
+public:
+    PgSession(PGconn* conn, std::string description) : conn_(conn), description_(std::move(description)) {
+        PQsetNoticeReceiver(conn_, &PgSession::on_notice, this);
+    }
+    ~PgSession() override { PQfinish(conn_); }
+
+    [[nodiscard]] std::string describe() const override { return description_; }
+
+    Result<QueryResult> exec(std::string_view sql) override {
+        std::string text(sql);
+        ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
+        if (!res) return fail(connection_lost(conn_, "query"));
+        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
+        return to_result(res.get());
+    }
+
+    Result<QueryResult> exec_params(std::string_view sql, std::span<const Value> params) override {
+        std::string text(sql);
+        std::vector<const char*> values;
+        values.reserve(params.size());
+        for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+        ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                   nullptr, nullptr, 0),
+                      &PQclear);
+        if (!res) return fail(connection_lost(conn_, "query"));
+        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
+        return to_result(res.get());
+    }
+
+    std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode) override {
+        // Both modes are one pipeline ended by one Sync: outside a transaction block the
+        // server runs it as one implicit transaction (all or nothing, as the Supabase CLI's
+        // batch); inside the caller's block it just runs, and a failure aborts the block.
+        if (items.empty()) return 0;
+        if (PQenterPipelineMode(conn_) != 1)
+            return std::unexpected(BatchFailure{0, connection_lost(conn_, "batch")});
+        PQsetnonblocking(conn_, 1);
+        std::string buffer;
+        std::vector<const char*> values;
+        bool send_failed = false;
+        for (const auto& item : items) {
+            buffer.assign(item.sql);
+            values.clear();
+            for (const auto& p : item.params) values.push_back(p ? p->c_str() : nullptr);
+            if (PQsendQueryParams(conn_, buffer.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                  nullptr, nullptr, 0) != 1 ||
+                !flush()) {
+                send_failed = true;
+                break;
+            }
+        }
+        if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
+            PQsetnonblocking(conn_, 0);
+            auto e = connection_lost(conn_, "batch");
+            PQexitPipelineMode(conn_);
+            return std::unexpected(BatchFailure{0, std::move(e)});
+        }
+        PQsetnonblocking(conn_, 0);
+
+        std::optional<BatchFailure> failure;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            bool got_any = false;
+            while (true) {
+                ResultPtr res(PQgetResult(conn_), &PQclear);
+                if (!res) break;
+                got_any = true;
+                auto st = PQresultStatus(res.get());
+                if (st == PGRES_FATAL_ERROR && !failure) failure = BatchFailure{i, server_error(res.get(), conn_)};
+            }
+            if (!got_any && PQstatus(conn_) == CONNECTION_BAD) {
+                if (!failure) failure = BatchFailure{i, connection_lost(conn_, "batch")};
+                return std::unexpected(std::move(*failure));
+            }
+        }
+        // The Sync marker ends the pipeline.
+        for (int empty = 0; empty < 3;) {
+            ResultPtr res(PQgetResult(conn_), &PQclear);
+            if (!res) {
+                if (PQstatus(conn_) == CONNECTION_BAD) break;
+                ++empty;
+                continue;
+            }
+            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) break;
+        }
+        PQexitPipelineMode(conn_);
+        if (PQstatus(conn_) == CONNECTION_BAD && !failure)
+            failure = BatchFailure{items.size() - 1, connection_lost(conn_, "batch")};
+        if (failure) return std::unexpected(std::move(*failure));
+        return items.size();
+    }
+
+    std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
+
+    [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
+
+private:
+    // Sends what libpq has buffered, reading the server's answers meanwhile so that
+    // neither side blocks on a full socket buffer.
+    bool flush() {
+        while (true) {
+            int r = PQflush(conn_);
+            if (r == 0) return true;
+            if (r < 0) return false;
+            pollfd pfd{PQsocket(conn_), POLLIN | POLLOUT, 0};
+            if (poll(&pfd, 1, -1) < 0) return false;
+            if ((pfd.revents & POLLIN) && PQconsumeInput(conn_) != 1) return false;
+        }
+    }
+
+    static void on_notice(void* self, const PGresult* res) {
+        auto* s = static_cast<PgSession*>(self);
+        std::string severity = field(res, PG_DIAG_SEVERITY);
+        std::string msg = field(res, PG_DIAG_MESSAGE_PRIMARY);
+        s->notices_.push_back(severity.empty() ? msg : util::to_lower(severity) + ": " + msg);
+    }
+
+    PGconn* conn_;
+    std::string description_;
+    std::vector<std::string> notices_;
+};
+
+} // namespace
+
+Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options) {
+    auto info = parse_conninfo(options.url);
+    if (!info) return fail(info.error());
+    std::string target = describe_conninfo(options.url);
+    std::string host = info->get("host");
+    if (host.empty()) host = info->get("hostaddr");
+
+    // Defaults come before dbname, so the URL's own settings override them; explicit
+    // options come after, so they override the URL.
+    std::vector<std::pair<std::string, std::string>> params;
+    long timeout_s = std::max(2L, (options.connect_timeout_ms + 999) / 1000);
+    params.emplace_back("connect_timeout", std::to_string(timeout_s));
+    params.emplace_back("application_name", options.application_name);
+    params.emplace_back("client_encoding", "UTF8");
+    params.emplace_back("keepalives", "1");
+    params.emplace_back("keepalives_idle", "30");
+    params.emplace_back("keepalives_interval", "10");
+    params.emplace_back("keepalives_count", "3");
+    if (!is_local_host(host)) params.emplace_back("sslmode", "require");
+    params.emplace_back("dbname", options.url);
+    if (!options.sslmode.empty()) params.emplace_back("sslmode", options.sslmode);
+
+    std::vector<const char*> keys, values;
+    for (auto& [k, v] : params) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
+    if (conn == nullptr) return fail(ErrorKind::connection, "cannot connect to " + target + ": out of memory");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        Error e = connect_error(PQerrorMessage(conn), target);
+        PQfinish(conn);
+        return fail(std::move(e));
+    }
+    return std::unique_ptr<Session>(std::make_unique<PgSession>(conn, target));
+}
+
+} // namespace sbdeploy::db

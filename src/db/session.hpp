@@ -1,0 +1,65 @@
+// A database session: the one interface every transport implements (libpq now, the
+// Management API later). Results are text; failures are Error values with SQLSTATE.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace sbdeploy::db {
+
+using Value = std::optional<std::string>;  // NULL is nullopt
+using Row = std::vector<Value>;
+
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<Row> rows;
+    std::string command_status;  // "INSERT 0 1", "CREATE TABLE", ...
+};
+
+// One statement of a batch, with optional text parameters ($1, $2, ...).
+struct BatchItem {
+    std::string_view sql;
+    std::vector<Value> params;
+};
+
+// Where a batch stopped: the index of the failing item and the server's error
+// (sqlstate, message, detail, hint; `column` holds the error position within the
+// item's text as a 1-based character offset, 0 when the server gave none).
+struct BatchFailure {
+    std::size_t index = 0;
+    Error error;
+};
+
+enum class BatchMode {
+    atomic,     // one implicit transaction: all or nothing, committed at the end
+    in_caller,  // inside a transaction the caller opened (validate's dry run)
+};
+
+class Session {
+public:
+    virtual ~Session() = default;
+    Session() = default;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Safe description of the target for messages: host:port/db as user.
+    [[nodiscard]] virtual std::string describe() const = 0;
+    // One SQL string, possibly several statements (simple protocol); rows of the last one.
+    virtual Result<QueryResult> exec(std::string_view sql) = 0;
+    // One statement with parameters (extended protocol, unnamed: pooler-safe).
+    virtual Result<QueryResult> exec_params(std::string_view sql, std::span<const Value> params) = 0;
+    // Runs the items in order in one round trip, stopping at the first failure.
+    // Returns the number of items run, or the failure.
+    virtual std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) = 0;
+    // Server notices (RAISE NOTICE, warnings) collected since the last call.
+    virtual std::vector<std::string> take_notices() = 0;
+    // Backend process id, for lock holder messages; 0 when unknown.
+    [[nodiscard]] virtual int backend_pid() const = 0;
+};
+
+} // namespace sbdeploy::db

@@ -63,12 +63,16 @@ Result<std::vector<HistoryRow>> read_history(Session& session) {
     return rows;
 }
 
-Result<void> ensure_history_table(Session& session) {
-    // Skip the DDL (and its locks) when the table is already complete.
+bool history_table_complete(Session& session) {
     auto check = session.exec(
         "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations' AND "
         "table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')");
-    if (check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("3")) return {};
+    return check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("3");
+}
+
+Result<void> ensure_history_table(Session& session) {
+    // Skip the DDL (and its ACCESS EXCLUSIVE locks) when the table is already complete.
+    if (history_table_complete(session)) return {};
     std::string sql = "SET lock_timeout = '4s';";
     for (auto s : kCreateStatements) sql.append(s).append(";");
     sql += "RESET lock_timeout";

@@ -21,6 +21,8 @@ struct HistoryRow {
 // All rows, in the CLI's order (version as text). An absent table means nothing applied.
 Result<std::vector<HistoryRow>> read_history(Session& session);
 
+// True when the table exists with the CLI's three columns.
+bool history_table_complete(Session& session);
 // CREATE SCHEMA/TABLE IF NOT EXISTS and the added columns, as the CLI does.
 Result<void> ensure_history_table(Session& session);
 // The same statements as batch items, to run inside a transaction (validate's dry run).

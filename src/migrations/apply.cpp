@@ -191,14 +191,25 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
 Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
                                     const Settings& settings) {
     std::vector<DryRun> results;
+    bool table_complete = db::history_table_complete(session);
     auto begin = session.exec("BEGIN");
     if (!begin) return fail(begin.error());
-    // The history table as push would create it, inside the transaction.
-    for (auto s : db::history_table_statements()) {
-        auto r = session.exec(s);
-        if (!r) {
-            session.exec("ROLLBACK");
-            return fail(r.error());
+    if (settings.lock_timeout_ms > 0) {
+        auto lt = session.exec("SET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'");
+        if (!lt) {
+            (void)session.exec("ROLLBACK");
+            return fail(lt.error());
+        }
+    }
+    // The history table as push would create it, inside the transaction; only when
+    // needed, as its DDL would lock the table for the whole dry run.
+    if (!table_complete) {
+        for (auto s : db::history_table_statements()) {
+            auto r = session.exec(s);
+            if (!r) {
+                (void)session.exec("ROLLBACK");
+                return fail(r.error());
+            }
         }
     }
     for (const Migration* m : pending) {
@@ -211,7 +222,7 @@ Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migrat
         auto start = std::chrono::steady_clock::now();
         auto sp = session.exec("SAVEPOINT sbdeploy_dry_run");
         if (!sp) {
-            session.exec("ROLLBACK");
+            (void)session.exec("ROLLBACK");
             return fail(sp.error());
         }
         std::vector<db::BatchItem> items;

@@ -141,7 +141,7 @@ std::optional<Error> plan_problem(const Project& project, const migrations::Plan
                           "restore the files from git, or if they were deliberately removed, mark them reverted: "
                           "sbdeploy repair --status reverted " +
                               list_versions(plan.missing_locally));
-    if (!plan.out_of_order.empty())
+    if (!plan.out_of_order.empty() && plan.include_all == migrations::IncludeAll::no)
         return make_error(ErrorKind::operation,
                           "local migrations older than the last remote one (" + plan.last_remote +
                               ") are not applied: " + list_versions(plan.out_of_order),

@@ -127,28 +127,31 @@ public:
         return to_result(res.get());
     }
 
-    std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode) override {
-        // Both modes are one pipeline ended by one Sync: outside a transaction block the
-        // server runs it as one implicit transaction (all or nothing, as the Supabase CLI's
-        // batch); inside the caller's block it just runs, and a failure aborts the block.
+    std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
+        // Both modes are one pipeline ended by one Sync, so one round trip. Atomic mode
+        // brackets the items with an explicit BEGIN and COMMIT: the implicit transaction of
+        // a pipeline would be all or nothing too, but it is not a transaction block, and
+        // SAVEPOINT (which migrations use) refuses to run outside one. Inside the caller's
+        // block the items just run, and a failure aborts the block.
         if (items.empty()) return 0;
+        const bool wrap = mode == BatchMode::atomic;
         if (PQenterPipelineMode(conn_) != 1)
             return std::unexpected(BatchFailure{0, connection_lost(conn_, "batch")});
         PQsetnonblocking(conn_, 1);
         std::string buffer;
         std::vector<const char*> values;
-        bool send_failed = false;
-        for (const auto& item : items) {
-            buffer.assign(item.sql);
+        auto send = [&](std::string_view sql, const std::vector<Value>& params) {
+            buffer.assign(sql);
             values.clear();
-            for (const auto& p : item.params) values.push_back(p ? p->c_str() : nullptr);
-            if (PQsendQueryParams(conn_, buffer.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                  nullptr, nullptr, 0) != 1 ||
-                !flush()) {
-                send_failed = true;
-                break;
-            }
-        }
+            for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+            return PQsendQueryParams(conn_, buffer.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                     nullptr, nullptr, 0) == 1 &&
+                   flush();
+        };
+        bool send_failed = wrap && !send("BEGIN", {});
+        for (std::size_t i = 0; i < items.size() && !send_failed; ++i)
+            send_failed = !send(items[i].sql, items[i].params);
+        if (wrap && !send_failed) send_failed = !send("COMMIT", {});
         if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
             PQsetnonblocking(conn_, 0);
             auto e = connection_lost(conn_, "batch");
@@ -158,7 +161,10 @@ public:
         PQsetnonblocking(conn_, 0);
 
         std::optional<BatchFailure> failure;
-        for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::size_t queries = items.size() + (wrap ? 2 : 0);
+        for (std::size_t q = 0; q < queries; ++q) {
+            // The item a result belongs to: our BEGIN counts as the first, our COMMIT as items.size().
+            std::size_t i = wrap ? (q == 0 ? 0 : q - 1) : q;
             bool got_any = false;
             while (true) {
                 ResultPtr res(PQgetResult(conn_), &PQclear);
@@ -185,6 +191,9 @@ public:
         PQexitPipelineMode(conn_);
         if (PQstatus(conn_) == CONNECTION_BAD && !failure)
             failure = BatchFailure{items.size() - 1, connection_lost(conn_, "batch")};
+        // After a failure our explicit block stays open in the aborted state: end it.
+        if (failure && wrap && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE)
+            ResultPtr(PQexec(conn_, "ROLLBACK"), &PQclear);
         if (failure) return std::unexpected(std::move(*failure));
         return items.size();
     }

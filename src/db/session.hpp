@@ -36,7 +36,8 @@ struct BatchFailure {
 };
 
 enum class BatchMode {
-    atomic,     // one implicit transaction: all or nothing, committed at the end
+    atomic,     // one transaction block (BEGIN ... COMMIT): all or nothing; SAVEPOINT works inside.
+                // A failure of the COMMIT itself (deferred constraints) has index items.size()
     in_caller,  // inside a transaction the caller opened (validate's dry run)
 };
 

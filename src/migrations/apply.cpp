@@ -35,9 +35,15 @@ Error batch_error(const Migration& m, const std::vector<std::size_t>& item_to_st
         return locate_failure(m, item_to_statement[f.index - setup_items], f.error);
     Error e = f.error;
     bool history = f.index >= setup_items + item_to_statement.size();
-    e.message = std::string(history ? "recording " : "preparing the session for ") + util::quoted(m.file.filename) +
+    // After the history row comes the commit, where deferred constraints are checked.
+    bool commit = f.index > setup_items + item_to_statement.size();
+    e.message = std::string(commit ? "committing " : history ? "recording " : "preparing the session for ") +
+                util::quoted(m.file.filename) +
                 " failed: " + e.message + (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
-    if (history && e.sqlstate == "23505")
+    if (commit && e.hint.empty())
+        e.hint = "deferred constraints are checked at commit; fix the migration and push again: nothing of this file "
+                 "was applied, the migrations before it are";
+    if (history && !commit && e.sqlstate == "23505")
         e.hint = "version " + m.file.version + " is already recorded: another run applied it meanwhile; run again";
     e.file = m.file.display;
     return e;
@@ -227,9 +233,11 @@ Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migrat
         }
         std::vector<db::BatchItem> items;
         std::vector<std::string> storage;
+        storage.reserve(2);  // items hold views into it
         // Inside the caller's transaction: SET LOCAL, so the dry run's short lock
         // timeout holds for each file and ends with the transaction.
         items.push_back({"RESET ALL", {}});
+        items.push_back({"SET SESSION AUTHORIZATION DEFAULT", {}});  // a SET ROLE survives RESET ALL
         if (settings.lock_timeout_ms > 0) {
             storage.push_back("SET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'");
             items.push_back({storage.back(), {}});
@@ -247,6 +255,11 @@ Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migrat
         }
         auto literal = db::text_array_literal(m->texts());
         items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));
+        // What the commit would check: deferred constraints. The savepoint restores their
+        // mode afterwards, so later files see their constraints deferred as in a push.
+        items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
+        items.push_back({"SET CONSTRAINTS ALL IMMEDIATE", {}});
+        items.push_back({"ROLLBACK TO SAVEPOINT sbdeploy_commit_check", {}});
         auto r = session.exec_batch(items, db::BatchMode::in_caller);
         d.ms = elapsed_ms(start);
         if (!r) {

@@ -18,6 +18,7 @@ std::string_view state_name(State s) {
 
 Plan make_plan(const std::vector<LocalEntry>& local, const std::vector<RemoteEntry>& remote, IncludeAll include_all) {
     Plan plan;
+    plan.include_all = include_all;
     std::unordered_map<std::string_view, const RemoteEntry*> by_version;
     by_version.reserve(remote.size());
     for (const auto& r : remote) {

@@ -46,6 +46,7 @@ struct Plan {
     std::vector<std::string> out_of_order;
     std::vector<std::string> edited;
     std::string last_remote;  // newest remote version, "" when none
+    IncludeAll include_all = IncludeAll::no;  // out_of_order entries are in to_apply when yes
 };
 
 // `local` in the CLI's order (file name order); `remote` in any order.

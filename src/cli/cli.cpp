@@ -23,14 +23,32 @@ constexpr std::string_view kValidateOptions[] = {COMMON_TARGET, "include-all", "
 constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all", "allow-edited", "dry-run",
                                              "lock-timeout", "statement-timeout", "lock-wait"};
 constexpr std::string_view kRepairOptions[] = {COMMON_TARGET, "status", "lock-wait"};
+constexpr std::string_view kPathsFilterOptions[] = {"workdir",     "migrations-dir", "event-path",     "filters",
+                                                    "list-files",  "base",           "fetch-limit",    "fail-on-edited",
+                                                    "json",        "verbose"};
 constexpr std::string_view kNoOptions[] = {"json", "verbose"};
 
 constexpr CommandSpec kCommands[] = {
     {"env", "resolve the run: event, branch, environment and what applies", "[options]",
      "Reads the GitHub runner's environment and event payload and says which environment\n"
-     "the run maps to and what sbdeploy does for it (push, validate or none), and why.",
+     "the run maps to and what sbdeploy does for it (push, validate or none), and why.\n\n"
+     "Default mapping: push to main or master -> production; push to staging or develop\n"
+     "-> staging; pull requests and merge groups validate against staging;\n"
+     "workflow_dispatch uses its \"environment\" input; anything else -> none (exit 0).\n\n"
+     "Step outputs (GITHUB_OUTPUT; the same object with --json): event, ref, branch,\n"
+     "base_ref, base_sha, head_sha, sha, pr_number, fork, repository, environment,\n"
+     "action, reason.",
      kEnvOptions, run_env},
-    {"paths-filter", "decide whether migrations changed in this push or PR", "[options]", "", kNoOptions, nullptr},
+    {"paths-filter", "decide whether migrations changed in this push or PR", "[options] [GLOB...]",
+     "Compares the commits the event is about (push: since the previous push; pull request:\n"
+     "from the merge-base; merge group: its base; else --base or the default branch) and\n"
+     "says which changed files the filter selects (default: the migrations folder's *.sql;\n"
+     "globs as picomatch with dot: true, a \"!glob\" line excludes). A shallow checkout is\n"
+     "deepened step by step; without git history the GitHub API lists the files.\n\n"
+     "Step outputs: changed, count, files, added, modified, deleted, renamed, migrations,\n"
+     "migrations_count, migrations_files (with --list-files), changes, edited_existing,\n"
+     "base, head, base_reason.",
+     kPathsFilterOptions, run_paths_filter},
     {"status", "list local and remote migrations side by side", "[options]",
      "Compares the migration files with the history table of the target database:\n"
      "applied, pending, missing locally, out of order, edited after apply.",

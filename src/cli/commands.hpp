@@ -6,6 +6,7 @@
 namespace sbdeploy::cli {
 
 int run_env(Context& ctx);
+int run_paths_filter(Context& ctx);
 int run_status(Context& ctx);
 int run_validate(Context& ctx);
 int run_push(Context& ctx);

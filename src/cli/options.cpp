@@ -34,6 +34,14 @@ constexpr OptionSpec kOptions[] = {
     {"dry-run", OptionKind::flag, "", "show what would be done, change nothing", ""},
     {"fail-on-pending", OptionKind::flag, "", "exit 1 when migrations are pending", ""},
     {"status", OptionKind::value, "applied|reverted", "state to record", ""},
+    // paths-filter
+    {"filters", OptionKind::value, "GLOBS", "paths to watch, one glob a line; a line starting with ! excludes",
+     "<migrations-dir>/*.sql"},
+    {"list-files", OptionKind::value, "none|csv|json|shell|escape", "format of the migrations_files output", "none"},
+    {"base", OptionKind::value, "REF", "compare with this branch, tag or commit instead of the event's base", ""},
+    {"fetch-limit", OptionKind::value, "N", "commits of history that may be fetched beyond a shallow checkout (0: none)",
+     "1000"},
+    {"fail-on-edited", OptionKind::flag, "", "exit 1 when a migration that exists on the base was changed", ""},
 };
 
 std::string join_names(const std::vector<std::string>& names) {

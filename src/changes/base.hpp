@@ -1,0 +1,93 @@
+// Which two commits paths-filter compares, and why. choose_rule is the rule table per
+// event (pure); resolve_range applies it to a git repository, fetching what a shallow
+// checkout lacks (single commits, then history deepened step by step within a bound).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "changes/git.hpp"
+#include "github/event.hpp"
+#include "github/runner.hpp"
+
+namespace sbdeploy::changes {
+
+// What the run says about the commits, from the event payload and the runner.
+struct Request {
+    std::string event;   // "push", "pull_request", ...; "" in a terminal
+    std::string ref;     // full ref
+    std::string branch;  // push: the branch; pull requests: the head branch
+    std::string before;  // push: as in the payload (forty zeros for a new branch)
+    std::string after;
+    bool deleted = false;  // a branch or tag deletion
+    std::optional<long> pr_number;
+    std::string pr_base_ref;
+    std::string pr_base_sha;  // as recorded in the payload, possibly stale
+    std::string pr_head_sha;
+    bool pr_merged = false;
+    std::string group_base_ref;
+    std::string group_base_sha;
+    std::string group_head_sha;
+    std::string sha;             // GITHUB_SHA
+    std::string default_branch;  // the payload's repository.default_branch
+    std::string explicit_base;   // --base: a ref or a commit (any case, short allowed)
+    std::string repository;      // owner/name
+};
+
+Request make_request(const github::RunFacts& facts, const github::Event& event, std::string explicit_base);
+
+enum class Rule {
+    nothing,        // tag push, branch deletion: nothing to compare
+    push,           // before..after, or the merge-base of both after a force push
+    new_branch,     // push with before = 0: merge-base with the default branch
+    pull_request,   // merge-base of the base branch's tip and the head
+    merge_group,    // base_sha..head_sha
+    explicit_base,  // --base: that commit, or the merge-base with that ref
+    default_branch, // anything else: merge-base with the default branch
+};
+
+std::string_view rule_name(Rule r);
+Rule choose_rule(const Request& req);
+// Why a `nothing` rule applies: `push of tag "v1"`, `deletion of branch "x"`.
+std::string nothing_reason(const Request& req);
+
+struct Range {
+    Rule rule = Rule::nothing;
+    std::string base;  // full commit name (or the empty tree); "" when nothing is compared
+    std::string head;
+    std::string reason;  // for people and the base_reason output
+};
+
+struct ResolveSettings {
+    // Commits of history that may be fetched beyond a shallow checkout; 0 fetches nothing.
+    long fetch_limit = 1000;
+    // Fetch the whole history when needed (after the API could not list the files).
+    bool unlimited = false;
+};
+
+// Progress for people ("fetched the base commit 1a2b3c4", "deepened by 16 commits").
+using Note = std::function<void(const std::string&)>;
+
+struct Resolution {
+    std::optional<Range> range;  // nothing when git cannot answer
+    std::string unavailable;     // why not: shown when falling back to the GitHub API
+};
+
+// Errors are what no other source can fix (a --base that names nothing, git failing).
+Result<Resolution> resolve_range(const Git& git, const Request& req, const ResolveSettings& settings, const Note& note);
+
+// What to ask the GitHub API for the same comparison.
+struct ApiQuery {
+    enum class Kind { none, pull_files, compare };
+    Kind kind = Kind::none;
+    long number = 0;   // pull_files
+    std::string base;  // compare: base...head (three dots: from their merge-base)
+    std::string head;
+};
+ApiQuery api_query(const Request& req, Rule rule);
+
+// "1a2b3c4" from a full object name.
+std::string short_sha(std::string_view sha);
+
+} // namespace sbdeploy::changes

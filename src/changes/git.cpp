@@ -1,0 +1,162 @@
+#include "changes/git.hpp"
+
+#include "util/strings.hpp"
+
+namespace sbdeploy::changes {
+
+namespace {
+
+std::string first_line(std::string_view s) {
+    s = util::trim(s);
+    return std::string(s.substr(0, s.find('\n')));
+}
+
+std::string describe_args(const std::vector<std::string>& args) {
+    std::string r;
+    for (std::size_t i = 0; i < args.size() && i < 3; ++i) r += (i ? " " : "") + args[i];
+    return r;
+}
+
+} // namespace
+
+std::string git_message(const util::ProcessResult& r) {
+    if (r.timed_out) return "timed out";
+    std::string_view err = r.err;
+    // The last "fatal:" or "error:" line says most; else the first line.
+    for (std::string_view marker : {"fatal: ", "error: "}) {
+        auto at = err.rfind(marker);
+        if (at != std::string_view::npos) return first_line(err.substr(at + marker.size()));
+    }
+    auto line = first_line(err);
+    if (line.empty()) return r.signal ? "killed by signal " + std::to_string(r.signal) : "exit code " + std::to_string(r.exit_code);
+    return line;
+}
+
+Git::Git(GitSettings settings) : settings_(std::move(settings)) {
+    // Never wait for a password, never take optional locks in the user's checkout, and
+    // speak English so messages can be read.
+    settings_.env["GIT_TERMINAL_PROMPT"] = "0";
+    settings_.env["GIT_OPTIONAL_LOCKS"] = "0";
+    settings_.env["LC_ALL"] = "C";
+}
+
+Result<util::ProcessResult> Git::run(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+    util::ProcessSpec spec;
+    spec.program = settings_.program;
+    spec.args = args;
+    spec.env = settings_.env;
+    spec.workdir = settings_.workdir;
+    spec.timeout = timeout.count() > 0 ? timeout : settings_.local_timeout;
+    auto r = util::run_process(spec);
+    if (!r) {
+        Error e = r.error();
+        e.hint = "install git, or put it on PATH";
+        return fail(std::move(e));
+    }
+    return r;
+}
+
+Result<std::string> Git::output(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+    auto r = run(args, timeout);
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(ErrorKind::io, "git " + describe_args(args) + ": " + git_message(*r));
+    return std::move(r->out);
+}
+
+bool Git::is_repository() const {
+    auto r = run({"rev-parse", "--git-dir"});
+    return r && r->ok();
+}
+
+Result<std::string> Git::prefix() const {
+    auto out = output({"rev-parse", "--show-prefix"});
+    if (!out) return fail(out.error());
+    return std::string(util::trim(*out));
+}
+
+Result<bool> Git::is_shallow() const {
+    auto out = output({"rev-parse", "--is-shallow-repository"});
+    if (!out) return fail(out.error());
+    return util::trim(*out) == "true";
+}
+
+bool Git::has_remote() const {
+    auto r = run({"remote", "get-url", settings_.remote});
+    return r && r->ok();
+}
+
+std::optional<std::string> Git::resolve(const std::string& rev) const {
+    auto r = run({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
+    if (!r || !r->ok()) return std::nullopt;
+    auto sha = std::string(util::trim(r->out));
+    if (sha.empty()) return std::nullopt;
+    return sha;
+}
+
+Result<std::optional<std::string>> Git::merge_base(const std::string& a, const std::string& b) const {
+    auto r = run({"merge-base", "--end-of-options", a, b});
+    if (!r) return fail(r.error());
+    if (r->exit_code == 1 && util::trim(r->err).empty()) return std::optional<std::string>();
+    if (!r->ok()) return fail(ErrorKind::io, "git merge-base: " + git_message(*r));
+    return std::optional<std::string>(std::string(util::trim(r->out)));
+}
+
+Result<std::vector<std::string>> Git::parents(const std::string& commit) const {
+    auto out = output({"cat-file", "commit", commit});
+    if (!out) return fail(out.error());
+    std::vector<std::string> result;
+    std::string_view text = *out;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        if (line.empty()) break;  // end of the header
+        if (line.starts_with("parent ")) result.emplace_back(line.substr(7));
+        if (nl == std::string_view::npos) break;
+        text.remove_prefix(nl + 1);
+    }
+    return result;
+}
+
+std::optional<std::string> Git::remote_head() const {
+    auto r = run({"symbolic-ref", "--quiet", "refs/remotes/" + settings_.remote + "/HEAD"});
+    if (!r || !r->ok()) return std::nullopt;
+    std::string ref(util::trim(r->out));
+    std::string prefix = "refs/remotes/" + settings_.remote + "/";
+    if (!ref.starts_with(prefix)) return std::nullopt;
+    return ref.substr(prefix.size());
+}
+
+Result<std::string> Git::empty_tree() const {
+    auto out = output({"hash-object", "-t", "tree", "/dev/null"});
+    if (!out) return fail(out.error());
+    return std::string(util::trim(*out));
+}
+
+Result<void> Git::fetch(const std::vector<std::string>& refspecs, FetchDepth depth) const {
+    std::vector<std::string> args = {"fetch", "--no-tags", "--no-recurse-submodules", "--quiet"};
+    switch (depth.kind) {
+    case FetchDepth::Kind::normal: break;
+    case FetchDepth::Kind::depth: args.push_back("--depth=" + std::to_string(depth.n)); break;
+    case FetchDepth::Kind::deepen: args.push_back("--deepen=" + std::to_string(depth.n)); break;
+    case FetchDepth::Kind::unshallow: args.push_back("--unshallow"); break;
+    }
+    args.push_back(settings_.remote);
+    args.insert(args.end(), refspecs.begin(), refspecs.end());
+    auto r = run(args, settings_.fetch_timeout);
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(ErrorKind::io, "git fetch " + settings_.remote + ": " + git_message(*r));
+    return {};
+}
+
+Result<std::vector<Change>> Git::diff(const std::string& base, const std::string& head) const {
+    // --raw shows modes (for mode changes) where --name-status does not; -z keeps every
+    // byte of a path; no textconv, external diff or submodule recursion can run.
+    // --no-relative and --no-color overrule a user's diff.relative and color.diff settings.
+    auto r = run({"diff", "--raw", "-z", "-M", "--no-abbrev", "--no-relative", "--no-color", "--no-ext-diff",
+                  "--no-textconv", "--ignore-submodules=none", "--end-of-options", base, head});
+    if (!r) return fail(r.error());
+    if (!r->ok()) return fail(ErrorKind::io, "git diff: " + git_message(*r));
+    return parse_raw_diff(r->out);
+}
+
+} // namespace sbdeploy::changes

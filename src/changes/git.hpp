@@ -1,0 +1,81 @@
+// The git commands paths-filter needs, run with util::run_process in one working tree:
+// resolving revisions, merge-bases, fetching single commits and deepening a shallow
+// history, and the raw diff of two commits. Nothing here prints.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "changes/diff.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+
+namespace sbdeploy::changes {
+
+using ProcessEnv = std::map<std::string, std::string, std::less<>>;
+
+struct GitSettings {
+    std::string program = "git";
+    std::string workdir;
+    ProcessEnv env;  // the whole environment of every git process
+    std::string remote = "origin";
+    std::chrono::milliseconds local_timeout{120'000};
+    std::chrono::milliseconds fetch_timeout{600'000};
+};
+
+// How far back a fetch goes: the commit alone (depth 1), `deepen` more commits beyond the
+// current shallow boundary, the whole history, or git's default for the repository.
+struct FetchDepth {
+    enum class Kind { normal, depth, deepen, unshallow };
+    Kind kind = Kind::normal;
+    long n = 0;
+};
+
+class Git {
+public:
+    explicit Git(GitSettings settings);
+
+    // Runs `git <args>` in the working tree; fails only when git cannot be started.
+    [[nodiscard]] Result<util::ProcessResult> run(const std::vector<std::string>& args,
+                                                  std::chrono::milliseconds timeout = {}) const;
+
+    // The working tree is inside a git repository.
+    [[nodiscard]] bool is_repository() const;
+    // The working tree's path below the repository root, "" or ending in "/".
+    [[nodiscard]] Result<std::string> prefix() const;
+    [[nodiscard]] Result<bool> is_shallow() const;
+    [[nodiscard]] bool has_remote() const;
+
+    // The full object name of a commit-ish, or nothing when it does not name one here.
+    [[nodiscard]] std::optional<std::string> resolve(const std::string& rev) const;
+    // The merge-base of two commits, or nothing when (in the history present) they have none.
+    [[nodiscard]] Result<std::optional<std::string>> merge_base(const std::string& a, const std::string& b) const;
+    // The parents written in a commit object (readable even at a shallow boundary).
+    [[nodiscard]] Result<std::vector<std::string>> parents(const std::string& commit) const;
+    // The branch origin/HEAD points to ("main"), or nothing.
+    [[nodiscard]] std::optional<std::string> remote_head() const;
+    // The object name of the empty tree in this repository's hash.
+    [[nodiscard]] Result<std::string> empty_tree() const;
+
+    // `git fetch --no-tags <remote> <refspecs>` at `depth`; the error carries git's message.
+    [[nodiscard]] Result<void> fetch(const std::vector<std::string>& refspecs, FetchDepth depth) const;
+
+    // `git diff --raw -z -M --no-abbrev base head`, parsed.
+    [[nodiscard]] Result<std::vector<Change>> diff(const std::string& base, const std::string& head) const;
+
+    [[nodiscard]] const GitSettings& settings() const { return settings_; }
+
+private:
+    // Runs git and returns its stdout, or an io error "git <what>: <stderr>".
+    [[nodiscard]] Result<std::string> output(const std::vector<std::string>& args, std::chrono::milliseconds timeout = {}) const;
+
+    GitSettings settings_;
+};
+
+// The first line of git's stderr without the "fatal: " / "error: " prefix, for messages.
+std::string git_message(const util::ProcessResult& r);
+
+} // namespace sbdeploy::changes

@@ -1,0 +1,185 @@
+#include "changes/select.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace sbdeploy::changes {
+
+Selection select(const std::vector<Change>& changes, const util::GlobList& filter) {
+    Selection s;
+    for (const auto& c : changes) {
+        bool in = filter.matches(c.path) || (!c.old_path.empty() && filter.matches(c.old_path));
+        if (!in) continue;
+        s.matched.push_back(c);
+        s.files.push_back(c.path);
+        switch (c.status) {
+        case Status::added:
+        case Status::copied: s.added.push_back(c.path); break;
+        case Status::modified:
+        case Status::type_changed:
+        case Status::mode_changed: s.modified.push_back(c.path); break;
+        case Status::deleted: s.deleted.push_back(c.path); break;
+        case Status::renamed: s.renamed.emplace_back(c.old_path, c.path); break;
+        }
+        if (existed_on_base(c)) s.edited_existing.push_back(c);
+    }
+    return s;
+}
+
+std::optional<ListFormat> parse_list_format(std::string_view text) {
+    struct Name {
+        std::string_view name;
+        ListFormat format;
+    };
+    static constexpr Name kNames[] = {{"none", ListFormat::none},   {"csv", ListFormat::csv},
+                                      {"json", ListFormat::json},   {"shell", ListFormat::shell},
+                                      {"escape", ListFormat::escape}};
+    for (const auto& n : kNames)
+        if (n.name == text) return n.format;
+    return std::nullopt;
+}
+
+namespace {
+
+bool safe_char(char c, bool comma_safe) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '+' || c == ':' || c == '@' || c == '%' || c == '/' || c == '-' || (comma_safe && c == ',');
+}
+
+bool all_safe(std::string_view s, bool comma_safe) {
+    for (char c : s)
+        if (!safe_char(c, comma_safe)) return false;
+    return true;
+}
+
+std::string csv_field(std::string_view v) {
+    if (v.empty() || all_safe(v, false)) return std::string(v);
+    std::string r = "\"";
+    for (char c : v) {
+        if (c == '"') r.push_back('"');
+        r.push_back(c);
+    }
+    r.push_back('"');
+    return r;
+}
+
+// Single quotes keep everything but a single quote literally (newlines included).
+std::string shell_word(std::string_view v) {
+    if (v.empty()) return "''";
+    if (all_safe(v, true)) return std::string(v);
+    std::string r = "'";
+    for (char c : v) {
+        if (c == '\'')
+            r += "'\\''";
+        else
+            r.push_back(c);
+    }
+    r.push_back('\'');
+    return r;
+}
+
+std::string escaped_word(std::string_view v) {
+    std::string r;
+    for (char c : v) {
+        if (c == '\n') {
+            r += "'\n'";  // a backslash-newline would be a line continuation
+        } else if (safe_char(c, true) || static_cast<unsigned char>(c) >= 0x80) {
+            r.push_back(c);
+        } else {
+            r.push_back('\\');
+            r.push_back(c);
+        }
+    }
+    return r;
+}
+
+template <class Item>
+std::string join(const std::vector<std::string>& files, Item item, std::string_view sep) {
+    std::string r;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if (i) r.append(sep);
+        r += item(files[i]);
+    }
+    return r;
+}
+
+} // namespace
+
+std::string format_list(const std::vector<std::string>& files, ListFormat format) {
+    switch (format) {
+    case ListFormat::none: return {};
+    case ListFormat::csv: return join(files, csv_field, ",");
+    case ListFormat::json: return json_strings(files);
+    case ListFormat::shell: return join(files, shell_word, " ");
+    case ListFormat::escape: return join(files, escaped_word, " ");
+    }
+    return {};
+}
+
+std::string json_strings(const std::vector<std::string>& values) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& v : values) w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    w.EndArray();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+std::string json_renames(const std::vector<std::pair<std::string, std::string>>& renames) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& [from, to] : renames) {
+        w.StartObject();
+        w.Key("from");
+        w.String(from.c_str(), static_cast<rapidjson::SizeType>(from.size()));
+        w.Key("to");
+        w.String(to.c_str(), static_cast<rapidjson::SizeType>(to.size()));
+        w.EndObject();
+    }
+    w.EndArray();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+std::string printable_path(std::string_view path) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string r;
+    bool escaped = false;
+    for (char ch : path) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (ch) {
+        case '\n': r += "\\n"; escaped = true; continue;
+        case '\t': r += "\\t"; escaped = true; continue;
+        case '\r': r += "\\r"; escaped = true; continue;
+        case '\\': r += "\\\\"; escaped = true; continue;
+        case '"': r += "\\\""; continue;
+        default: break;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            r += "\\x";
+            r.push_back(hex[c >> 4]);
+            r.push_back(hex[c & 15]);
+            escaped = true;
+            continue;
+        }
+        r.push_back(ch);
+    }
+    bool padded = !path.empty() && (path.front() == ' ' || path.back() == ' ');
+    if (escaped || padded || path.find('"') != std::string_view::npos) return "\"" + r + "\"";
+    // Unquoted, a quote needs no backslash.
+    return std::string(path);
+}
+
+std::string glob_escape(std::string_view path) {
+    std::string r;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        char c = path[i];
+        bool special = c == '*' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}' || c == '\\' || c == '|' ||
+                       c == '(' || c == ')' || (i == 0 && (c == '!' || c == '#'));
+        if (special) r.push_back('\\');
+        r.push_back(c);
+    }
+    return r;
+}
+
+} // namespace sbdeploy::changes

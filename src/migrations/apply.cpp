@@ -41,8 +41,8 @@ Error batch_error(const Migration& m, const std::vector<std::size_t>& item_to_st
                 util::quoted(m.file.filename) +
                 " failed: " + e.message + (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
     if (commit && e.hint.empty())
-        e.hint = "deferred constraints are checked at commit; fix the migration and push again: nothing of this file "
-                 "was applied, the migrations before it are";
+        e.hint = "deferred constraints are checked at commit; fix the migration and run again: nothing of this file "
+                 "was applied";
     if (history && !commit && e.sqlstate == "23505")
         e.hint = "version " + m.file.version + " is already recorded: another run applied it meanwhile; run again";
     e.file = m.file.display;
@@ -149,7 +149,7 @@ Error locate_failure(const Migration& m, std::size_t index, Error server) {
     if (!e.context.empty()) detail += "\ncontext: " + e.context;
     e.detail = std::move(detail);
     if (e.hint.empty())
-        e.hint = "fix the migration and push again: nothing of this file was applied, the migrations before it are";
+        e.hint = "fix the migration and run again: nothing of this file was applied";
     return e;
 }
 

@@ -171,11 +171,9 @@ TEST_CASE("push: two pushes started together apply each migration exactly once")
                       "create table applied_once (version text not null);\n"
                       "insert into applied_once values ('20240101000000');\n");
     for (int i = 1; i < 30; ++i) {
-        char version[16];
-        std::snprintf(version, sizeof version, "202401010000%02d", i);
+        std::string version = std::string(i < 10 ? "2024010100000" : "202401010000") + std::to_string(i);
         // The short sleep keeps the first push busy while the second one arrives.
-        project.migration(std::string(version) + "_step.sql", "insert into applied_once values ('" +
-                                                                  std::string(version) + "');\nselect pg_sleep(0.01);\n");
+        project.migration(version + "_step.sql", "insert into applied_once values ('" + version + "');\nselect pg_sleep(0.01);\n");
     }
     const std::string url = fresh_database("push_race");
     ProcessResult first, second;

@@ -68,8 +68,7 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
                        "  statement 3 of 3:\n"
                        "  7 |   from missing_table\n"
                        "    |        ^\n"
-                       "hint: fix the migration and push again: nothing of this file was applied, the migrations "
-                       "before it are\n");
+                       "hint: fix the migration and run again: nothing of this file was applied\n");
         CHECK(r.out.find("Applied 20240101000001_first.sql (") != std::string::npos);
         CHECK(r.out.find("20240101000002_fails.sql (") == std::string::npos);
     }

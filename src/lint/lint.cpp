@@ -1,0 +1,319 @@
+#include "lint/lint.hpp"
+
+#include <pg_query.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "lint/engine.hpp"
+#include "util/strings.hpp"
+
+namespace sbdeploy::lint {
+
+using detail::Place;
+using detail::RawFinding;
+using detail::Run;
+using tree::Node;
+
+namespace {
+
+constexpr std::string_view kDirective = "sbdeploy-lint-ignore";
+
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Byte offset of the first token at or after `from`: skips white space and comments
+// (block comments nest, as in Postgres).
+std::size_t code_start(std::string_view text, std::size_t from) {
+    std::size_t i = from;
+    while (i < text.size()) {
+        if (space(text[i])) {
+            ++i;
+        } else if (text.substr(i, 2) == "--") {
+            auto nl = text.find('\n', i);
+            i = nl == std::string_view::npos ? text.size() : nl + 1;
+        } else if (text.substr(i, 2) == "/*") {
+            int depth = 0;
+            while (i < text.size()) {
+                if (text.substr(i, 2) == "/*") {
+                    ++depth;
+                    i += 2;
+                } else if (text.substr(i, 2) == "*/") {
+                    i += 2;
+                    if (--depth == 0) break;
+                } else {
+                    ++i;
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    return std::min(i, text.size());
+}
+
+// File position of a byte offset in the statement's text.
+migrations::SourcePosition at_offset(const migrations::Statement& s, std::size_t offset) {
+    int chars = 0;
+    for (std::size_t i = 0; i < offset && i < s.text.size(); ++i)
+        if ((static_cast<unsigned char>(s.text[i]) & 0xC0) != 0x80) ++chars;
+    return migrations::position_in_file(s, chars + 1);
+}
+
+// Byte offset of a 1-based character position (libpg_query's cursorpos).
+int byte_offset(std::string_view text, int position) {
+    if (position <= 0) return -1;
+    int chars = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+        if (++chars == position) return static_cast<int>(i);
+    }
+    return static_cast<int>(text.size());
+}
+
+struct Directives {
+    std::vector<Rule> rules;
+    std::vector<std::pair<std::string, int>> unknown;  // id, byte offset in the statement
+};
+
+// `-- sbdeploy-lint-ignore: rule[, rule ...] [reason]` on the comment lines right above
+// the code (a run of `--` lines, no blank line in between).
+Directives directives(std::string_view text, std::size_t code) {
+    Directives d;
+    if (text.find(kDirective) == std::string_view::npos) return d;
+    std::size_t line_start = code == 0 ? 0 : text.rfind('\n', code - 1);
+    line_start = line_start == std::string_view::npos || code == 0 ? 0 : line_start + 1;
+    while (line_start > 0) {
+        std::size_t end = line_start - 1;  // the '\n' ending the line above
+        std::size_t begin = end == 0 ? 0 : text.rfind('\n', end - 1);
+        begin = begin == std::string_view::npos || end == 0 ? 0 : begin + 1;
+        std::string_view line = util::trim(text.substr(begin, end - begin));
+        if (!line.starts_with("--")) break;
+        line_start = begin;
+        std::string_view body = util::trim(line.substr(2));
+        if (!body.starts_with(kDirective)) continue;
+        body = util::trim(body.substr(kDirective.size()));
+        if (!body.starts_with(':')) continue;
+        body.remove_prefix(1);
+        std::size_t body_offset = static_cast<std::size_t>(body.data() - text.data());
+        // Rule ids separated by commas; the first id followed by anything else ends the
+        // list (the rest is a reason, commas and all).
+        std::size_t pos = 0;
+        while (true) {
+            while (pos < body.size() && space(body[pos])) ++pos;
+            std::size_t start = pos;
+            while (pos < body.size() && !space(body[pos]) && body[pos] != ',') ++pos;
+            std::string id(body.substr(start, pos - start));
+            if (!id.empty()) {
+                if (auto rule = find_rule(id))
+                    d.rules.push_back(*rule);
+                else
+                    d.unknown.emplace_back(id, static_cast<int>(body_offset + start));
+            }
+            while (pos < body.size() && space(body[pos])) ++pos;
+            if (pos >= body.size() || body[pos] != ',') break;
+            ++pos;
+        }
+    }
+    return d;
+}
+
+enum class Tx { none, begin, commit, savepoint, other };
+
+Tx transaction_kind(std::string_view kind) {
+    if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") return Tx::begin;
+    if (kind == "TRANS_STMT_COMMIT") return Tx::commit;
+    if (kind == "TRANS_STMT_SAVEPOINT" || kind == "TRANS_STMT_RELEASE" || kind == "TRANS_STMT_ROLLBACK_TO")
+        return Tx::savepoint;
+    return Tx::other;
+}
+
+std::string_view transaction_word(std::string_view kind) {
+    static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+        {"TRANS_STMT_BEGIN", "BEGIN"},
+        {"TRANS_STMT_START", "START TRANSACTION"},
+        {"TRANS_STMT_COMMIT", "COMMIT"},
+        {"TRANS_STMT_ROLLBACK", "ROLLBACK"},
+        {"TRANS_STMT_PREPARE", "PREPARE TRANSACTION"},
+        {"TRANS_STMT_COMMIT_PREPARED", "COMMIT PREPARED"},
+        {"TRANS_STMT_ROLLBACK_PREPARED", "ROLLBACK PREPARED"},
+    };
+    for (auto [k, word] : kWords)
+        if (k == kind) return word;
+    return "transaction control";
+}
+
+// SET search_path changes how the rest of the file resolves unqualified names.
+void follow_search_path(Run& run, Node set) {
+    if (tree::text(set.fields, "name") != "search_path") {
+        if (tree::text(set.fields, "kind") == "VAR_RESET_ALL") run.set_search_path({"public"});
+        return;
+    }
+    if (tree::text(set.fields, "kind") != "VAR_SET_VALUE") {
+        run.set_search_path({"public"});
+        return;
+    }
+    std::vector<std::string> path;
+    for (const tree::Value* arg : tree::items(set.fields, "args")) {
+        Node n = tree::node(arg);
+        std::string_view schema = tree::text(tree::get(n.fields, "sval"), "sval");
+        if (n.type != "A_Const" || schema.empty() || schema == "$user") continue;
+        path.emplace_back(schema);
+    }
+    run.set_search_path(std::move(path));
+}
+
+class FileReader {
+public:
+    FileReader(Run& run, const SourceFile& file) : run_(run), file_(file) {}
+
+    // Reads every statement: parse errors, the checks, transaction control.
+    void read(std::map<std::pair<std::size_t, std::size_t>, std::vector<Rule>>& ignores, std::size_t index) {
+        tx_.assign(file_.statements.size(), {Tx::none, {}});
+        for (std::size_t i = 0; i < file_.statements.size(); ++i) {
+            const auto& st = file_.statements[i];
+            std::size_t code = code_start(st.text, 0);
+            run_.begin_statement(i, static_cast<int>(code));
+            auto d = directives(st.text, code);
+            if (!d.rules.empty()) ignores[{index, i}] = std::move(d.rules);
+            for (const auto& [id, offset] : d.unknown) {
+                auto near = nearest_rule(id);
+                run_.report(Rule::unknown_ignore, offset, util::quoted(id) + " in " + std::string(kDirective) + " is not a lint rule",
+                            near.empty() ? "use a rule id from 'sbdeploy lint --help'" : "did you mean " + util::quoted(near) + "?");
+            }
+            read_statement(i, st);
+        }
+        check_transactions();
+    }
+
+private:
+    void read_statement(std::size_t index, const migrations::Statement& st) {
+        PgQueryParseResult result = pg_query_parse(st.text.c_str());
+        if (result.error != nullptr) {
+            std::string message = result.error->message != nullptr ? result.error->message : "syntax error";
+            int offset = byte_offset(st.text, result.error->cursorpos);
+            pg_query_free_parse_result(result);
+            real_.push_back(index);  // a statement, whatever it is
+            run_.report(Rule::parse_error, offset, std::move(message),
+                        "correct the statement: sbdeploy reads it with PostgreSQL " PG_MAJORVERSION "'s parser");
+            return;
+        }
+        rapidjson::Document doc;
+        doc.Parse<rapidjson::kParseIterativeFlag>(result.parse_tree);
+        pg_query_free_parse_result(result);
+        if (doc.HasParseError()) return;
+        bool any = false;
+        for (const tree::Value* raw : tree::items(&doc, "stmts")) {
+            int location = tree::integer(raw, "stmt_location", 0);
+            run_.begin_statement(index, static_cast<int>(code_start(st.text, static_cast<std::size_t>(location))));
+            Node stmt = tree::node(tree::get(raw, "stmt"));
+            if (!stmt) continue;
+            any = true;
+            if (stmt.type == "TransactionStmt") {
+                auto kind = tree::text(stmt.fields, "kind");
+                if (tx_[index].first == Tx::none) tx_[index] = {transaction_kind(kind), std::string(kind)};
+            } else if (stmt.type == "VariableSetStmt") {
+                follow_search_path(run_, stmt);
+            } else if (!detail::check_table_statement(run_, stmt)) {
+                detail::check_access_statement(run_, stmt);
+            }
+        }
+        if (any) real_.push_back(index);
+    }
+
+    // One BEGIN first and COMMIT last: a redundant wrapper. Anything else that ends or
+    // opens a transaction: an error (push refuses the file).
+    void check_transactions() {
+        if (real_.empty()) return;
+        std::size_t first = real_.front(), last = real_.back();
+        bool wrapped = first != last && tx_[first].first == Tx::begin && tx_[last].first == Tx::commit;
+        for (std::size_t i : real_) {
+            auto [kind, name] = tx_[i];
+            if (kind == Tx::none || kind == Tx::savepoint) continue;
+            run_.begin_statement(i, static_cast<int>(code_start(file_.statements[i].text, 0)));
+            if (wrapped && i == first) {
+                run_.report(Rule::transaction_wrapper, -1,
+                            "BEGIN and COMMIT around the whole file are redundant: sbdeploy applies each file in one "
+                            "transaction with its history row",
+                            "remove the BEGIN and COMMIT statements");
+                continue;
+            }
+            if (wrapped && i == last) continue;
+            std::string word(transaction_word(name));
+            std::string why = kind == Tx::other && word.starts_with("ROLLBACK")
+                                  ? "it would undo the statements before it while the file is recorded as applied"
+                                  : "it would split the file into separate transactions, so a failure could leave "
+                                    "half of it applied";
+            run_.report(Rule::transaction_control, -1, word + " inside a migration: " + why,
+                        "remove it: sbdeploy applies each file in one transaction with its history row (put what must "
+                        "commit on its own in a separate migration)");
+        }
+    }
+
+    Run& run_;
+    const SourceFile& file_;
+    std::vector<std::pair<Tx, std::string>> tx_;
+    std::vector<std::size_t> real_;  // statements that are more than comments
+};
+
+} // namespace
+
+SourceFile source_file(std::string display, std::string_view text, Role role) {
+    SourceFile f;
+    f.display = std::move(display);
+    f.role = role;
+    auto statements = migrations::split_statements(text);
+    if (statements)
+        f.statements = std::move(*statements);
+    else
+        f.split_error = std::move(statements.error());
+    return f;
+}
+
+Config default_config() {
+    Config c;
+    c.rules = *rule_set({});
+    return c;
+}
+
+std::vector<Finding> lint(std::span<const SourceFile> files, const Config& config) {
+    Run run(files, config);
+    std::map<std::pair<std::size_t, std::size_t>, std::vector<Rule>> ignores;
+    std::vector<std::pair<std::size_t, Finding>> out;  // file index, finding
+    auto enabled = [&](Rule r) { return config.rules.enabled.empty() || config.rules.on(r); };
+
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const auto& f = files[i];
+        run.begin_file(i);
+        if (f.split_error) {
+            if (f.role == Role::target && enabled(Rule::parse_error))
+                out.push_back({i, {Rule::parse_error, info(Rule::parse_error).severity, f.display, f.split_error->line,
+                                   f.split_error->column, f.split_error->message, f.split_error->hint}});
+            continue;
+        }
+        FileReader(run, f).read(ignores, i);
+    }
+    detail::finish_access(run);
+
+    for (auto& raw : run.take_findings()) {
+        if (!enabled(raw.rule)) continue;
+        if (auto it = ignores.find({raw.place.file, raw.place.statement}); it != ignores.end())
+            if (std::find(it->second.begin(), it->second.end(), raw.rule) != it->second.end()) continue;
+        const auto& file = files[raw.place.file];
+        const auto& st = file.statements[raw.place.statement];
+        auto where = at_offset(st, static_cast<std::size_t>(std::max(raw.place.offset, 0)));
+        out.push_back({raw.place.file,
+                       {raw.rule, info(raw.rule).severity, file.display, where.line, where.column,
+                        std::move(raw.message), std::move(raw.fix)}});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.first, a.second.line, a.second.column) < std::tie(b.first, b.second.line, b.second.column);
+    });
+    std::vector<Finding> findings;
+    findings.reserve(out.size());
+    for (auto& [file, finding] : out) findings.push_back(std::move(finding));
+    return findings;
+}
+
+} // namespace sbdeploy::lint

@@ -1,0 +1,347 @@
+// The migration linter: the corpus in tests/fixtures/lint (each entry and its .expected
+// findings, exactly as `sbdeploy lint` prints them), then the rule table, the controls
+// (ignore comments, disabled rules, exposed schemas), file roles, positions and reports.
+#include <doctest/doctest.h>
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lint/lint.hpp"
+#include "lint/report.hpp"
+#include "util/strings.hpp"
+
+using namespace sbdeploy;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// What `sbdeploy lint` prints in a terminal for the findings: a line and its fix.
+std::string render(const std::vector<lint::Finding>& findings) {
+    std::string out;
+    for (const auto& f : findings) out += lint::text_line(f) + "\n  fix: " + f.fix + "\n";
+    return out;
+}
+
+// "line:column rule" of each finding of one file.
+std::vector<std::string> found(std::string_view sql, const lint::Config& config = lint::default_config()) {
+    std::vector<lint::SourceFile> files{lint::source_file("m.sql", sql, lint::Role::target)};
+    std::vector<std::string> out;
+    for (const auto& f : lint::lint(files, config))
+        out.push_back(std::to_string(f.line) + ":" + std::to_string(f.column) + " " + std::string(lint::info(f.rule).id));
+    return out;
+}
+
+using Lines = std::vector<std::string>;
+
+lint::Config config_without(std::vector<std::string> disabled) {
+    lint::Config c;
+    auto rules = lint::rule_set(disabled);
+    REQUIRE(rules.has_value());
+    c.rules = *rules;
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("the corpus: every migration gives exactly its expected findings") {
+    fs::path root = fs::path(SBDEPLOY_SOURCE_DIR) / "tests" / "fixtures" / "lint";
+    std::vector<fs::path> entries;
+    for (const auto& e : fs::directory_iterator(root))
+        if (e.is_directory() || e.path().extension() == ".sql") entries.push_back(e.path());
+    std::sort(entries.begin(), entries.end());
+    std::size_t sql_files = 0;
+    std::set<std::string> rules_caught;
+    for (const auto& entry : entries) {
+        // A folder is one set of migrations in name order; *.applied.sql files are context
+        // (already applied: read, never reported).
+        std::vector<lint::SourceFile> files;
+        if (fs::is_directory(entry)) {
+            std::vector<fs::path> paths;
+            for (const auto& f : fs::directory_iterator(entry)) paths.push_back(f.path());
+            std::sort(paths.begin(), paths.end());
+            for (const auto& p : paths) {
+                auto name = p.filename().string();
+                files.push_back(lint::source_file(name, slurp(p),
+                                                  name.ends_with(".applied.sql") ? lint::Role::context : lint::Role::target));
+            }
+        } else {
+            files.push_back(lint::source_file(entry.filename().string(), slurp(entry), lint::Role::target));
+        }
+        sql_files += files.size();
+        std::string stem = fs::is_directory(entry) ? entry.filename().string() : entry.stem().string();
+        fs::path expected_path = root / (stem + ".expected");
+        REQUIRE_MESSAGE(fs::exists(expected_path), "missing " << expected_path.string());
+        auto findings = lint::lint(files, lint::default_config());
+        for (const auto& f : findings) rules_caught.insert(std::string(lint::info(f.rule).id));
+        INFO(stem);
+        CHECK(render(findings) == slurp(expected_path));
+    }
+    CHECK(entries.size() >= 60);
+    CHECK(sql_files >= 60);
+    // Every rule is caught somewhere in the corpus.
+    for (const auto& r : lint::rule_table()) CHECK_MESSAGE(rules_caught.contains(std::string(r.id)), r.id);
+}
+
+TEST_CASE("the rule table: unique kebab-case ids, each found by its id") {
+    std::set<std::string_view> ids;
+    for (const auto& r : lint::rule_table()) {
+        CHECK(ids.insert(r.id).second);
+        CHECK(std::all_of(r.id.begin(), r.id.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; }));
+        CHECK(lint::find_rule(r.id) == r.rule);
+        CHECK(&lint::info(r.rule) == &r);
+        CHECK_FALSE(r.catches.empty());
+        CHECK_FALSE(r.fix.empty());
+    }
+    CHECK(ids.size() == 17);
+    CHECK_FALSE(lint::find_rule("RLS-MISSING").has_value());
+    CHECK(lint::nearest_rule("drop-tabel") == "drop-table");
+    CHECK(lint::nearest_rule("nothing-like-it") == "");
+}
+
+TEST_CASE("--lint-disable: ids, comma lists, all, and unknown ids") {
+    SUBCASE("ids and comma-separated lists") {
+        std::vector<std::string> v{"drop-table, truncate", "rename-column"};
+        auto set = lint::rule_set(v);
+        REQUIRE(set.has_value());
+        for (const auto& r : lint::rule_table()) {
+            bool off = r.id == "drop-table" || r.id == "truncate" || r.id == "rename-column";
+            CHECK_MESSAGE(set->on(r.rule) == !off, r.id);
+        }
+    }
+    SUBCASE("all") {
+        std::vector<std::string> v{"all"};
+        auto set = lint::rule_set(v);
+        REQUIRE(set.has_value());
+        for (const auto& r : lint::rule_table()) CHECK_FALSE(set->on(r.rule));
+    }
+    SUBCASE("an unknown id is a usage error that suggests the nearest") {
+        std::vector<std::string> v{"drop-tabel"};
+        auto set = lint::rule_set(v);
+        REQUIRE_FALSE(set.has_value());
+        CHECK(set.error().kind == ErrorKind::usage);
+        CHECK(set.error().message == "--lint-disable: \"drop-tabel\" is not a lint rule");
+        CHECK(set.error().hint == "did you mean \"drop-table\"?");
+        std::vector<std::string> far{"xyz"};
+        CHECK(lint::rule_set(far).error().hint == "see 'sbdeploy lint --help' for the rule ids");
+    }
+    SUBCASE("disabled rules report nothing") {
+        std::string sql = "drop table public.a;\ntruncate public.b;\n";
+        CHECK(found(sql) == Lines{"1:1 drop-table", "2:10 truncate"});
+        CHECK(found(sql, config_without({"drop-table"})) == Lines{"2:10 truncate"});
+        CHECK(found(sql, config_without({"all"})).empty());
+    }
+}
+
+TEST_CASE("--lint-fail-on: which severities fail the check") {
+    CHECK(lint::parse_fail_on("error") == lint::FailOn::error);
+    CHECK(lint::parse_fail_on(" Warning ") == lint::FailOn::warning);
+    CHECK(lint::parse_fail_on("never") == lint::FailOn::never);
+    auto bad = lint::parse_fail_on("warn");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message == "--lint-fail-on: \"warn\" is not a severity");
+    CHECK(bad.error().hint == "use error (the default), warning or never");
+    CHECK(lint::fails(lint::Severity::error, lint::FailOn::error));
+    CHECK_FALSE(lint::fails(lint::Severity::warning, lint::FailOn::error));
+    CHECK(lint::fails(lint::Severity::warning, lint::FailOn::warning));
+    CHECK(lint::fails(lint::Severity::error, lint::FailOn::warning));
+    CHECK_FALSE(lint::fails(lint::Severity::error, lint::FailOn::never));
+}
+
+TEST_CASE("ignore comments: on the comment lines right above a statement") {
+    SUBCASE("the line before") {
+        CHECK(found("-- sbdeploy-lint-ignore: drop-table\ndrop table public.a;\n").empty());
+    }
+    SUBCASE("several rules, then a reason with commas") {
+        CHECK(found("-- sbdeploy-lint-ignore: drop-column,truncate   unused, checked in #12\n"
+                    "alter table public.a drop column x;\n")
+                  .empty());
+        CHECK(found("-- sbdeploy-lint-ignore: drop-column, truncate -- unused, checked in #12\n"
+                    "alter table public.a drop column x;\n")
+                  .empty());
+    }
+    SUBCASE("a run of comment lines above the statement") {
+        CHECK(found("-- sbdeploy-lint-ignore: drop-table\n-- the table went away in v2\ndrop table public.a;\n").empty());
+    }
+    SUBCASE("after the previous statement on its line") {
+        CHECK(found("select 1; -- sbdeploy-lint-ignore: truncate\ntruncate public.a;\n").empty());
+    }
+    SUBCASE("CRLF line endings") {
+        CHECK(found("-- sbdeploy-lint-ignore: truncate\r\ntruncate public.a;\r\n").empty());
+    }
+    SUBCASE("not across a blank line, not for the statement after next, not in a block comment") {
+        CHECK(found("-- sbdeploy-lint-ignore: truncate\n\ntruncate public.a;\n") == Lines{"3:10 truncate"});
+        CHECK(found("-- sbdeploy-lint-ignore: truncate\ntruncate public.a;\ntruncate public.b;\n") ==
+              Lines{"3:10 truncate"});
+        CHECK(found("/* sbdeploy-lint-ignore: truncate */\ntruncate public.a;\n") == Lines{"2:10 truncate"});
+        CHECK(found("-- sbdeploy-lint-ignore truncate\ntruncate public.a;\n") == Lines{"2:10 truncate"});
+    }
+    SUBCASE("a rule that does not exist is a finding, at the id") {
+        CHECK(found("--   sbdeploy-lint-ignore:  truncat\ntruncate public.a;\n") ==
+              Lines{"1:30 unknown-ignore", "2:10 truncate"});
+    }
+    SUBCASE("a finding reported for the whole set lands on its statement, and so does the ignore") {
+        CHECK(found("-- sbdeploy-lint-ignore: rls-missing\ncreate table public.a (id int);\n").empty());
+    }
+}
+
+TEST_CASE("exposed schemas: rls-missing follows the configured list") {
+    std::string sql = "create table public.a (id int);\ncreate table api.b (id int);\n";
+    CHECK(found(sql) == Lines{"1:1 rls-missing"});
+    lint::Config c = lint::default_config();
+    c.exposed_schemas = {"api"};
+    CHECK(found(sql, c) == Lines{"2:1 rls-missing"});
+}
+
+TEST_CASE("file roles: context files are read, never reported") {
+    auto run = [](std::vector<std::pair<std::string, lint::Role>> texts) {
+        std::vector<lint::SourceFile> files;
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            files.push_back(lint::source_file("f" + std::to_string(i + 1) + ".sql", texts[i].first, texts[i].second));
+        Lines out;
+        for (const auto& f : lint::lint(files, lint::default_config()))
+            out.push_back(f.file + ":" + std::to_string(f.line) + " " + std::string(lint::info(f.rule).id));
+        return out;
+    };
+    auto ctx = lint::Role::context;
+    auto target = lint::Role::target;
+    SUBCASE("a table created in an applied file exists: indexing it locks") {
+        CHECK(run({{"create table public.t (a int);\n", ctx}, {"create index on public.t (a);\n", target}}) ==
+              Lines{"f2.sql:1 index-not-concurrent"});
+        CHECK(run({{"create table public.t (a int);\n", target}, {"create index on public.t (a);\n", target}}) ==
+              Lines{"f1.sql:1 rls-missing"});
+    }
+    SUBCASE("row level security enabled in any file of the set counts") {
+        CHECK(run({{"create table public.t (a int);\n", target}, {"alter table public.t enable row level security;\n", ctx}})
+                  .empty());
+        CHECK(run({{"alter table public.t enable row level security;\n", ctx}, {"create table public.t (a int);\n", target}}) ==
+              Lines{"f2.sql:1 rls-missing"});
+    }
+    SUBCASE("findings of context files are not reported") {
+        CHECK(run({{"drop table public.a;\ncreate table public.b (id int);\ncommit;\nselect from;\n", ctx}}).empty());
+    }
+    SUBCASE("a definer function made safe by a later file") {
+        std::string create = "create function public.f() returns int language sql security definer as 'select 1';\n";
+        CHECK(run({{create, target}}) == Lines{"f1.sql:1 security-definer-search-path"});
+        CHECK(run({{create, target}, {"alter function public.f() set search_path = '';\n", ctx}}).empty());
+        CHECK(run({{create, target}, {"alter function public.f() reset search_path;\n", target}}) ==
+              Lines{"f2.sql:1 security-definer-search-path"});
+        CHECK(run({{create, target}, {"drop function public.f();\n", target}}).empty());
+    }
+}
+
+TEST_CASE("column type changes: which keep the table and which rewrite it") {
+    struct Case {
+        const char* from;
+        const char* to;
+        bool rewrites;
+    };
+    const Case cases[] = {
+        {"varchar(10)", "varchar(20)", false}, {"varchar(20)", "varchar(10)", true}, {"varchar(10)", "varchar", false},
+        {"varchar(10)", "text", false},        {"varchar", "varchar(10)", true},     {"text", "varchar", false},
+        {"text", "varchar(5)", true},          {"numeric(10,2)", "numeric(11,2)", false},
+        {"numeric(10,2)", "numeric", false},   {"numeric(10,2)", "numeric(9,2)", true},
+        {"numeric(10,2)", "numeric(12,3)", true}, {"numeric", "numeric(10,2)", true}, {"int", "bigint", true},
+        {"int", "integer", false},             {"cidr", "inet", false},              {"inet", "cidr", true},
+        {"text", "text[]", true},              {"text[]", "text[]", false},          {"varbit(3)", "varbit(4)", false},
+        {"timestamp", "timestamptz", true},
+    };
+    for (const auto& c : cases) {
+        std::string sql = "create table public.t (c " + std::string(c.from) +
+                          ");\nalter table public.t enable row level security;\nalter table public.t alter column c type " +
+                          c.to + ";\n";
+        std::vector<lint::SourceFile> files{lint::source_file("old.sql", sql.substr(0, sql.rfind("alter")), lint::Role::context),
+                                            lint::source_file("new.sql", sql.substr(sql.rfind("alter")), lint::Role::target)};
+        auto findings = lint::lint(files, lint::default_config());
+        INFO(std::string(c.from) << " -> " << c.to << ": " << render(findings));
+        CHECK(findings.size() == (c.rewrites ? 1u : 0u));
+    }
+    SUBCASE("the message names both types") {
+        std::vector<lint::SourceFile> files{
+            lint::source_file("old.sql", "create table public.t (c int);\n", lint::Role::context),
+            lint::source_file("new.sql", "alter table public.t alter column c type bigint;\n", lint::Role::target)};
+        auto findings = lint::lint(files, lint::default_config());
+        REQUIRE(findings.size() == 1);
+        CHECK(findings[0].message == "changing column \"c\" of existing table \"public.t\" from integer to bigint rewrites "
+                                     "the table under an access exclusive lock");
+    }
+}
+
+TEST_CASE("policies: what counts as always true, and for whom") {
+    auto policy = [](const std::string& rest) { return found("create policy p on public.t " + rest + ";\n"); };
+    const Lines hit{"1:1 policy-always-true"};
+    CHECK(policy("for insert to anon with check (true)") == hit);
+    CHECK(policy("for insert to anon with check ('yes'::bool)") == hit);
+    CHECK(policy("for delete to authenticated using ('on'::boolean)") == hit);
+    CHECK(policy("for update to public using (TRUE)") == hit);
+    CHECK(policy("for all to anon, service_role using (true)") == hit);
+    CHECK(policy("for insert to anon with check ('false'::boolean)").empty());
+    CHECK(policy("for insert to anon with check (1 = 1)").empty());
+    CHECK(policy("for select to anon using (true)").empty());
+    CHECK(policy("for all to service_role, postgres using (true)").empty());
+    CHECK(policy("as restrictive for all using (true)").empty());
+    CHECK(found("create policy p on public.t for update to anon, authenticated using (true) with check (true);\n").size() == 1);
+    auto all = lint::lint(std::vector<lint::SourceFile>{lint::source_file(
+                              "m.sql", "create policy \"p\" on public.t for all to anon, authenticated, public using (true);\n",
+                              lint::Role::target)},
+                          lint::default_config());
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].message == "policy \"p\" on \"public.t\" lets \"anon\", \"authenticated\" and \"public\" read, insert, "
+                            "update and delete any row: using (true)");
+    CHECK(all[0].fix == "limit the rows, e.g. using (auth.uid() = user_id), or grant the policy to a narrower role");
+}
+
+TEST_CASE("positions: lines and columns in the file, in characters") {
+    SUBCASE("multibyte characters before the finding") {
+        CHECK(found("select 'ünïcödé'; truncate public.a;\n") == Lines{"1:28 truncate"});
+    }
+    SUBCASE("leading comments and blank lines: the statement's first code line") {
+        CHECK(found("select 1;\n\n-- a comment\n/* another */\n  drop table public.a;\n") == Lines{"5:3 drop-table"});
+    }
+    SUBCASE("a parse error at the token the parser stopped at") {
+        CHECK(found("create table public.a (id int);\nalter table public.a enable row level security;\n"
+                    "select 1 +;\n") == Lines{"3:11 parse-error"});
+    }
+    SUBCASE("a statement the splitter keeps whole (BEGIN ATOMIC) parses as one") {
+        CHECK(found("create function public.one() returns int language sql begin atomic select 1; end;\n").empty());
+    }
+}
+
+TEST_CASE("reports: text line, JSON, summary table, counts") {
+    std::vector<lint::Finding> findings{
+        {lint::Rule::rls_missing, lint::Severity::error, "supabase/migrations/1_a.sql", 3, 1,
+         "table \"public.a|b\" is created", "alter table public.\"a|b\" enable row level security;"},
+        {lint::Rule::truncate, lint::Severity::warning, "x.sql", 1, 10, "truncate *all*", "don't"},
+    };
+    CHECK(lint::text_line(findings[0]) ==
+          "supabase/migrations/1_a.sql:3:1: error: table \"public.a|b\" is created [rls-missing]");
+    CHECK(lint::findings_json(findings) ==
+          R"([{"rule":"rls-missing","severity":"error","file":"supabase/migrations/1_a.sql","line":3,"column":1,)"
+          R"("message":"table \"public.a|b\" is created","fix":"alter table public.\"a|b\" enable row level security;"},)"
+          R"({"rule":"truncate","severity":"warning","file":"x.sql","line":1,"column":10,"message":"truncate *all*",)"
+          R"("fix":"don't"}])");
+    CHECK(lint::summary_table(findings) ==
+          "| Severity | Rule | Where | Finding | Fix |\n|---|---|---|---|---|\n"
+          "| :x: error | `rls-missing` | supabase/migrations/1\\_a.sql:3:1 | table \"public.a\\|b\" is created | alter "
+          "table public.\"a\\|b\" enable row level security; |\n"
+          "| :warning: warning | `truncate` | x.sql:1:10 | truncate \\*all\\* | don't |\n");
+    CHECK(lint::describe_counts(lint::count(findings)) == "1 error, 1 warning");
+    CHECK(lint::describe_counts({}) == "no findings");
+    CHECK(lint::describe_counts({0, 2}) == "0 errors, 2 warnings");
+    rapidjson::Document doc;
+    doc.Parse(lint::findings_json({}).c_str());
+    CHECK(doc.IsArray());
+}

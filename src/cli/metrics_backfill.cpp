@@ -1,0 +1,265 @@
+// metrics backfill: the last --days of history into the metrics schema, from the GitHub
+// REST API (pull requests, deployments, workflow runs of --workflow), `git log` (commit
+// subjects) and files (--pulls-file, --test-results); batched, idempotent, a progress line
+// per source.
+#include <algorithm>
+#include <set>
+
+#include "cli/metrics_common.hpp"
+#include "cli/project.hpp"
+#include "github/api.hpp"
+#include "github/runner.hpp"
+#include "metrics/backfill.hpp"
+#include "metrics/test_reports.hpp"
+#include "metrics/time.hpp"
+#include "util/process.hpp"
+#include "util/strings.hpp"
+#include "version.hpp"
+
+namespace sbdeploy::cli {
+
+namespace {
+
+// Pages of one list are bounded: 100 items a page, far beyond any 90-day window.
+constexpr int kMaxPages = 500;
+
+struct Backfill {
+    Context& ctx;
+    metrics::Writer& writer;
+    std::int64_t since = 0;
+    std::string repository;
+    std::string workdir;
+    metrics::WriteSummary total;
+
+    Result<void> write(std::string_view source, const metrics::Records& records, const std::string& read) {
+        auto w = metrics::write_records(writer, records);
+        if (!w) return fail(w.error());
+        auto add = [](metrics::WriteCount& to, const metrics::WriteCount& c) {
+            to.offered += c.offered;
+            to.inserted += c.inserted;
+        };
+        add(total.prs, w->prs);
+        add(total.deployments, w->deployments);
+        add(total.tests, w->tests);
+        add(total.rules, w->rules);
+        ctx.console.line("backfill: " + std::string(source) + ": " + read + ", " + std::to_string(w->offered()) +
+                         " row" + (w->offered() == 1 ? "" : "s") + " (" + std::to_string(w->inserted()) + " new)");
+        return {};
+    }
+};
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+Result<void> pull_requests(Backfill& b, const github::Api& api, const metrics::Rules& rules) {
+    std::string url = "/repos/" + b.repository + "/pulls?state=all&sort=updated&direction=desc&per_page=100";
+    metrics::Records records;
+    std::size_t items = 0;
+    int pages = 0;
+    while (!url.empty() && pages < kMaxPages) {
+        auto page = api.get(url);
+        if (!page) return fail(page.error());
+        ++pages;
+        auto parsed = metrics::pulls_page(page->body, b.since, b.repository, rules);
+        if (!parsed) return fail(parsed.error());
+        items += parsed->items;
+        records.append(std::move(parsed->records));
+        b.ctx.console.debug("backfill: pull requests page " + std::to_string(pages) + ": " +
+                            std::to_string(parsed->items) + " read");
+        if (parsed->reached_older) break;
+        url = github::next_link(page->header("link"));
+    }
+    return b.write("pull requests", records,
+                   plural(items, "pull request read", "pull requests read") + " (" +
+                       plural(static_cast<std::size_t>(pages), "page", "pages") + ")");
+}
+
+// Commit times from the local clone, for lead times of deployments (nothing without git).
+std::map<std::string, std::int64_t> local_commit_times(const Backfill& b, const std::vector<std::string>& shas) {
+    if (shas.empty()) return {};
+    util::ProcessSpec spec;
+    spec.program = "git";
+    spec.args = {"-C", b.workdir, "log", "--no-walk=unsorted", "--ignore-missing", "--format=%H%x1f%cI"};
+    spec.args.insert(spec.args.end(), shas.begin(), shas.end());
+    spec.env = b.ctx.env.all();
+    auto r = util::run_process(spec);
+    if (!r || !r->ok()) return {};
+    return metrics::commit_times(r->out);
+}
+
+Result<void> deployments(Backfill& b, const github::Api& api) {
+    std::string url = "/repos/" + b.repository + "/deployments?per_page=100";
+    std::vector<metrics::DeploymentRef> refs;
+    int pages = 0;
+    while (!url.empty() && pages < kMaxPages) {
+        auto page = api.get(url);
+        if (!page) return fail(page.error());
+        ++pages;
+        bool older = false;
+        auto parsed = metrics::deployments_page(page->body, b.since, older);
+        if (!parsed) return fail(parsed.error());
+        refs.insert(refs.end(), parsed->begin(), parsed->end());
+        if (older) break;
+        url = github::next_link(page->header("link"));
+    }
+    metrics::Records records;
+    for (const auto& ref : refs) {
+        auto statuses = api.get("/repos/" + b.repository + "/deployments/" + ref.id + "/statuses?per_page=100");
+        if (!statuses) return fail(statuses.error());
+        auto event = metrics::deployment_from_statuses(statuses->body, ref, b.repository);
+        if (!event) return fail(event.error());
+        if (*event) records.deployments.push_back(std::move(**event));
+    }
+    std::vector<std::string> shas;
+    for (const auto& d : records.deployments)
+        if (!d.commit_sha.empty()) shas.push_back(d.commit_sha);
+    auto times = local_commit_times(b, shas);
+    for (auto& d : records.deployments)
+        if (auto it = times.find(d.commit_sha); it != times.end() && it->second <= d.deployed_at)
+            d.lead_time_seconds = d.deployed_at - it->second;
+    return b.write("deployments", records,
+                   plural(refs.size(), "deployment read", "deployments read") + ", " +
+                       plural(records.deployments.size(), "finished", "finished"));
+}
+
+Result<void> workflow_runs(Backfill& b, const github::Api& api, const std::vector<std::string>& workflows,
+                           const std::function<std::string(std::string_view)>& environment_of) {
+    std::string url = "/repos/" + b.repository + "/actions/runs?status=completed&per_page=100&created=%3E%3D" +
+                      metrics::format_date(b.since);
+    metrics::Records records;
+    std::size_t items = 0;
+    int pages = 0;
+    while (!url.empty() && pages < kMaxPages) {
+        auto page = api.get(url);
+        if (!page) return fail(page.error());
+        ++pages;
+        auto parsed = metrics::workflow_runs_page(page->body, b.since, b.repository, workflows, environment_of);
+        if (!parsed) return fail(parsed.error());
+        items += parsed->items;
+        records.append(std::move(parsed->records));
+        if (parsed->reached_older) break;
+        url = github::next_link(page->header("link"));
+    }
+    return b.write("workflow runs", records,
+                   plural(items, "run read", "runs read") + ", " +
+                       plural(records.deployments.size(), "deployment", "deployments"));
+}
+
+Result<void> git_commits(Backfill& b) {
+    util::ProcessSpec spec;
+    spec.program = "git";
+    spec.args = {"-C", b.workdir, "log", "--no-merges", "--since=@" + std::to_string(b.since),
+                 std::string(metrics::kGitLogFormat)};
+    spec.env = b.ctx.env.all();
+    auto r = util::run_process(spec);
+    if (!r || !r->ok()) {
+        b.ctx.console.notice("backfill: git: skipped (" + util::quoted(b.workdir) + " is not a git clone with history)");
+        return {};
+    }
+    metrics::Records records;
+    records.rules = metrics::commits_from_git_log(r->out, b.repository);
+    return b.write("git log", records, plural(records.rules.size(), "commit checked", "commits checked"));
+}
+
+Result<void> files(Backfill& b, const metrics::Rules& rules) {
+    metrics::Records records;
+    std::vector<std::string> read;
+    if (auto file = b.ctx.options.get("pulls-file")) {
+        std::string text, error;
+        if (!util::read_file(*file, text, error))
+            return fail(make_error(ErrorKind::input, "pull request list: " + error).at(*file));
+        auto parsed = metrics::pulls_file(text, *file, b.since, b.repository, rules);
+        if (!parsed) return fail(parsed.error());
+        read.push_back(plural(parsed->items, "pull request", "pull requests") + " from " + util::quoted(*file));
+        records.append(std::move(parsed->records));
+    }
+    auto globs = b.ctx.options.list("test-results");
+    const bool defaulted = globs.empty();
+    if (defaulted) globs = {"development-metrics/tests/*.json"};
+    std::vector<std::string> unmatched;
+    auto found = find_files(b.workdir, globs, unmatched);
+    for (const auto& file : found) {
+        std::string text, error;
+        if (!util::read_file(b.workdir + "/" + file, text, error))
+            return fail(make_error(ErrorKind::input, "test results: " + error).at(file));
+        auto run = metrics::parse_test_json(text, file, b.repository);
+        if (!run) return fail(run.error());
+        if (run->run_timestamp >= b.since) records.tests.push_back(std::move(*run));
+    }
+    if (!found.empty()) read.push_back(plural(found.size(), "test result file", "test result files"));
+    if (!defaulted)
+        for (const auto& g : unmatched) b.ctx.console.warning("backfill: no file matches " + util::quoted(g));
+    if (read.empty()) return {};
+    std::string what;
+    for (std::size_t i = 0; i < read.size(); ++i) what += (i ? ", " : "") + read[i];
+    return b.write("files", records, what);
+}
+
+} // namespace
+
+int run_metrics_backfill(Context& ctx) {
+    const std::int64_t now = now_seconds();
+    auto days = ctx.options.integer("days", 90, 1, 3650);
+    if (!days) return report(ctx, days.error());
+    std::set<std::string> sources;
+    for (const auto& s : util::split(ctx.options.get_or("sources", "github,git,files"), ','))
+        if (auto t = util::trim(s); !t.empty()) sources.insert(std::string(t));
+    for (const auto& s : sources)
+        if (s != "github" && s != "git" && s != "files")
+            return report(ctx, make_error(ErrorKind::usage, "option --sources: unknown source " + util::quoted(s),
+                                          "use a comma-separated list of github, git and files"));
+    auto rules = configured_rules(ctx);
+    if (!rules) return report(ctx, rules.error());
+    auto environment_of = environment_of_branch(ctx);
+    if (!environment_of) return report(ctx, environment_of.error());
+    auto runner = github::RunnerContext::from(ctx.env);
+
+    auto sink = open_metrics_sink(ctx);
+    if (!sink) return report(ctx, sink.error());
+    Backfill b{ctx, *sink->writer, now - *days * 86'400, ctx.options.get_or("repository", runner.repository),
+               workdir_of(ctx), {}};
+    ctx.console.line("backfill: since " + metrics::format_time(b.since) + " (" + std::to_string(*days) + " days) into " +
+                     sink->writer->describe());
+
+    if (sources.count("github")) {
+        if (b.repository.empty()) {
+            ctx.console.notice("backfill: GitHub: skipped (no repository: set --repository OWNER/NAME or GITHUB_REPOSITORY)");
+        } else {
+            github::ApiSettings s;
+            s.base_url = runner.api_url;
+            s.token = ctx.env.get_or("GITHUB_TOKEN", ctx.env.get_or("GH_TOKEN", ""));
+            s.user_agent = "sbdeploy/" SBDEPLOY_VERSION;
+            github::Api api(std::move(s));
+            if (auto r = pull_requests(b, api, *rules); !r) return report(ctx, r.error());
+            if (auto r = deployments(b, api); !r) return report(ctx, r.error());
+            auto workflows = ctx.options.list("workflow");
+            if (workflows.empty())
+                ctx.console.notice("backfill: workflow runs: skipped (name the deployment workflows with --workflow, "
+                                   "e.g. --workflow deploy.yml)");
+            else if (auto r = workflow_runs(b, api, workflows, *environment_of); !r)
+                return report(ctx, r.error());
+        }
+    }
+    if (sources.count("git"))
+        if (auto r = git_commits(b); !r) return report(ctx, r.error());
+    if (sources.count("files"))
+        if (auto r = files(b, *rules); !r) return report(ctx, r.error());
+
+    if (auto refreshed = b.writer.refresh_daily(metrics::format_date(b.since), metrics::format_date(now),
+                                                kMetricsEnvironment);
+        !refreshed)
+        ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
+    ctx.console.line("backfill: " + std::to_string(b.total.offered()) + " rows, " + std::to_string(b.total.inserted()) +
+                     " new" + (b.total.inserted() ? " (" + describe_counts(b.total, true) + ")" : ""));
+    Report rep;
+    rep.set("rows", std::to_string(b.total.offered()));
+    rep.set("new_rows", std::to_string(b.total.inserted()));
+    rep.summary = "**sbdeploy metrics backfill**: " + std::to_string(*days) + " days, " +
+                  std::to_string(b.total.offered()) + " rows, " + std::to_string(b.total.inserted()) + " new\n";
+    if (ctx.json)
+        ctx.out << "{\"rows\":" << b.total.offered() << ",\"new_rows\":" << b.total.inserted() << "}\n";
+    return finish(ctx, rep, 0);
+}
+
+} // namespace sbdeploy::cli

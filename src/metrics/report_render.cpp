@@ -1,0 +1,276 @@
+// Thresholds on the report's figures, and its three renderings.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "github/outputs.hpp"
+#include "metrics/report.hpp"
+#include "metrics/time.hpp"
+
+namespace sbdeploy::metrics {
+
+namespace {
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    auto n = std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string pct(const std::optional<double>& v) { return v ? fixed(*v, 1) + "%" : "-"; }
+std::string dur(const std::optional<double>& v) { return v ? format_duration(*v) : "-"; }
+std::string per_day(double v) { return fixed(v, 2) + "/day"; }
+std::string plural(long n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+// "12" for whole numbers, else "12.5": limits as the user wrote them.
+std::string limit_number(double v) {
+    return std::fabs(v - std::round(v)) < 1e-9 ? std::to_string(static_cast<long long>(std::llround(v))) : fixed(v, 2);
+}
+
+struct Row {
+    std::string metric, value, basis;
+};
+
+std::vector<Row> rows(const Figures& f) {
+    long all = f.deployments + f.failed_deployments;
+    return {
+        {"deployment frequency", per_day(f.deployment_frequency), plural(f.deployments, "successful deployment", "successful deployments")},
+        {"lead time for changes", dur(f.lead_time_median), f.lead_time_median ? "median" : "no deployment with commit times"},
+        {"change failure rate", pct(f.change_failure_rate),
+         std::to_string(f.failed_deployments) + " of " + plural(all, "deployment", "deployments") + " failed"},
+        {"time to restore", dur(f.time_to_restore_median),
+         f.outages == 0 ? "no failed deployment"
+                        : "median of " + plural(f.restored_outages, "restored outage", "restored outages") + " (" +
+                              plural(f.outages, "outage", "outages") + ")"},
+        {"PR cycle time", dur(f.cycle_time_median),
+         f.prs_merged == 0 ? "no merged pull request"
+                           : "median of " + plural(f.prs_merged, "merged PR", "merged PRs") + ", p90 " + dur(f.cycle_time_p90)},
+        {"test pass rate", pct(f.test_pass_rate),
+         std::to_string(f.tests_passed) + " of " + plural(f.tests_passed + f.tests_failed, "test", "tests") + " passed" +
+             (f.tests_total > f.tests_passed + f.tests_failed
+                  ? " (" + std::to_string(f.tests_total - f.tests_passed - f.tests_failed) + " skipped)"
+                  : "")},
+        {"rule compliance", pct(f.rule_compliance),
+         std::to_string(f.rule_compliant) + " of " + plural(f.rule_checks, "check", "checks") + " compliant"},
+    };
+}
+
+std::string window_text(const Figures& f) {
+    std::string repo = f.window.repository.empty() ? "all repositories" : f.window.repository;
+    return repo + ", " + f.window.environment + ", last " + plural(f.window.days, "day", "days") + " (" +
+           format_date(f.window.from) + " to " + format_date(f.window.until - 1) + ")";
+}
+
+void number(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::optional<double>& v, int decimals = 2) {
+    if (!v) {
+        w.Null();
+        return;
+    }
+    double scale = std::pow(10.0, decimals);
+    w.Double(std::round(*v * scale) / scale);
+}
+
+} // namespace
+
+std::vector<ThresholdResult> check_thresholds(const Figures& f, const Limits& l) {
+    std::vector<ThresholdResult> out;
+    enum class Kind { min, max };
+    enum class Unit { percent, duration, rate };
+    auto add = [&](const char* option, const char* label, const std::optional<double>& limit, Kind kind, Unit unit,
+                   std::optional<double> value) {
+        if (!limit) return;
+        ThresholdResult t;
+        t.option = option;
+        t.label = label;
+        t.limit = *limit;
+        t.value = value;
+        t.ok = !value || (kind == Kind::min ? *value >= *limit : *value <= *limit);
+        auto show = [&](double v) {
+            return unit == Unit::percent ? fixed(v, 1) + "%" : unit == Unit::duration ? format_duration(v) : per_day(v);
+        };
+        std::string limit_shown = unit == Unit::percent ? limit_number(*limit) + "%"
+                                  : unit == Unit::duration ? format_duration(*limit)
+                                                           : limit_number(*limit) + "/day";
+        t.limit_text = std::string(kind == Kind::min ? "at least " : "at most ") + limit_shown;
+        t.value_text = value ? show(*value) : "no data";
+        out.push_back(std::move(t));
+    };
+    add("min-deployment-frequency", "deployment frequency", l.min_deployment_frequency, Kind::min, Unit::rate,
+        f.deployment_frequency);
+    add("max-lead-time", "lead time for changes", l.max_lead_time, Kind::max, Unit::duration, f.lead_time_median);
+    add("max-change-failure-rate", "change failure rate", l.max_change_failure_rate, Kind::max, Unit::percent,
+        f.change_failure_rate);
+    add("max-time-to-restore", "time to restore", l.max_time_to_restore, Kind::max, Unit::duration,
+        f.time_to_restore_median);
+    add("max-pr-cycle-time", "PR cycle time", l.max_pr_cycle_time, Kind::max, Unit::duration, f.cycle_time_median);
+    add("min-test-pass-rate", "test pass rate", l.min_test_pass_rate, Kind::min, Unit::percent, f.test_pass_rate);
+    add("min-rule-compliance", "rule compliance", l.min_rule_compliance, Kind::min, Unit::percent, f.rule_compliance);
+    return out;
+}
+
+std::string render_table(const Figures& f, const std::vector<ThresholdResult>& thresholds) {
+    std::string out = "development metrics: " + window_text(f) + "\n";
+    for (const auto& r : rows(f)) {
+        std::string metric = r.metric;
+        metric.resize(std::max<std::size_t>(metric.size(), 23), ' ');
+        std::string value = r.value;
+        value.resize(std::max<std::size_t>(value.size(), 11), ' ');
+        out += "  " + metric + " " + value + " " + r.basis + "\n";
+    }
+    if (!f.rules.empty()) {
+        out += "rules:\n";
+        for (const auto& r : f.rules) {
+            std::string name = r.rule;
+            name.resize(std::max<std::size_t>(name.size(), 23), ' ');
+            std::string value = pct(100.0 * static_cast<double>(r.compliant) / static_cast<double>(r.checks));
+            value.resize(std::max<std::size_t>(value.size(), 11), ' ');
+            out += "  " + name + " " + value + " " + std::to_string(r.compliant) + " of " + plural(r.checks, "check", "checks") + "\n";
+        }
+    }
+    if (!thresholds.empty()) {
+        out += "thresholds:\n";
+        for (const auto& t : thresholds)
+            out += std::string("  ") + (t.ok ? "ok    " : "FAIL  ") + t.label + " " + t.value_text + " (" + t.limit_text +
+                   ", --" + t.option + ")\n";
+    }
+    return out;
+}
+
+std::string render_json(const Figures& f, const std::vector<ThresholdResult>& thresholds) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("repository");
+    w.String(f.window.repository);
+    w.Key("environment");
+    w.String(f.window.environment);
+    w.Key("days");
+    w.Int(f.window.days);
+    w.Key("from");
+    w.String(format_time(f.window.from));
+    w.Key("until");
+    w.String(format_time(f.window.until));
+    w.Key("deployments");
+    w.Int64(f.deployments);
+    w.Key("failed_deployments");
+    w.Int64(f.failed_deployments);
+    w.Key("deployment_frequency_per_day");
+    number(w, f.deployment_frequency, 4);
+    w.Key("lead_time_seconds_median");
+    number(w, f.lead_time_median, 1);
+    w.Key("change_failure_rate_percent");
+    number(w, f.change_failure_rate);
+    w.Key("outages");
+    w.Int64(f.outages);
+    w.Key("restored_outages");
+    w.Int64(f.restored_outages);
+    w.Key("time_to_restore_seconds_median");
+    number(w, f.time_to_restore_median, 1);
+    w.Key("prs_merged");
+    w.Int64(f.prs_merged);
+    w.Key("pr_cycle_time_seconds_median");
+    number(w, f.cycle_time_median, 1);
+    w.Key("pr_cycle_time_seconds_p90");
+    number(w, f.cycle_time_p90, 1);
+    w.Key("tests_total");
+    w.Int64(f.tests_total);
+    w.Key("tests_passed");
+    w.Int64(f.tests_passed);
+    w.Key("tests_failed");
+    w.Int64(f.tests_failed);
+    w.Key("test_pass_rate_percent");
+    number(w, f.test_pass_rate);
+    w.Key("rule_checks");
+    w.Int64(f.rule_checks);
+    w.Key("rule_compliance_percent");
+    number(w, f.rule_compliance);
+    w.Key("rules");
+    w.StartArray();
+    for (const auto& r : f.rules) {
+        w.StartObject();
+        w.Key("rule");
+        w.String(r.rule);
+        w.Key("checks");
+        w.Int64(r.checks);
+        w.Key("compliant");
+        w.Int64(r.compliant);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("thresholds");
+    w.StartArray();
+    for (const auto& t : thresholds) {
+        w.StartObject();
+        w.Key("option");
+        w.String(t.option);
+        w.Key("limit");
+        w.Double(t.limit);
+        w.Key("value");
+        number(w, t.value);
+        w.Key("ok");
+        w.Bool(t.ok);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("daily");
+    w.StartArray();
+    for (const auto& d : f.daily) {
+        w.StartObject();
+        w.Key("date");
+        w.String(d.date);
+        w.Key("deployments");
+        w.Int64(d.deployments);
+        w.Key("failed_deployments");
+        w.Int64(d.failed_deployments);
+        w.Key("prs_merged");
+        w.Int64(d.prs_merged);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+std::string render_markdown(const Figures& f, const std::vector<ThresholdResult>& thresholds) {
+    std::string md = "## Development metrics\n\n";
+    md += github::escape_markdown(window_text(f)) + "\n\n";
+    md += "| metric | value | based on |\n| --- | --- | --- |\n";
+    for (const auto& r : rows(f)) md += "| " + r.metric + " | " + r.value + " | " + r.basis + " |\n";
+    if (!f.rules.empty()) {
+        md += "\n| rule | compliance | checks |\n| --- | --- | --- |\n";
+        for (const auto& r : f.rules)
+            md += "| " + github::escape_markdown(r.rule) + " | " +
+                  pct(100.0 * static_cast<double>(r.compliant) / static_cast<double>(r.checks)) + " | " +
+                  std::to_string(r.compliant) + " of " + std::to_string(r.checks) + " |\n";
+    }
+    if (!thresholds.empty()) {
+        md += "\n| threshold | limit | value | |\n| --- | --- | --- | --- |\n";
+        for (const auto& t : thresholds)
+            md += "| " + t.label + " | " + t.limit_text + " | " + t.value_text + " | " +
+                  (t.ok ? ":white_check_mark:" : ":x:") + " |\n";
+    }
+    long top = 1;
+    for (const auto& d : f.daily) top = std::max({top, d.deployments, d.failed_deployments});
+    std::string labels, bars, line;
+    for (std::size_t i = 0; i < f.daily.size(); ++i) {
+        const auto& d = f.daily[i];
+        const char* sep = i ? ", " : "";
+        labels += std::string(sep) + "\"" + d.date.substr(5) + "\"";
+        bars += sep + std::to_string(d.deployments);
+        line += sep + std::to_string(d.failed_deployments);
+    }
+    md += "\n```mermaid\nxychart-beta\n";
+    md += "    title \"Deployments per day (" + f.window.environment + ")\"\n";
+    md += "    x-axis [" + labels + "]\n";
+    md += "    y-axis \"deployments\" 0 --> " + std::to_string(top) + "\n";
+    md += "    bar [" + bars + "]\n";
+    md += "    line [" + line + "]\n";
+    md += "```\n\nBars: successful deployments; line: failed deployments (UTC days).\n";
+    return md;
+}
+
+} // namespace sbdeploy::metrics

@@ -1,0 +1,42 @@
+// The metrics schema (src/metrics/schema.sql, shipped inside the binary) and what is done
+// with it over a database session: apply it, read the report's history, prune old rows.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "db/session.hpp"
+#include "metrics/report.hpp"
+#include "util/error.hpp"
+
+namespace sbdeploy::metrics {
+
+inline constexpr int kSchemaVersion = 1;
+
+// The schema's SQL as shipped.
+std::string_view schema_sql();
+// The schema as a migration file to commit: a header naming sbdeploy and the file name to
+// use, then the SQL.
+std::string schema_migration(std::string_view sbdeploy_version);
+// "20250101120000_sbdeploy_metrics_schema.sql" for a UTC time.
+std::string schema_migration_name(std::int64_t now);
+
+// Applies the schema in one transaction, serialized by an advisory lock.
+Result<void> apply_schema(db::Session& session);
+
+// Reads what the report needs for `window` from the metrics tables.
+Result<History> load_history(db::Session& session, const Window& window);
+
+enum class PruneMode { delete_rows, count_only };
+
+struct PruneCounts {
+    long prs = 0, deployments = 0, tests = 0, rules = 0, daily = 0;
+    [[nodiscard]] long total() const { return prs + deployments + tests + rules + daily; }
+};
+
+// Deletes (or counts) the rows of every metrics table older than `cutoff` (seconds since
+// the epoch), in one statement.
+Result<PruneCounts> prune(db::Session& session, std::int64_t cutoff, PruneMode mode);
+
+} // namespace sbdeploy::metrics

@@ -1,0 +1,127 @@
+// Rows into the metrics tables over a db::Session. One statement per batch whatever the
+// number of rows: each column is one array parameter, so a statement has as many
+// parameters as the table has columns (libpq's 65,535-parameter limit never applies) and
+// the server parses one short statement instead of thousands of VALUES tuples.
+#include <charconv>
+
+#include "metrics/writer.hpp"
+#include "util/strings.hpp"
+
+namespace sbdeploy::metrics {
+
+namespace {
+
+std::string insert_sql(const Table& t) {
+    std::string cols;
+    std::string arrays;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        if (i) {
+            cols += ", ";
+            arrays += ", ";
+        }
+        cols += t.columns[i].name;
+        arrays += "$" + std::to_string(i + 1) + "::" + std::string(sql_type(t.columns[i].type)) + "[]";
+    }
+    return "insert into metrics." + std::string(t.name) + " (" + cols + ") select * from unnest(" + arrays +
+           ") on conflict do nothing";
+}
+
+// "INSERT 0 17" -> 17.
+std::size_t inserted_count(std::string_view status) {
+    auto space = status.rfind(' ');
+    if (space == std::string_view::npos) return 0;
+    std::size_t n = 0;
+    std::from_chars(status.data() + space + 1, status.data() + status.size(), n);
+    return n;
+}
+
+Error in_context(Error e, std::string_view what) {
+    e.message = "metrics: " + std::string(what) + ": " + e.message;
+    if (e.sqlstate == "42P01" || e.sqlstate == "3F000" || e.sqlstate == "42883")
+        e.hint = "apply the metrics schema first: sbdeploy metrics schema --apply (or commit the migration that "
+                 "'sbdeploy metrics schema' prints)";
+    return e;
+}
+
+class SessionWriter final : public Writer {
+public:
+    SessionWriter(db::Session& session, std::size_t batch_rows)
+        : session_(session), batch_rows_(batch_rows == 0 ? 1 : batch_rows) {}
+
+    [[nodiscard]] std::string describe() const override { return session_.describe(); }
+
+    Result<std::size_t> insert(const TableRows& rows) override {
+        const Table& t = *rows.table;
+        const std::size_t width = t.columns.size();
+        const std::string sql = insert_sql(t);
+        std::size_t inserted = 0;
+        std::vector<db::Value> params(width);
+        for (std::size_t begin = 0; begin < rows.rows(); begin += batch_rows_) {
+            std::size_t end = std::min(rows.rows(), begin + batch_rows_);
+            for (std::size_t c = 0; c < width; ++c) {
+                std::string& a = params[c].emplace();
+                a.reserve((end - begin) * 24);
+                a += '{';
+                for (std::size_t r = begin; r < end; ++r) {
+                    if (r != begin) a += ',';
+                    append_array_element(a, rows.cells[r * width + c]);
+                }
+                a += '}';
+            }
+            auto result = session_.exec_params(sql, params);
+            if (!result) return fail(in_context(std::move(result.error()), "writing metrics." + std::string(t.name)));
+            inserted += inserted_count(result->command_status);
+        }
+        return inserted;
+    }
+
+    Result<void> refresh_daily(std::string_view from, std::string_view to, std::string_view environment) override {
+        db::Value params[] = {std::string(from), std::string(to), std::string(environment)};
+        auto r = session_.exec_params("select metrics.refresh_development_metrics($1::date, $2::date, $3)", params);
+        if (!r) return fail(in_context(std::move(r.error()), "refreshing metrics.development_metrics"));
+        return {};
+    }
+
+private:
+    db::Session& session_;
+    std::size_t batch_rows_;
+};
+
+} // namespace
+
+void append_array_element(std::string& out, const db::Value& value) {
+    if (!value) {
+        out += "NULL";
+        return;
+    }
+    out += '"';
+    for (char c : *value) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '"';
+}
+
+std::unique_ptr<Writer> session_writer(db::Session& session, std::size_t batch_rows) {
+    return std::make_unique<SessionWriter>(session, batch_rows);
+}
+
+Result<WriteSummary> write_records(Writer& writer, const Records& records) {
+    WriteSummary s;
+    auto one = [&](const TableRows& rows, WriteCount& count) -> Result<void> {
+        count.offered = rows.rows();
+        if (count.offered == 0) return {};
+        auto n = writer.insert(rows);
+        if (!n) return fail(n.error());
+        count.inserted = *n;
+        return {};
+    };
+    if (auto r = one(to_rows(std::span<const PrEvent>(records.prs)), s.prs); !r) return fail(r.error());
+    if (auto r = one(to_rows(std::span<const DeploymentEvent>(records.deployments)), s.deployments); !r)
+        return fail(r.error());
+    if (auto r = one(to_rows(std::span<const TestRun>(records.tests)), s.tests); !r) return fail(r.error());
+    if (auto r = one(to_rows(std::span<const RuleEvent>(records.rules)), s.rules); !r) return fail(r.error());
+    return s;
+}
+
+} // namespace sbdeploy::metrics

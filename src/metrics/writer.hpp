@@ -1,0 +1,74 @@
+// Where recorded rows go: the metrics tables over a database session (libpq or the
+// Management API) or over PostgREST. Every value travels as data (query parameters or a
+// JSON body), never spliced into SQL; a row whose unique key is already there is skipped.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "db/session.hpp"
+#include "metrics/records.hpp"
+#include "net/http.hpp"
+#include "util/error.hpp"
+
+namespace sbdeploy::metrics {
+
+class Writer {
+public:
+    virtual ~Writer() = default;
+    Writer() = default;
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // "postgres" or "PostgREST at https://x.supabase.co", for messages.
+    [[nodiscard]] virtual std::string describe() const = 0;
+    // Inserts the rows, skipping those already recorded; returns how many were new.
+    virtual Result<std::size_t> insert(const TableRows& rows) = 0;
+    // Recomputes metrics.development_metrics for the UTC days from..to ("YYYY-MM-DD").
+    virtual Result<void> refresh_daily(std::string_view from_date, std::string_view to_date,
+                                       std::string_view environment) = 0;
+};
+
+// Multi-row inserts: each column one array parameter, unnested server side
+// (INSERT ... SELECT * FROM unnest($1::text[], ...) ON CONFLICT DO NOTHING), `batch_rows`
+// rows a statement.
+std::unique_ptr<Writer> session_writer(db::Session& session, std::size_t batch_rows = 10'000);
+
+struct PostgrestSettings {
+    std::string url;  // the project URL: https://<ref>.supabase.co (rows go to {url}/rest/v1/<table>)
+    std::string key;  // SUPABASE_SECRET_KEY, sent as apikey and Authorization: Bearer
+    std::string schema = "metrics";  // Content-Profile
+    std::size_t batch_rows = 1'000;
+    net::RetryPolicy retry;
+    std::chrono::milliseconds timeout{30'000};
+    net::RetryHooks hooks;  // tests replace the clock and sleep
+};
+
+// POST {url}/rest/v1/<table>?on_conflict=<key> with Prefer: resolution=ignore-duplicates;
+// 429, 5xx and dropped connections are retried (the inserts are idempotent).
+std::unique_ptr<Writer> postgrest_writer(PostgrestSettings settings);
+
+struct WriteCount {
+    std::size_t offered = 0;
+    std::size_t inserted = 0;
+};
+
+struct WriteSummary {
+    WriteCount prs, deployments, tests, rules;
+    [[nodiscard]] std::size_t offered() const { return prs.offered + deployments.offered + tests.offered + rules.offered; }
+    [[nodiscard]] std::size_t inserted() const {
+        return prs.inserted + deployments.inserted + tests.inserted + rules.inserted;
+    }
+};
+
+// Writes every table of `records` (empty tables are not touched).
+Result<WriteSummary> write_records(Writer& writer, const Records& records);
+
+// Text for one cell in a Postgres array literal: "NULL" or a double-quoted element.
+void append_array_element(std::string& out, const db::Value& value);
+
+} // namespace sbdeploy::metrics

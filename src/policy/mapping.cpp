@@ -1,5 +1,8 @@
 #include "policy/mapping.hpp"
 
+#include <algorithm>
+
+#include "util/glob.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::policy {
@@ -48,11 +51,47 @@ std::string mapped_reason(const Facts& f, Action action, const std::string& envi
     return subject(f) + " maps to no action";
 }
 
-const Rule* find_rule(const Mapping& mapping, const Facts& f) {
-    const std::string& branch = targets_base(f) ? f.base_ref : f.branch;
+const Rule* find_rule(const Mapping& mapping, std::string_view event, std::string_view branch) {
     for (const auto& rule : mapping.rules)
-        if (rule.event == f.event && glob_match(rule.branch, branch)) return &rule;
+        if (rule.event == event && glob_match(rule.branch, branch)) return &rule;
     return nullptr;
+}
+
+const Rule* find_rule(const Mapping& mapping, const Facts& f) {
+    return find_rule(mapping, f.event, targets_base(f) ? f.base_ref : f.branch);
+}
+
+const std::string kEnvironmentsHint =
+    "write --environments as NAME=BRANCH,BRANCH;NAME=BRANCH, such as "
+    "\"production=main,master;staging=staging,develop\" (branches may be globs: release/*)";
+
+Error environments_error(std::string message) {
+    return make_error(ErrorKind::config, "option --environments: " + std::move(message), kEnvironmentsHint);
+}
+
+// "a,b,{c,d}" -> "a", "b", "{c,d}": commas inside braces belong to the glob.
+std::vector<std::string> split_globs(std::string_view text) {
+    std::vector<std::string> out;
+    std::string current;
+    int depth = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 1 < text.size()) {
+            current += c;
+            current += text[++i];
+            continue;
+        }
+        if (c == '{') ++depth;
+        if (c == '}' && depth > 0) --depth;
+        if (c == ',' && depth == 0) {
+            out.emplace_back(util::trim(current));
+            current.clear();
+            continue;
+        }
+        current += c;
+    }
+    out.emplace_back(util::trim(current));
+    return out;
 }
 
 const std::string kNameHint = "environment names are letters, digits, \"-\" and \"_\", such as staging or production";
@@ -68,18 +107,89 @@ std::string_view action_name(Action a) {
     return "none";
 }
 
+Result<std::vector<EnvironmentBranches>> parse_environments(std::string_view spec) {
+    std::vector<EnvironmentBranches> out;
+    std::vector<std::pair<std::string, std::string>> seen;  // glob -> environment
+    for (auto& line : util::split(spec, '\n')) {
+        for (auto& part_text : util::split(line, ';')) {
+            std::string_view part = util::trim(part_text);
+            if (part.empty()) continue;
+            auto eq = part.find('=');
+            if (eq == std::string_view::npos)
+                return fail(environments_error(util::quoted(part) + " has no \"=\" between the environment and its branches"));
+            std::string name(util::trim(part.substr(0, eq)));
+            if (!is_environment_name(name))
+                return fail(environments_error(util::quoted(name) +
+                                               " is not an environment name (letters, digits, \"-\" and \"_\")"));
+            if (name == "none" || name == kValidateAgainstBase)
+                return fail(environments_error(util::quoted(name) + " cannot name an environment: it is a keyword"));
+            if (std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.name == name; }))
+                return fail(environments_error("environment " + util::quoted(name) + " is given twice"));
+            EnvironmentBranches env{name, {}};
+            std::string_view branches = util::trim(part.substr(eq + 1));
+            if (branches.empty()) return fail(environments_error("environment " + util::quoted(name) + " has no branches"));
+            for (auto& glob : split_globs(branches)) {
+                if (glob.empty())
+                    return fail(environments_error("environment " + util::quoted(name) + ": an empty branch in " +
+                                                   util::quoted(branches)));
+                if (auto compiled = util::Glob::compile(glob); !compiled)
+                    return fail(environments_error("environment " + util::quoted(name) + ": branch " +
+                                                   util::quoted(glob) + ": " + compiled.error().message));
+                for (const auto& [other_glob, other_env] : seen)
+                    if (other_glob == glob)
+                        return fail(environments_error("branch " + util::quoted(glob) + " is mapped to both " +
+                                                       other_env + " and " + name));
+                seen.emplace_back(glob, name);
+                env.branches.push_back(std::move(glob));
+            }
+            out.push_back(std::move(env));
+        }
+    }
+    if (out.empty()) return fail(environments_error("no environment given"));
+    return out;
+}
+
+Mapping make_mapping(const std::vector<EnvironmentBranches>& environments, std::string_view validate_against) {
+    Mapping m;
+    for (const auto& env : environments)
+        for (const auto& branch : env.branches) m.rules.push_back({"push", branch, env.name, Action::push, EnvironmentFrom::rule});
+    bool from_base = validate_against == kValidateAgainstBase;
+    auto from = from_base ? EnvironmentFrom::base : EnvironmentFrom::rule;
+    std::string target = from_base ? std::string() : std::string(validate_against);
+    for (const char* event : {"pull_request", "pull_request_target", "merge_group"})
+        m.rules.push_back({event, "**", target, Action::validate, from});
+    m.rules.push_back({"workflow_dispatch", "**", "environment", Action::push, EnvironmentFrom::input});
+    return m;
+}
+
+Result<Mapping> configure_mapping(std::string_view environments, std::string_view validate_against) {
+    auto parsed = parse_environments(environments);
+    if (!parsed) return fail(std::move(parsed.error()));
+    validate_against = util::trim(validate_against);
+    if (validate_against != kValidateAgainstBase && !is_environment_name(validate_against))
+        return fail(ErrorKind::config,
+                    "option --validate-against: " + util::quoted(validate_against) + " is not an environment name",
+                    "name the environment pull requests are dry-run against, such as staging, or \"base\" for the "
+                    "environment their base branch deploys to");
+    return make_mapping(*parsed, validate_against);
+}
+
 const Mapping& default_mapping() {
-    static const Mapping mapping{{
-        {"push", "main", "production", Action::push, EnvironmentFrom::rule},
-        {"push", "master", "production", Action::push, EnvironmentFrom::rule},
-        {"push", "staging", "staging", Action::push, EnvironmentFrom::rule},
-        {"push", "develop", "staging", Action::push, EnvironmentFrom::rule},
-        {"pull_request", "*", "staging", Action::validate, EnvironmentFrom::rule},
-        {"pull_request_target", "*", "staging", Action::validate, EnvironmentFrom::rule},
-        {"merge_group", "*", "staging", Action::validate, EnvironmentFrom::rule},
-        {"workflow_dispatch", "*", "environment", Action::push, EnvironmentFrom::input},
-    }};
+    static const Mapping mapping = make_mapping(*parse_environments(kDefaultEnvironments), kDefaultValidateAgainst);
     return mapping;
+}
+
+std::vector<std::string> branches_of(const Mapping& mapping, std::string_view environment) {
+    std::vector<std::string> out;
+    for (const auto& rule : mapping.rules)
+        if (rule.event == "push" && rule.from == EnvironmentFrom::rule && rule.environment == environment &&
+            rule.action == Action::push)
+            out.push_back(rule.branch);
+    return out;
+}
+
+std::string environment_variable_part(std::string_view environment) {
+    return util::replace_all(util::to_upper(environment), "-", "_");
 }
 
 bool is_environment_name(std::string_view name) {
@@ -92,24 +202,9 @@ bool is_environment_name(std::string_view name) {
 }
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-    // Iterative with one backtrack point: linear enough for branch names, no recursion.
-    std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-    while (t < text.size()) {
-        if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            mark = t;
-        } else if (p < pattern.size() && pattern[p] == text[t]) {
-            ++p;
-            ++t;
-        } else if (star != std::string_view::npos) {
-            p = star + 1;
-            t = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
+    if (pattern == "**") return true;
+    auto glob = util::Glob::compile(pattern);
+    return glob && glob->matches(text);
 }
 
 Result<Resolution> resolve(const Facts& f, const std::optional<std::string>& environment_override,
@@ -150,6 +245,15 @@ Result<Resolution> resolve(const Facts& f, const std::optional<std::string>& env
         }
         if (rule->action == Action::none) return none(mapped_reason(f, Action::none, ""));
         if (override_env) return by_override(*override_env, rule->action);
+        if (rule->from == EnvironmentFrom::base) {
+            const Rule* base = find_rule(mapping, "push", f.base_ref);
+            if (base == nullptr || base->action != Action::push)
+                return none(subject(f) + " validates against the environment of its base, and " +
+                            quoted(f.base_ref) + " maps to none");
+            return chosen(base->environment, rule->action,
+                          subject(f) + " validates against " + base->environment + ", where " + quoted(f.base_ref) +
+                              " deploys");
+        }
         return chosen(rule->environment, rule->action, mapped_reason(f, rule->action, rule->environment));
     }
 

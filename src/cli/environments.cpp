@@ -1,0 +1,184 @@
+#include "cli/environments.hpp"
+
+#include "cli/lint.hpp"
+#include "cli/resolve.hpp"
+#include "db/history.hpp"
+#include "github/outputs.hpp"
+#include "policy/pr_guard.hpp"
+#include "policy/promotion.hpp"
+#include "util/glob.hpp"
+#include "util/strings.hpp"
+
+namespace sbdeploy::cli {
+
+namespace {
+
+using util::quoted;
+
+// --promote-from: an environment name, or none (no gate).
+Result<std::optional<std::string>> promote_from(const Context& ctx) {
+    std::string source = std::string(util::trim(ctx.options.get_or("promote-from", policy::kDefaultPromoteFrom)));
+    if (source == "none") return std::optional<std::string>();
+    if (!policy::is_environment_name(source))
+        return fail(ErrorKind::config, "option --promote-from: " + quoted(source) + " is not an environment name",
+                    "name the environment production's migrations must run on first, such as staging, or none");
+    if (source == policy::kProtectedEnvironment)
+        return fail(ErrorKind::config,
+                    "option --promote-from: " + quoted(source) + " is the environment the gate protects",
+                    "name the environment that runs migrations before production, such as staging");
+    return std::optional<std::string>(source);
+}
+
+std::string plural(std::size_t n, const std::string& one) { return std::to_string(n) + " " + one + (n == 1 ? "" : "s"); }
+
+} // namespace
+
+Result<std::optional<Error>> pr_guard(Context& ctx, const Target& target) {
+    const auto& f = target.facts;
+    if (f.event != "pull_request" && f.event != "pull_request_target") return std::optional<Error>();
+    if (ctx.options.flag("no-pr-guard")) {
+        ctx.console.debug("pull request guard: off (--no-pr-guard)");
+        return std::optional<Error>();
+    }
+    auto mapping = configured_mapping(ctx);
+    if (!mapping) return fail(std::move(mapping.error()));
+    auto source = promote_from(ctx);
+    if (!source) return fail(std::move(source.error()));
+    std::string hotfix = ctx.options.get_or("hotfix-pattern", policy::kDefaultHotfixPattern);
+    if (!hotfix.empty())
+        if (auto compiled = util::Glob::compile(hotfix); !compiled)
+            return fail(ErrorKind::config, "option --hotfix-pattern: " + compiled.error().message,
+                        "give a branch glob such as hotfix/*");
+    auto rules = policy::guard_rules(*mapping, std::string(policy::kProtectedEnvironment),
+                                     source->value_or(std::string(policy::kDefaultPromoteFrom)), hotfix);
+    auto decision = policy::check_pull_request({f.pr_number, f.branch, f.base_ref, f.fork}, rules);
+    switch (decision.verdict) {
+    case policy::GuardVerdict::not_applicable:
+        ctx.console.debug("pull request guard: " + decision.reason);
+        return std::optional<Error>();
+    case policy::GuardVerdict::allowed:
+        ctx.console.line("Pull request guard: " + decision.reason);
+        return std::optional<Error>();
+    case policy::GuardVerdict::refused: break;
+    }
+    return std::optional<Error>(make_error(ErrorKind::operation, decision.reason, decision.hint));
+}
+
+Result<GateResult> promotion_gate(Context& ctx, const Target& target,
+                                  std::span<const migrations::Migration* const> pending) {
+    GateResult g;
+    if (target.environment != policy::kProtectedEnvironment || pending.empty()) return g;
+    auto source_or = promote_from(ctx);
+    if (!source_or) return fail(std::move(source_or.error()));
+    if (!*source_or) {
+        g.status = "off";
+        ctx.console.notice("promotion gate: off (--promote-from none): " + target.environment +
+                           " gets migrations no other environment ran first");
+        g.summary = "**Promotion gate**: off (`--promote-from none`)\n";
+        return g;
+    }
+    const std::string& source = **source_or;
+    const bool allow = ctx.options.flag("allow-unpromoted");
+
+    auto source_target = environment_target(ctx, source, "promotion gate");
+    if (!source_target) {
+        if (!allow) {
+            Error e = std::move(source_target.error());
+            e.hint += "; --promote-from names another environment, --allow-unpromoted pushes without the gate";
+            return fail(std::move(e));
+        }
+        g.status = "overridden";
+        std::string line = "promotion gate overridden (--allow-unpromoted): " +
+                           source_target.error().message.substr(std::string("promotion gate: ").size()) +
+                           ", so nothing was compared; pushing " + plural(pending.size(), "migration") + " to " +
+                           target.environment;
+        ctx.console.warning(line);
+        g.summary = ":warning: **" + github::escape_markdown(line) + "**\n";
+        return g;
+    }
+    auto session = connect_target(ctx, *source_target);
+    if (!session) {
+        Error e = std::move(session.error());
+        e.message = "promotion gate: " + source + ": " + e.message;
+        return fail(std::move(e));
+    }
+    auto history = db::read_history(**session);
+    if (!history) {
+        Error e = std::move(history.error());
+        e.message = "promotion gate: reading the history of " + source + ": " + e.message;
+        return fail(std::move(e));
+    }
+    session->reset();
+
+    std::vector<policy::Candidate> candidates;
+    candidates.reserve(pending.size());
+    for (const auto* m : pending) candidates.push_back({m->file.version, m->file.name, m->texts()});
+    std::vector<policy::SourceEntry> rows;
+    rows.reserve(history->size());
+    for (auto& h : *history) rows.push_back({std::move(h.version), std::move(h.statements)});
+    auto gaps = policy::unpromoted(candidates, rows);
+
+    if (gaps.empty()) {
+        g.status = "passed";
+        std::string line = "the " + plural(pending.size(), "pending migration") + " ran on " + source + " first";
+        ctx.console.line("Promotion gate: " + line);
+        g.summary = "**Promotion gate**: passed: " + github::escape_markdown(line) + "\n";
+        return g;
+    }
+    std::string table = "\n| Version | Name | On " + github::escape_markdown(source) + " |\n|---|---|---|\n";
+    for (const auto& u : gaps)
+        table += "| " + u.version + " | " + github::escape_markdown(u.name) + " | " +
+                 (u.gap == policy::Gap::not_applied ? "not applied" : "applied with different statements") + " |\n";
+    if (allow) {
+        g.status = "overridden";
+        std::string line = policy::override_warning(gaps, source, target.environment);
+        ctx.console.warning(line);
+        g.summary = ":warning: **" + github::escape_markdown(line) + "**\n" + table;
+        return g;
+    }
+    g.status = "refused";
+    g.refusal = policy::refusal(gaps, source, target.environment);
+    g.summary = ":x: **Promotion gate**: " + github::escape_markdown(g.refusal->message) + "\n" + table;
+    return g;
+}
+
+int validate_offline(Context& ctx, const Project& project, const Target& target) {
+    const std::string skipped = "the dry run against " + target.environment + " (" + target.offline_reason +
+                                "; GitHub passes no secrets to workflows of fork pull requests)";
+    ctx.console.notice("validate: offline checks only; skipped " + skipped);
+    // The plan against an empty history: every file is pending, in the order push would apply it.
+    auto plan = plan_for(project, {}, migrations::IncludeAll::no);
+    std::vector<std::string> versions;
+    for (auto i : plan.to_apply) {
+        const auto& m = project.migrations[i];
+        versions.push_back(m.file.version);
+        ctx.console.line("ok      " + m.file.filename + " (offline: named, split into " +
+                         plural(m.statements.size(), "statement") + ", transaction rules checked)");
+    }
+    // Lint needs no database: its findings fail the offline validation as they fail the online one.
+    std::vector<const migrations::Migration*> targets;
+    for (auto i : plan.to_apply) targets.push_back(&project.migrations[i]);
+    auto lint = run_lint_checks(ctx, project, targets, LintScope::all, "offline: no database tells which are pending");
+    if (!lint) return report(ctx, lint.error());
+    Report rep;
+    record_decision(ctx, rep, target);
+    rep.set("valid", lint->failed ? "false" : "true");
+    rep.set("offline", "true");
+    rep.set("skipped", "dry run");
+    rep.set("pending_count", std::to_string(versions.size()));
+    rep.set("failed_count", "0");
+    rep.set("verdicts", "[]");
+    rep.summary = "### sbdeploy validate: " + target.environment + " (offline)\n\nChecked offline: " +
+                  plural(versions.size(), "migration file") +
+                  " (names, order, statement splitting, transaction rules, lint).\n\nSkipped: " +
+                  github::escape_markdown(skipped) + ".\n\n" + lint->summary;
+    if (lint->failed) {
+        ctx.console.line("Offline checks failed: lint found " + plural(lint->errors, "error") + " and " +
+                         plural(lint->warnings, "warning") + "; skipped " + skipped);
+        return finish(ctx, rep, 1);
+    }
+    ctx.console.line("Offline checks passed for " + plural(versions.size(), "migration") + "; skipped " + skipped);
+    return finish(ctx, rep, 0);
+}
+
+} // namespace sbdeploy::cli

@@ -25,6 +25,7 @@ Request make_request(const github::RunFacts& facts, const github::Event& event, 
         r.before = event.before;
         r.after = event.after.empty() || github::is_null_sha(event.after) ? facts.sha : event.after;
         r.deleted = r.deleted || github::is_null_sha(event.after);
+        r.forced = event.forced;
     }
     if (event.pull_request) {
         r.pr_number = facts.pr_number;
@@ -129,6 +130,7 @@ public:
     }
 
     bool can_fetch() const { return remote_ && (settings_.fetch_limit > 0 || settings_.unlimited); }
+    bool shallow() const { return shallow_; }
 
     // Fetching a commit this repository has none of: in a shallow clone only that commit
     // (a plain fetch would bring its whole history), else as git would.
@@ -185,7 +187,10 @@ public:
         return std::optional<std::string>();
     }
 
-    // Deepens the history behind `tips` by the next step; false when it cannot.
+    // Fetches the history behind `tips` one step deeper (16, 32, 64 ... commits from each
+    // tip, at most the limit); false when it cannot. The depth counts from the tips
+    // (--depth), not from the shallow boundary (--deepen): a server does not deepen
+    // behind a commit no branch reaches any more, such as a force push's previous tip.
     Result<bool> deepen(const std::vector<std::string>& tips) {
         if (!shallow_) return false;
         if (!remote_) {
@@ -196,29 +201,26 @@ public:
         if (settings_.unlimited) {
             depth = {FetchDepth::Kind::unshallow, 0};
         } else {
-            long left = settings_.fetch_limit - fetched_;
-            if (left <= 0) {
+            if (depth_ >= settings_.fetch_limit) {
                 why = settings_.fetch_limit == 0
                           ? std::string("the checkout is shallow and fetching is off (--fetch-limit 0)")
                           : "the base is not within " + std::to_string(settings_.fetch_limit) +
                                 " commits of history (--fetch-limit)";
                 return false;
             }
-            depth = {FetchDepth::Kind::deepen, std::min(step_, left)};
+            depth_ = std::min(depth_ == 0 ? kFirstDepth : depth_ * 2, settings_.fetch_limit);
+            depth = {FetchDepth::Kind::depth, depth_};
         }
         auto fetched = git_.fetch(tips, depth);
         if (!fetched) {
             why = "cannot deepen the shallow history: " + fetched.error().message;
             return false;
         }
-        if (depth.kind == FetchDepth::Kind::unshallow) {
+        if (depth.kind == FetchDepth::Kind::unshallow)
             note_("fetched the whole history");
-        } else {
-            fetched_ += depth.n;
-            step_ *= 2;
-            note_("deepened the shallow history by " + std::to_string(depth.n) + " commits (" +
-                  std::to_string(fetched_) + " of at most " + std::to_string(settings_.fetch_limit) + ")");
-        }
+        else
+            note_("fetched " + std::to_string(depth_) + " commits of history (at most " +
+                  std::to_string(settings_.fetch_limit) + ")");
         auto shallow = git_.is_shallow();
         if (!shallow) return fail(shallow.error());
         shallow_ = *shallow;
@@ -261,8 +263,8 @@ private:
     const Note& note_;
     bool shallow_ = false;
     bool remote_ = false;
-    long fetched_ = 0;
-    long step_ = 16;
+    static constexpr long kFirstDepth = 16;
+    long depth_ = 0;  // of the last history fetch
 };
 
 Resolution unavailable(std::string why) { return Resolution{std::nullopt, std::move(why)}; }
@@ -336,13 +338,16 @@ Result<Resolution> resolve_push(Resolver& r, const Git& git, const Request& req)
                                       "the default branch " + quoted(branch));
     }
     const std::string before = **before_r;
+    std::string since = what + ": changes since the previous push " + short_sha(before);
+    // GitHub says whether the push was forced: a push that was not moved the branch forward
+    // from `before`, so a shallow checkout needs no history to compare the two.
+    if (!req.forced && r.shallow()) return found(Rule::push, before, head, since);
     TRY_FOUND(mb, r.merge_base(before, head));
     if (mb->state == Found::State::unrelated)
         return found(Rule::push, before, head,
                      "force push to " + quoted(req.branch) + ": no history in common with the previous tip " +
                          short_sha(before) + ", compared with it directly");
-    if (mb->sha == before)
-        return found(Rule::push, before, head, what + ": changes since the previous push " + short_sha(before));
+    if (mb->sha == before) return found(Rule::push, before, head, since);
     return found(Rule::push, mb->sha, head,
                  "force push to " + quoted(req.branch) + ": merge-base " + short_sha(mb->sha) +
                      " of the previous tip " + short_sha(before) + " and the new one");

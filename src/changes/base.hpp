@@ -20,6 +20,7 @@ struct Request {
     std::string branch;  // push: the branch; pull requests: the head branch
     std::string before;  // push: as in the payload (forty zeros for a new branch)
     std::string after;
+    bool forced = false;   // push: a force push (the payload's "forced")
     bool deleted = false;  // a branch or tag deletion
     std::optional<long> pr_number;
     std::string pr_base_ref;

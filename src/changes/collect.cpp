@@ -24,6 +24,13 @@ std::string with_thousands(std::size_t n) {
     return s;
 }
 
+// A commit name shortened, anything else (a branch) quoted.
+std::string rev_text(const std::string& rev) {
+    bool sha = (rev.size() == 40 || rev.size() == 64) &&
+               rev.find_first_not_of("0123456789abcdef") == std::string::npos;
+    return sha ? short_sha(rev) : quoted(rev);
+}
+
 // What the comparison is about, for the API's reasons.
 std::string subject(const Request& req, Rule rule) {
     switch (rule) {
@@ -37,6 +44,12 @@ std::string subject(const Request& req, Rule rule) {
     case Rule::nothing: break;
     }
     return "this run";
+}
+
+// Neither git nor the API could tell: both reasons, and the API's hint.
+Error api_failed(const std::string& why_git, Error e) {
+    e.message = "paths-filter: cannot tell what changed: " + why_git + "; " + e.message;
+    return e;
 }
 
 Result<Collected> from_git(const Git& git, Range range) {
@@ -74,19 +87,19 @@ Result<Collected> collect(const Git& git, const github::Api* api, const Request&
     range.rule = rule;
     if (query.kind == ApiQuery::Kind::pull_files) {
         auto listed = pull_request_files(*api, req.repository, query.number);
-        if (!listed) return fail(listed.error());
+        if (!listed) return fail(api_failed(why_git, listed.error()));
         files = std::move(*listed);
         range.base = req.pr_base_sha;
         range.head = req.pr_head_sha;
         range.reason = subject(req, rule) + ": the files GitHub lists for it (GitHub API)";
     } else {
         auto listed = compare_files(*api, req.repository, query.base, query.head);
-        if (!listed) return fail(listed.error());
+        if (!listed) return fail(api_failed(why_git, listed.error()));
         files = std::move(*listed);
         range.base = files.base.empty() ? query.base : files.base;
         range.head = query.head;
-        range.reason = subject(req, rule) + ": GitHub's comparison " + quoted(query.base) + "..." + quoted(query.head) +
-                       " (GitHub API)";
+        range.reason = subject(req, rule) + ": GitHub's comparison " + rev_text(query.base) + "..." +
+                       rev_text(query.head) + " (GitHub API)";
     }
     if (!files.capped) return Collected{std::move(range), std::move(files.changes), Source::api};
 

@@ -137,7 +137,6 @@ Result<void> Git::fetch(const std::vector<std::string>& refspecs, FetchDepth dep
     switch (depth.kind) {
     case FetchDepth::Kind::normal: break;
     case FetchDepth::Kind::depth: args.push_back("--depth=" + std::to_string(depth.n)); break;
-    case FetchDepth::Kind::deepen: args.push_back("--deepen=" + std::to_string(depth.n)); break;
     case FetchDepth::Kind::unshallow: args.push_back("--unshallow"); break;
     }
     args.push_back(settings_.remote);

@@ -26,10 +26,10 @@ struct GitSettings {
     std::chrono::milliseconds fetch_timeout{600'000};
 };
 
-// How far back a fetch goes: the commit alone (depth 1), `deepen` more commits beyond the
-// current shallow boundary, the whole history, or git's default for the repository.
+// How far back a fetch goes: `n` commits from each fetched tip (--depth; 1 is the commit
+// alone), the whole history (--unshallow), or git's default for the repository.
 struct FetchDepth {
-    enum class Kind { normal, depth, deepen, unshallow };
+    enum class Kind { normal, depth, unshallow };
     Kind kind = Kind::normal;
     long n = 0;
 };

@@ -21,7 +21,8 @@ Selection select(const std::vector<Change>& changes, const util::GlobList& filte
         case Status::deleted: s.deleted.push_back(c.path); break;
         case Status::renamed: s.renamed.emplace_back(c.old_path, c.path); break;
         }
-        if (existed_on_base(c)) s.edited_existing.push_back(c);
+        // A mode change leaves the SQL as it was: nothing a database would run differently.
+        if (existed_on_base(c) && c.status != Status::mode_changed) s.edited_existing.push_back(c);
     }
     return s;
 }

@@ -20,7 +20,9 @@ struct Selection {
     std::vector<std::string> modified;  // content, type or mode changed
     std::vector<std::string> deleted;
     std::vector<std::pair<std::string, std::string>> renamed;  // from, to
-    std::vector<Change> edited_existing;  // matched changes to files that exist on the base
+    // Matched changes to files that exist on the base: modified (content or type), renamed
+    // or deleted; a mode change alone is not an edit.
+    std::vector<Change> edited_existing;
 };
 
 // A change is selected when its path, or a rename's old path, passes the filter.

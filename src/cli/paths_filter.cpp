@@ -191,9 +191,12 @@ int run_paths_filter(Context& ctx) {
         for (const auto& c : sel.matched) ctx.console.line(change_line(c));
     }
     bool fail_on_edited = ctx.options.flag("fail-on-edited");
+    // Under Actions the annotation sits on the file; in a terminal the message names it
+    // (printable: a path may hold a newline).
+    bool annotate = ctx.env.get("GITHUB_ACTIONS") == std::optional<std::string>("true");
     for (const auto& c : sel.edited_existing) {
         github::Location where;
-        where.file = c.path;
+        if (annotate) where.file = c.path;
         where.title = "migration changed after it was merged";
         if (fail_on_edited)
             ctx.console.error(edited_message(c), where);

@@ -1,0 +1,384 @@
+// A stand-in for the GitHub REST API (api.github.com) for tests: plain Node 20, no packages.
+//
+//   node tests/servers/github-api.mjs [--state FILE] [--token TOKEN]
+//
+// Listens on 127.0.0.1 on a port it picks and prints "listening on http://127.0.0.1:PORT" as
+// its first line; stops on SIGTERM or when its stdin closes.
+//
+// It behaves like GitHub where sbdeploy can tell:
+//   - JSON bodies; errors as {"message", "documentation_url"}; 404 for anything unknown
+//   - authentication: with a token configured, a request without "Authorization: Bearer
+//     <token>" (or "token <token>") gets 401 {"message": "Bad credentials"}
+//   - pagination: per_page (default 30, at most 100) and page; a Link header with rel="next",
+//     "last", "first" and "prev" whose URLs are absolute and use /repositories/{id}/... as
+//     GitHub's do (both URL forms are served)
+//   - primary rate limit: x-ratelimit-limit/remaining/used/reset/resource on every answer;
+//     when the budget is used up, 403 {"message": "API rate limit exceeded for ..."} until
+//     the reset time (seconds since the epoch) passes
+//   - secondary rate limit: 403 with retry-after and GitHub's message, for the next N requests
+//
+// Routes (ROUTES below; add a row to serve more of the API):
+//   GET /repos/{o}/{r}/pulls/{n}/files        at most 3,000 files, as GitHub lists them
+//   GET /repos/{o}/{r}/compare/{base}...{head} files (at most 300) on the first page only;
+//                                             commits paginated when page or per_page is given
+//   GET /repos/{o}/{r}/pulls                   pull_list, sorted as sort (created|updated) and
+//                                             direction ask, paginated (metrics backfill)
+//   GET /repos/{o}/{r}/deployments             deployments, newest first, paginated
+//   GET /repos/{o}/{r}/deployments/{id}/statuses  that deployment's statuses, newest first
+//   GET /repos/{o}/{r}/actions/runs            workflow_runs, newest first, status and
+//                                             created (>=DATE) filters, {total_count, workflow_runs}
+//
+// State (what the API "knows"), set with --state FILE at start or POST /_control/state:
+//   {
+//     "token": "secret",                         // optional: required from clients
+//     "rate_limit": {"limit": 5000, "remaining": 5000, "reset": 1750000000},
+//     "secondary_limit": {"times": 1, "retry_after": 0},
+//     "repos": {
+//       "owner/name": {
+//         "id": 123,
+//         "pulls": {"7": {"files": [FILE...]}},
+//         "compares": {"BASE...HEAD": {"merge_base": "sha", "files": [FILE...], "commits": ["sha"...]}}
+//         // metrics backfill: GitHub's objects as the list endpoints return them
+//         "pull_list": [PULL...], "deployments": [{...DEPLOYMENT, "statuses": [STATUS...]}],
+//         "workflow_runs": [RUN...]
+//       }
+//     }
+//   }
+// FILE is {"filename", "status", "previous_filename"?} (status: added, removed, modified,
+// renamed, copied, changed, unchanged), or {"generate": N, "prefix": "f/", "status": "added"}
+// for N files "f/00000.sql", ... in one entry (the 3,000-file cap without a huge request).
+// Other fields of a file object (sha, additions, patch, ...) are filled in.
+//
+// Control endpoints (not GitHub's; under /_control):
+//   POST /_control/state     replace the whole state with the JSON body
+//   PATCH /_control/state    merge the body into the state (top-level keys)
+//   GET /_control/requests   the requests received so far: [{method, path, authorization}]
+//   POST /_control/reset     forget the requests received
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+function arg(name) {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined;
+}
+
+let state = {};
+if (arg('--state')) state = JSON.parse(readFileSync(arg('--state'), 'utf8'));
+if (arg('--token')) state.token = arg('--token');
+let requests = [];
+
+const DOCS = 'https://docs.github.com/rest';
+const PULL_FILES_CAP = 3000;
+const COMPARE_FILES_CAP = 300;
+
+// ---- helpers -------------------------------------------------------------------------------
+
+function send(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function error(res, status, message, headers = {}) {
+  send(res, status, { message, documentation_url: DOCS }, headers);
+}
+
+function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}
+
+function repo(owner, name) {
+  return state.repos?.[`${owner}/${name}`];
+}
+
+function repoById(id) {
+  for (const [fullName, r] of Object.entries(state.repos ?? {}))
+    if (String(r.id) === String(id)) return { fullName, r };
+  return undefined;
+}
+
+function fakeSha(text) {
+  // 40 hex digits derived from the text: stable, and not a real object.
+  let h = 2166136261;
+  let out = '';
+  for (let round = 0; out.length < 40; ++round) {
+    for (const ch of `${round}:${text}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out.slice(0, 40);
+}
+
+// The file list with "generate" entries expanded and GitHub's other fields filled in.
+function expandFiles(files = []) {
+  const out = [];
+  for (const f of files) {
+    if (f.generate !== undefined) {
+      const width = Math.max(5, String(f.generate).length);
+      for (let i = 0; i < f.generate; ++i)
+        out.push({ filename: `${f.prefix ?? 'f/'}${String(i).padStart(width, '0')}${f.suffix ?? '.sql'}`, status: f.status ?? 'added' });
+    } else {
+      out.push({ ...f });
+    }
+  }
+  return out.map((f) => ({
+    sha: fakeSha(f.filename),
+    filename: f.filename,
+    status: f.status,
+    additions: f.status === 'removed' ? 0 : 1,
+    deletions: f.status === 'added' ? 0 : 1,
+    changes: f.status === 'renamed' ? 0 : 1,
+    blob_url: `https://github.com/blob/${encodeURIComponent(f.filename)}`,
+    raw_url: `https://github.com/raw/${encodeURIComponent(f.filename)}`,
+    contents_url: `https://api.github.com/contents/${encodeURIComponent(f.filename)}`,
+    ...(f.previous_filename !== undefined ? { previous_filename: f.previous_filename } : {}),
+    ...(f.status === 'renamed' ? {} : { patch: '@@ -0,0 +1 @@\n+select 1;' }),
+  }));
+}
+
+function pageParams(url) {
+  const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+  const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+  return { perPage, page };
+}
+
+// GitHub's Link header for `page` of `pages`, on the /repositories/{id}/... form of the path.
+function linkHeader(req, idPath, url, page, pages) {
+  const base = `http://${req.headers.host}${idPath}`;
+  const at = (p) => {
+    const q = new URLSearchParams(url.searchParams);
+    q.set('page', String(p));
+    return `<${base}?${q}>`;
+  };
+  const links = [];
+  if (page > 1) links.push(`${at(page - 1)}; rel="prev"`);
+  if (page < pages) links.push(`${at(page + 1)}; rel="next"`, `${at(pages)}; rel="last"`);
+  if (page > 1) links.push(`${at(1)}; rel="first"`);
+  return links.length ? { link: links.join(', ') } : {};
+}
+
+// ---- GitHub routes -------------------------------------------------------------------------
+
+// GET /repos/{o}/{r}/pulls/{n}/files
+function pullFiles(req, res, url, { r, id, number }) {
+  const pull = r.pulls?.[number];
+  if (!pull) return error(res, 404, 'Not Found');
+  const files = expandFiles(pull.files).slice(0, PULL_FILES_CAP);
+  const { perPage, page } = pageParams(url);
+  const pages = Math.max(1, Math.ceil(files.length / perPage));
+  const body = files.slice((page - 1) * perPage, page * perPage);
+  send(res, 200, body, linkHeader(req, `/repositories/${id}/pulls/${number}/files`, url, page, pages));
+}
+
+// GET /repos/{o}/{r}/compare/{base}...{head}
+function compare(req, res, url, { r, id, basehead }) {
+  const cmp = r.compares?.[basehead];
+  if (!cmp) return error(res, 404, `No common ancestor between ${basehead.replace('...', ' and ')}.`);
+  const commits = (cmp.commits ?? []).map((sha) => ({ sha, commit: { message: `commit ${sha.slice(0, 7)}` } }));
+  const files = expandFiles(cmp.files).slice(0, COMPARE_FILES_CAP);
+  const paged = url.searchParams.has('page') || url.searchParams.has('per_page');
+  const { perPage, page } = pageParams(url);
+  const pages = paged ? Math.max(1, Math.ceil(commits.length / perPage)) : 1;
+  const [base, head] = basehead.split('...');
+  const body = {
+    url: `http://${req.headers.host}/repos/${url.pathname.split('/')[2]}/${url.pathname.split('/')[3]}/compare/${basehead}`,
+    base_commit: { sha: cmp.base_sha ?? fakeSha(base) },
+    merge_base_commit: { sha: cmp.merge_base ?? fakeSha(base) },
+    status: commits.length ? 'ahead' : 'identical',
+    ahead_by: commits.length,
+    behind_by: 0,
+    total_commits: commits.length,
+    commits: paged ? commits.slice((page - 1) * perPage, page * perPage) : commits.slice(-250),
+    ...(page === 1 ? { files } : {}),
+  };
+  void head;
+  send(res, 200, body, paged ? linkHeader(req, `/repositories/${id}/compare/${basehead}`, url, page, pages) : {});
+}
+
+// ---- metrics backfill routes -------------------------------------------------------------
+
+// One page of `items` with GitHub's Link header.
+function sendPage(req, res, url, idPath, items) {
+  const { perPage, page } = pageParams(url);
+  const pages = Math.max(1, Math.ceil(items.length / perPage));
+  send(res, 200, items.slice((page - 1) * perPage, page * perPage), linkHeader(req, idPath, url, page, pages));
+}
+
+// GET /repos/{o}/{r}/pulls?state=all&sort=updated&direction=desc
+function pullList(req, res, url, { r, id }) {
+  const sort = url.searchParams.get('sort') ?? 'created';
+  const key = sort === 'updated' ? 'updated_at' : 'created_at';
+  const sign = (url.searchParams.get('direction') ?? 'desc') === 'asc' ? 1 : -1;
+  const state = url.searchParams.get('state') ?? 'open';
+  const items = (r.pull_list ?? [])
+    .filter((p) => state === 'all' || (state === 'open' ? !p.closed_at : Boolean(p.closed_at)))
+    .sort((a, b) => sign * String(a[key]).localeCompare(String(b[key])));
+  sendPage(req, res, url, `/repositories/${id}/pulls`, items);
+}
+
+// GET /repos/{o}/{r}/deployments
+function deploymentList(req, res, url, { r, id }) {
+  const items = (r.deployments ?? [])
+    .map(({ statuses, ...d }) => d)
+    .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  sendPage(req, res, url, `/repositories/${id}/deployments`, items);
+}
+
+// GET /repos/{o}/{r}/deployments/{deployment}/statuses
+function deploymentStatuses(req, res, url, { r, id, deployment }) {
+  const d = (r.deployments ?? []).find((x) => String(x.id) === deployment);
+  if (!d) return error(res, 404, 'Not Found');
+  const items = [...(d.statuses ?? [])].sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  return sendPage(req, res, url, `/repositories/${id}/deployments/${deployment}/statuses`, items);
+}
+
+// GET /repos/{o}/{r}/actions/runs?status=completed&created=>=YYYY-MM-DD
+function workflowRuns(req, res, url, { r, id }) {
+  const status = url.searchParams.get('status');
+  const created = url.searchParams.get('created') ?? '';
+  const since = created.startsWith('>=') ? created.slice(2) : '';
+  const runs = (r.workflow_runs ?? [])
+    .filter((run) => !status || run.status === status || run.conclusion === status)
+    .filter((run) => !since || String(run.created_at) >= since)
+    .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+  const { perPage, page } = pageParams(url);
+  const pages = Math.max(1, Math.ceil(runs.length / perPage));
+  send(res, 200, { total_count: runs.length, workflow_runs: runs.slice((page - 1) * perPage, page * perPage) },
+    linkHeader(req, `/repositories/${id}/actions/runs`, url, page, pages));
+}
+
+// [method, path pattern, handler]. Named groups "owner" and "repo" select the repository
+// (404 when unknown); "id" does the same for /repositories/{id}/... paths.
+const ROUTES = [
+  // metrics backfill
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/pulls$/, pullList],
+  ['GET', /^\/repositories\/(?<id>\d+)\/pulls$/, pullList],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/deployments$/, deploymentList],
+  ['GET', /^\/repositories\/(?<id>\d+)\/deployments$/, deploymentList],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/deployments\/(?<deployment>\d+)\/statuses$/, deploymentStatuses],
+  ['GET', /^\/repositories\/(?<id>\d+)\/deployments\/(?<deployment>\d+)\/statuses$/, deploymentStatuses],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/actions\/runs$/, workflowRuns],
+  ['GET', /^\/repositories\/(?<id>\d+)\/actions\/runs$/, workflowRuns],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/pulls\/(?<number>\d+)\/files$/, pullFiles],
+  ['GET', /^\/repositories\/(?<id>\d+)\/pulls\/(?<number>\d+)\/files$/, pullFiles],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/compare\/(?<basehead>[^/]+\.\.\.[^/]+)$/, compare],
+  ['GET', /^\/repositories\/(?<id>\d+)\/compare\/(?<basehead>[^/]+\.\.\.[^/]+)$/, compare],
+];
+
+// ---- rate limits and authentication --------------------------------------------------------
+
+function rateHeaders() {
+  const rl = state.rate_limit ?? {};
+  const limit = rl.limit ?? 5000;
+  const remaining = Math.max(0, rl.remaining ?? limit);
+  return {
+    'x-ratelimit-limit': String(limit),
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-used': String(limit - remaining),
+    'x-ratelimit-reset': String(rl.reset ?? nowSeconds() + 3600),
+    'x-ratelimit-resource': 'core',
+  };
+}
+
+// Spends one request of the budget; false (and the answer sent) when the limit is hit.
+function withinLimits(res) {
+  const secondary = state.secondary_limit;
+  if (secondary && (secondary.times ?? 0) > 0) {
+    secondary.times -= 1;
+    error(res, 403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {
+      ...rateHeaders(),
+      'retry-after': String(secondary.retry_after ?? 60),
+    });
+    return false;
+  }
+  const rl = state.rate_limit;
+  if (!rl) return true;
+  if (rl.reset !== undefined && rl.reset <= nowSeconds() && (rl.remaining ?? 0) <= 0) {
+    rl.remaining = rl.limit ?? 5000;  // the window passed
+    rl.reset = nowSeconds() + 3600;
+  }
+  if ((rl.remaining ?? 0) <= 0) {
+    error(res, 403, 'API rate limit exceeded for installation ID 4242.', rateHeaders());
+    return false;
+  }
+  rl.remaining -= 1;
+  return true;
+}
+
+function authorized(req) {
+  if (!state.token) return true;
+  const given = req.headers.authorization ?? '';
+  return given === `Bearer ${state.token}` || given === `token ${state.token}`;
+}
+
+// ---- control endpoints ---------------------------------------------------------------------
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function control(req, res, path) {
+  if (path === '/_control/state' && (req.method === 'POST' || req.method === 'PATCH')) {
+    const body = JSON.parse((await readBody(req)) || '{}');
+    state = req.method === 'POST' ? body : { ...state, ...body };
+    return send(res, 200, state);
+  }
+  if (path === '/_control/state' && req.method === 'GET') return send(res, 200, state);
+  if (path === '/_control/requests' && req.method === 'GET') return send(res, 200, requests);
+  if (path === '/_control/reset' && req.method === 'POST') {
+    requests = [];
+    return send(res, 200, {});
+  }
+  return error(res, 404, 'Not Found');
+}
+
+// ---- server --------------------------------------------------------------------------------
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url, `http://${req.headers.host ?? '127.0.0.1'}`);
+    const path = url.pathname;
+    if (path.startsWith('/_control/')) return await control(req, res, path);
+    requests.push({ method: req.method, path: req.url, authorization: req.headers.authorization ?? '' });
+    if (!authorized(req)) return error(res, 401, 'Bad credentials', rateHeaders());
+    for (const [method, pattern, handler] of ROUTES) {
+      const m = pattern.exec(path);
+      if (!m || req.method !== method) continue;
+      const params = { ...m.groups };
+      if (params.owner !== undefined) {
+        params.r = repo(decodeURIComponent(params.owner), decodeURIComponent(params.repo));
+        params.id = params.r?.id ?? 1;
+      } else if (params.id !== undefined) {
+        params.r = repoById(params.id)?.r;
+      }
+      if (params.basehead !== undefined) params.basehead = decodeURIComponent(params.basehead);
+      if (!params.r) return error(res, 404, 'Not Found', rateHeaders());
+      if (!withinLimits(res)) return undefined;
+      res.setHeader('x-github-api-version-selected', '2022-11-28');
+      for (const [k, v] of Object.entries(rateHeaders())) res.setHeader(k, v);
+      return handler(req, res, url, params);
+    }
+    return error(res, 404, 'Not Found', rateHeaders());
+  } catch (e) {
+    return error(res, 500, `test server: ${e.message}`);
+  }
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();

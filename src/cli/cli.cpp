@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/secrets.hpp"
 #include "util/strings.hpp"
 #include "version.hpp"
@@ -14,18 +15,42 @@ namespace sbdeploy::cli {
 namespace {
 
 #define COMMON_TARGET "workdir", "migrations-dir", "environment", "db-url", "project-ref", "transport", \
-                      "event-path", "json", "verbose", "connect-timeout", "sslmode"
+                      "api-url", "api-timeout", "api-retry-budget", \
+                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "environments", "validate-against"
 
-constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdir", "json", "verbose"};
+constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdir", "json", "verbose", "environments",
+                                            "validate-against"};
 constexpr std::string_view kStatusOptions[] = {COMMON_TARGET, "include-all", "fail-on-pending"};
 constexpr std::string_view kValidateOptions[] = {COMMON_TARGET, "include-all", "allow-edited", "lock-timeout",
-                                                 "statement-timeout"};
+                                                 "statement-timeout", "promote-from", "hotfix-pattern", "no-pr-guard",
+                                                 "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
 constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all", "allow-edited", "dry-run",
-                                             "lock-timeout", "statement-timeout", "lock-wait"};
+                                             "lock-timeout", "statement-timeout", "lock-wait", "promote-from",
+                                             "allow-unpromoted", "include-seed", "allow-production-seed",
+                                             "rollback-on-verify-failure", "expect", "expect-file", "health-url",
+                                             "health-status", "health-timeout", "health-retries", "health-header"};
+constexpr std::string_view kVerifyOptions[] = {COMMON_TARGET,   "expect",         "expect-file",    "health-url",
+                                               "health-status", "health-timeout", "health-retries", "health-header"};
+constexpr std::string_view kLintOptions[] = {COMMON_TARGET, "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
 constexpr std::string_view kRepairOptions[] = {COMMON_TARGET, "status", "lock-wait"};
+constexpr std::string_view kRollbackOptions[] = {COMMON_TARGET, "to",           "last",         "record-only",
+                                                 "dry-run",     "lock-timeout", "statement-timeout", "lock-wait"};
 constexpr std::string_view kPathsFilterOptions[] = {"workdir",     "migrations-dir", "event-path",     "filters",
                                                     "list-files",  "base",           "fetch-limit",    "fail-on-edited",
                                                     "json",        "verbose"};
+constexpr std::string_view kRecordMetricsOptions[] = {
+    "workdir",      "event-path",          "environment",    "db-url",      "project-ref",  "transport",
+    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "environments",
+    "supabase-url", "repository",          "deployment-status", "applied-count", "deployment-duration", "junit",
+    "test-results", "test-type",           "branch-rules",   "hotfix-pattern", "json",       "verbose"};
+constexpr std::string_view kMetricsOptions[] = {
+    "workdir",        "db-url",           "project-ref",        "transport",          "api-url",
+    "api-timeout",    "api-retry-budget", "connect-timeout",    "sslmode",            "environments",
+    "environment",    "supabase-url",     "repository",         "apply",              "days",
+    "until",          "sources",          "workflow",           "pulls-file",         "test-results",
+    "branch-rules",   "hotfix-pattern",   "older-than",         "dry-run",            "min-test-pass-rate",
+    "min-rule-compliance", "max-change-failure-rate", "min-deployment-frequency", "max-lead-time",
+    "max-pr-cycle-time", "max-time-to-restore", "fail-on-threshold", "json",         "verbose"};
 constexpr std::string_view kNoOptions[] = {"json", "verbose"};
 
 constexpr CommandSpec kCommands[] = {
@@ -34,7 +59,9 @@ constexpr CommandSpec kCommands[] = {
      "the run maps to and what sbdeploy does for it (push, validate or none), and why.\n\n"
      "Default mapping: push to main or master -> production; push to staging or develop\n"
      "-> staging; pull requests and merge groups validate against staging;\n"
-     "workflow_dispatch uses its \"environment\" input; anything else -> none (exit 0).\n\n"
+     "workflow_dispatch uses its \"environment\" input; anything else -> none (exit 0).\n"
+     "--environments 'production=main;staging=staging,release/*' and --validate-against\n"
+     "(an environment, or base) change it; --environment overrides it.\n\n"
      "Step outputs (GITHUB_OUTPUT; the same object with --json): event, ref, branch,\n"
      "base_ref, base_sha, head_sha, sha, pr_number, fork, repository, environment,\n"
      "action, reason.",
@@ -51,26 +78,106 @@ constexpr CommandSpec kCommands[] = {
      kPathsFilterOptions, run_paths_filter},
     {"status", "list local and remote migrations side by side", "[options]",
      "Compares the migration files with the history table of the target database:\n"
-     "applied, pending, missing locally, out of order, edited after apply.",
+     "applied, pending, missing locally, out of order, edited after apply. The DOWN column\n"
+     "says which files carry down SQL: applied ones with it can be rolled back\n"
+     "(output rollback_ready).",
      kStatusOptions, run_status},
     {"validate", "check everything push would, plus a real dry run", "[options]",
      "Runs every check of push, then executes the pending migrations inside one\n"
-     "transaction (a savepoint per file) and rolls it back. Nothing is changed.",
+     "transaction (a savepoint per file) and rolls it back. Nothing is changed.\n"
+     "The pending files are linted too ('sbdeploy lint --help'); a finding at or above\n"
+     "--lint-fail-on fails validation.\n"
+     "A pull request into a branch that deploys to production must come from the\n"
+     "--promote-from environment's branch or match --hotfix-pattern (--no-pr-guard: off).\n"
+     "A fork pull request without the target's secrets gets the offline checks only.",
      kValidateOptions, run_validate},
     {"push", "apply pending migrations to the resolved environment", "[options]",
      "Applies pending migrations in version order, each file with its history row in one\n"
-     "transaction, under an advisory lock; stops at the first failure.",
+     "transaction, under an advisory lock; stops at the first failure.\n"
+     "A push to production first reads the --promote-from environment's history (default\n"
+     "staging) and refuses what it has not run with the same statements (exit 1);\n"
+     "--allow-unpromoted pushes anyway with a warning.\n"
+     "--include-seed then runs supabase/seed.sql (or [db.seed] sql_paths of\n"
+     "supabase/config.toml), recorded in supabase_migrations.seed_files as the Supabase CLI\n"
+     "does; a file runs again only when it changed; refused for production unless\n"
+     "--allow-production-seed. --rollback-on-verify-failure then runs verify (--expect,\n"
+     "--expect-file, --health-url) and, when it fails, rolls back this push's migrations with\n"
+     "their down SQL (all pending ones must have it).\n\n"
+     "Step outputs: environment, action, reason, applied, applied_count, pending_count,\n"
+     "promotion; seeded, seeded_count (--include-seed); rolled_back, verified, missing,\n"
+     "failing (--rollback-on-verify-failure).",
      kPushOptions, run_push},
     {"repair", "mark versions applied or reverted in the history table", "--status applied|reverted VERSION...",
      "Records versions as applied (with the statements of their local files) or removes\n"
      "their history rows, in one transaction, without running any migration.",
      kRepairOptions, run_repair},
-    {"rollback", "undo applied versions with their down SQL", "[options]", "", kNoOptions, nullptr},
-    {"verify", "check that expected objects exist after a push", "[options]", "", kNoOptions, nullptr},
-    {"record-metrics", "record the current GitHub event as development metrics", "[options]", "", kNoOptions,
-     nullptr},
-    {"metrics", "metrics schema, backfill and report", "schema|backfill|report [options]", "", kNoOptions, nullptr},
-    {"lint", "static safety checks on migration files", "[options] [files...]", "", kNoOptions, nullptr},
+    {"rollback", "undo applied versions with their down SQL", "--to VERSION | --last N [options]",
+     "Runs the down SQL of every applied version newer than --to VERSION (or of the --last N\n"
+     "newest), newest first, each with the deletion of its history row in one transaction,\n"
+     "under the push lock; stops at the first failure. Down SQL is a sibling file\n"
+     "<version>_<name>.down.sql, or the part of the migration after a line\n"
+     "  -- sbdeploy:down\n"
+     "which push never applies. Refuses before changing anything when a version has no down\n"
+     "SQL, naming it, unless --record-only (delete the history rows only, as repair --status\n"
+     "reverted). --dry-run runs it all in a transaction that is rolled back. Rolled-back\n"
+     "files are pending again: the next push applies them unless they are removed or fixed.\n\n"
+     "Step outputs: environment, action, reason, rolled_back, rolled_back_count, remaining\n"
+     "(would_roll_back with --dry-run).",
+     kRollbackOptions, run_rollback},
+    {"verify", "check that expected objects exist after a push, and health URLs answer", "[options]",
+     "Checks the resolved environment's database for every --expect (or --expect-file line):\n"
+     "  table:public.moods   view:public.v   column:public.moods.mood   index:public.moods_pkey\n"
+     "  function:public.f    function:public.f(integer, text)   schema:metrics\n"
+     "  policy:public.moods  policy:public.moods:Policy name     rls:public.moods\n"
+     "  extension:pgcrypto\n"
+     "(unquoted names fold to lower case, schema public when omitted), then asks every\n"
+     "--health-url until it answers with --health-status, retrying with exponential backoff\n"
+     "within --health-timeout. Exit 1 listing what is missing or failing.\n\n"
+     "Step outputs: environment, action, reason, verified, missing, failing.",
+     kVerifyOptions, run_verify},
+    {"record-metrics", "record the current GitHub event as development metrics", "[options]",
+     "Records the event in the metrics schema of the production database, whatever the branch:\n"
+     "pull_request opened, reopened, ready_for_review, closed or merged (with cycle time) ->\n"
+     "pr_events; deployment_status and workflow_run (finished, on a branch that deploys) and\n"
+     "this run's own deployment (--deployment-status, with lead time from the commits) ->\n"
+     "deployment_events; --junit and --test-results reports -> test_runs; branch naming,\n"
+     "conventional titles and commit subjects, pull request bases -> rule_compliance_events.\n"
+     "Recording the same event again adds nothing.\n\n"
+     "Target: --db-url, else SBDEPLOY_PRODUCTION_DB_URL (or SBDEPLOY_PRODUCTION_PROJECT_REF);\n"
+     "or PostgREST with --supabase-url and SUPABASE_SECRET_KEY.\n\n"
+     "Step outputs: recorded, skipped, pr_events, deployment_events, test_runs,\n"
+     "rule_compliance_events.",
+     kRecordMetricsOptions, run_record_metrics},
+    {"metrics", "metrics schema, backfill, report and prune", "schema|backfill|report|prune [options]",
+     "  schema [--apply]          print the metrics schema as a migration file to commit, or\n"
+     "                            apply it (idempotent)\n"
+     "  backfill [--days 90]      pull requests, deployments and --workflow runs from the\n"
+     "                            GitHub API, commit subjects from git log, --pulls-file and\n"
+     "                            --test-results files (--sources github,git,files)\n"
+     "  report [--days 30]        deployment frequency, lead time, change failure rate, time\n"
+     "                            to restore, PR cycle time, test pass rate, rule compliance;\n"
+     "                            a table, --json, and Markdown with a chart in the step\n"
+     "                            summary; --min-*/--max-* thresholds warn, or fail with\n"
+     "                            --fail-on-threshold\n"
+     "  prune --older-than 730d   delete older rows (--dry-run counts them)\n\n"
+     "The metrics database is production's: --db-url, else SBDEPLOY_PRODUCTION_DB_URL (or\n"
+     "SBDEPLOY_PRODUCTION_PROJECT_REF); backfill may also write through --supabase-url.",
+     kMetricsOptions, run_metrics},
+    {"lint", "static safety checks on migration files", "[options] [FILE...]",
+     "Reads migrations with PostgreSQL's parser and reports what would lock a busy table,\n"
+     "fail on existing rows, break running clients or open data to the API. Without FILEs:\n"
+     "the migrations pending on the target database when one is configured (--db-url, or\n"
+     "the environment's SBDEPLOY_<ENV>_DB_URL), else every file in the migrations folder.\n"
+     "The folder's other files are read as context (RLS enabled in a later file counts).\n\n"
+     "Rules, errors: parse-error, transaction-control, rls-missing, policy-always-true,\n"
+     "security-definer-search-path, add-column-not-null; warnings: transaction-wrapper,\n"
+     "index-not-concurrent, set-not-null, column-type-rewrite, constraint-not-valid,\n"
+     "drop-table, drop-column, truncate, rename-table, rename-column, unknown-ignore.\n"
+     "Skip a rule for one statement with a comment on the line above it:\n"
+     "  -- sbdeploy-lint-ignore: drop-table\n"
+     "Exit 1 when a finding is at or above --lint-fail-on. validate runs the same checks.\n\n"
+     "Step outputs: errors, warnings, passed, files, findings.",
+     kLintOptions, run_lint},
 };
 
 const CommandSpec* find_command(std::string_view name) {
@@ -131,8 +238,10 @@ std::string suggest(std::string_view bad) {
 std::span<const CommandSpec> command_table() { return kCommands; }
 
 int report(Context& ctx, const Error& e) {
-    ctx.console.error(e);
-    return e.exit_code();
+    // What a SIGINT or SIGTERM caused (a cancelled statement) is reported as the interruption.
+    auto shown = interruption(e, ctx.command).value_or(e);
+    ctx.console.error(shown);
+    return shown.exit_code();
 }
 
 int run(std::span<const std::string> args, const util::Environment& env, std::ostream& out, std::ostream& err) {
@@ -189,6 +298,16 @@ int run(std::span<const std::string> args, const util::Environment& env, std::os
         console.error(parsed.error());
         return parsed.error().exit_code();
     }
+    // A command whose usage is only "[options]" takes no arguments: a stray word
+    // ("push staging") must not be ignored while the default target is used.
+    if (cmd->usage == "[options]" && !parsed->positional().empty()) {
+        console.error(make_error(ErrorKind::usage,
+                                 std::string(cmd->name) + ": unexpected argument " +
+                                     util::quoted(parsed->positional().front()),
+                                 std::string(cmd->name) + " takes options only (an environment is --environment NAME); "
+                                                          "see 'sbdeploy " + std::string(cmd->name) + " --help'"));
+        return 2;
+    }
     Context ctx{cmd->name, env, std::move(*parsed), console, out, json};
     if (cmd->run == nullptr) {
         return report(ctx, make_error(ErrorKind::usage, "command " + util::quoted(cmd->name) + " is not built yet in sbdeploy " SBDEPLOY_VERSION,
@@ -206,7 +325,9 @@ int main(int argc, char** argv) {
         std::cout << "sbdeploy " SBDEPLOY_VERSION "\n";
         return 0;
     }
-    return run(args, util::Environment::from_process(), std::cout, std::cerr);
+    auto env = util::Environment::from_process();
+    install_interrupts(env);  // SIGINT/SIGTERM roll back the transaction in flight (cli/interrupt.hpp)
+    return run(args, env, std::cout, std::cerr);
 }
 
 } // namespace sbdeploy::cli

@@ -11,5 +11,10 @@ int run_status(Context& ctx);
 int run_validate(Context& ctx);
 int run_push(Context& ctx);
 int run_repair(Context& ctx);
+int run_rollback(Context& ctx);
+int run_record_metrics(Context& ctx);
+int run_metrics(Context& ctx);
+int run_lint(Context& ctx);
+int run_verify(Context& ctx);
 
 } // namespace sbdeploy::cli

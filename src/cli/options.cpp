@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+// A list option is repeated, never split: a value may hold commas (function:f(int, text)).
+#define CXXOPTS_VECTOR_DELIMITER '\n'
 #include <cxxopts.hpp>
 
 #include "util/strings.hpp"
@@ -19,9 +21,33 @@ constexpr OptionSpec kOptions[] = {
     {"db-url", OptionKind::value, "URL", "libpq connection URL of the target database", "$SBDEPLOY_<ENV>_DB_URL", Secret::yes},
     {"project-ref", OptionKind::value, "REF", "Supabase project ref of the target (Management API transport)", ""},
     {"transport", OptionKind::value, "auto|postgres|api", "how to reach the database", "auto"},
+    {"api-url", OptionKind::value, "URL", "Supabase Management API base URL (transport api)", "https://api.supabase.com"},
+    {"api-timeout", OptionKind::value, "DURATION", "time limit of one Management API request, its SQL included", "5m"},
+    {"api-retry-budget", OptionKind::value, "DURATION",
+     "total time for retrying one Management API request (429, 5xx, timeouts), waits included", "2m"},
     {"json", OptionKind::flag, "", "machine-readable output on stdout", ""},
     {"verbose", OptionKind::flag, "", "debug lines (also RUNNER_DEBUG=1)", ""},
     {"event-path", OptionKind::value, "FILE", "event payload", "$GITHUB_EVENT_PATH"},
+    // Environments and promotion
+    {"environments", OptionKind::value, "MAP", "branch mapping: ENV=BRANCH,BRANCH;ENV=... (branches may be globs: release/*)",
+     "production=main,master;staging=staging,develop"},
+    {"validate-against", OptionKind::value, "NAME|base",
+     "environment pull requests are dry-run against; base: the one their base branch deploys to", "staging"},
+    {"promote-from", OptionKind::value, "NAME|none",
+     "environment that must have run a migration before production gets it; none: no gate", "staging"},
+    {"allow-unpromoted", OptionKind::flag, "", "push to production what the promote-from environment has not run (loudly)", ""},
+    {"hotfix-pattern", OptionKind::value, "GLOB", "branches besides staging's that may merge into production's", "hotfix/*"},
+    {"no-pr-guard", OptionKind::flag, "", "let any branch open a pull request into production's branch", ""},
+    // verify
+    {"expect", OptionKind::list, "KIND:OBJECT",
+     "an object that must exist: table:, view:, column:, function:, policy:, rls:, index:, schema:, extension: "
+     "(repeat the flag; one a line in the variable)", ""},
+    {"expect-file", OptionKind::value, "FILE", "file of --expect lines (# comments)", ""},
+    {"health-url", OptionKind::list, "URL", "URL that must answer with --health-status (repeat the flag; one a line)", ""},
+    {"health-status", OptionKind::value, "CODES", "expected HTTP status: 200, 2xx, or a list: 200,204", "2xx"},
+    {"health-timeout", OptionKind::value, "DURATION", "time for each URL, retries included", "30s"},
+    {"health-retries", OptionKind::value, "N", "retries after a failed attempt, with exponential backoff", "5"},
+    {"health-header", OptionKind::list, "'NAME: VALUE'", "request header for health checks (masked)", "", Secret::yes},
     // Database behaviour
     {"connect-timeout", OptionKind::value, "DURATION", "time to wait for a connection", "10s"},
     {"lock-timeout", OptionKind::value, "DURATION", "lock_timeout for each migration", "(server default)"},
@@ -34,6 +60,18 @@ constexpr OptionSpec kOptions[] = {
     {"dry-run", OptionKind::flag, "", "show what would be done, change nothing", ""},
     {"fail-on-pending", OptionKind::flag, "", "exit 1 when migrations are pending", ""},
     {"status", OptionKind::value, "applied|reverted", "state to record", ""},
+    // rollback, and what push does after the migrations
+    {"to", OptionKind::value, "VERSION", "roll back every applied version newer than this one (it stays applied)", ""},
+    {"last", OptionKind::value, "N", "roll back the N newest applied versions", ""},
+    {"record-only", OptionKind::flag, "", "delete the history rows only, run no down SQL (as repair --status reverted)",
+     ""},
+    {"include-seed", OptionKind::flag, "",
+     "after the migrations, run supabase/seed.sql (or [db.seed] sql_paths of supabase/config.toml); a file runs "
+     "again only when it changed (SHA-256 in supabase_migrations.seed_files)", ""},
+    {"allow-production-seed", OptionKind::flag, "", "let --include-seed run on production", ""},
+    {"rollback-on-verify-failure", OptionKind::flag, "",
+     "after the push, run verify (--expect, --expect-file, --health-url); when it fails, roll back what this push "
+     "applied with its down SQL", ""},
     // paths-filter
     {"filters", OptionKind::value, "GLOBS", "paths to watch, one glob a line; a line starting with ! excludes",
      "<migrations-dir>/*.sql"},
@@ -42,6 +80,42 @@ constexpr OptionSpec kOptions[] = {
     {"fetch-limit", OptionKind::value, "N", "commits of history that may be fetched beyond a shallow checkout (0: none)",
      "1000"},
     {"fail-on-edited", OptionKind::flag, "", "exit 1 when a migration that exists on the base was changed", ""},
+    // record-metrics and metrics
+    {"supabase-url", OptionKind::value, "URL",
+     "write metrics through the project's PostgREST API (https://<ref>.supabase.co) with SUPABASE_SECRET_KEY", ""},
+    {"repository", OptionKind::value, "OWNER/NAME", "repository the metrics are about", "$GITHUB_REPOSITORY"},
+    {"deployment-status", OptionKind::value, "success|failure", "record this run's deployment with this outcome", ""},
+    {"applied-count", OptionKind::value, "N", "migrations the deployment applied (push's applied_count)", ""},
+    {"deployment-duration", OptionKind::value, "DURATION", "how long the deployment took", ""},
+    {"junit", OptionKind::list, "GLOB", "JUnit XML test reports to record (repeat the flag; one a line)", ""},
+    {"test-results", OptionKind::list, "GLOB", "test result JSON files (the development-metrics format)",
+     "backfill: development-metrics/tests/*.json"},
+    {"test-type", OptionKind::value, "NAME", "test_type of the JUnit reports (unit, integration, ...)", "junit"},
+    {"branch-rules", OptionKind::list, "GLOB", "branch names that follow the naming rule (one a line)",
+     "feature/*, fix/*, hotfix/*"},
+    {"apply", OptionKind::flag, "", "apply the schema to the metrics database instead of printing it", ""},
+    {"days", OptionKind::value, "N", "days of history", "backfill 90, report 30"},
+    {"until", OptionKind::value, "TIME", "end of the report's window (2025-01-31 or an ISO 8601 time)", "now"},
+    {"sources", OptionKind::value, "LIST", "what backfill reads: github, git, files (comma-separated)", "github,git,files"},
+    {"workflow", OptionKind::list, "FILE|NAME", "deployment workflow whose runs backfill records (deploy.yml)", ""},
+    {"pulls-file", OptionKind::value, "FILE",
+     "pull requests saved with gh api --paginate 'repos/O/R/pulls?state=all', read instead of asking", ""},
+    {"older-than", OptionKind::value, "AGE", "prune rows older than this: 730d, 104w", ""},
+    {"min-test-pass-rate", OptionKind::value, "PERCENT", "warn (or fail) below this test pass rate", ""},
+    {"min-rule-compliance", OptionKind::value, "PERCENT", "warn (or fail) below this rule compliance", ""},
+    {"max-change-failure-rate", OptionKind::value, "PERCENT", "warn (or fail) above this change failure rate", ""},
+    {"min-deployment-frequency", OptionKind::value, "PER-DAY", "warn (or fail) below this many deployments a day", ""},
+    {"max-lead-time", OptionKind::value, "DURATION", "warn (or fail) above this median lead time (36h, 2d)", ""},
+    {"max-pr-cycle-time", OptionKind::value, "DURATION", "warn (or fail) above this median PR cycle time", ""},
+    {"max-time-to-restore", OptionKind::value, "DURATION", "warn (or fail) above this median time to restore", ""},
+    {"fail-on-threshold", OptionKind::flag, "", "exit 1 when a threshold is not met (else a warning)", ""},
+    // lint (also in validate)
+    {"lint-disable", OptionKind::list, "RULE", "lint rule to skip (repeat the flag, or comma-separated; all: every rule)",
+     ""},
+    {"lint-fail-on", OptionKind::value, "error|warning|never", "least severity of a lint finding that fails the check",
+     "error"},
+    {"lint-exposed-schemas", OptionKind::list, "SCHEMA",
+     "schemas the project's API exposes, for rls-missing (repeat the flag, or comma-separated)", "public"},
 };
 
 std::string join_names(const std::vector<std::string>& names) {
@@ -140,7 +214,9 @@ Result<long> Options::duration_ms(std::string_view name, long fallback_ms) const
 Result<Options> parse_options(std::string_view command, std::span<const std::string_view> allowed,
                               std::span<const std::string> args, const util::Environment& env) {
     // Unknown and value-less options are found here, so the message can name them and
-    // suggest the nearest one (cxxopts' own messages do neither).
+    // suggest the nearest one (cxxopts' own messages do neither). So are contradictions
+    // cxxopts would settle silently by taking the last one (--dry-run --dry-run=false).
+    std::map<std::string, std::string, std::less<>> given;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
         if (a == "--") break;
@@ -166,6 +242,27 @@ Result<Options> parse_options(std::string_view command, std::span<const std::str
         if (spec->kind != OptionKind::flag && !has_value && (i + 1 >= args.size() || args[i + 1].starts_with("--")))
             return fail(ErrorKind::usage, std::string(command) + ": option --" + std::string(name) + " needs a value (" +
                                               std::string(spec->value_name) + ")");
+        const std::string flag = "--" + std::string(name);
+        std::string value = has_value ? std::string(a.substr(a.find('=') + 1))
+                            : spec->kind == OptionKind::flag ? std::string("true")
+                                                             : args[i + 1];
+        if (spec->kind == OptionKind::flag && value != "true" && value != "false")
+            return fail(ErrorKind::usage,
+                        std::string(command) + ": option " + flag + " is a yes/no flag: " + util::quoted(value) +
+                            " is not true or false",
+                        "write " + flag + ", or " + flag + "=false");
+        // An unset secret or variable expands to nothing: say so instead of using "".
+        if (spec->kind != OptionKind::flag && util::trim(value).empty())
+            return fail(ErrorKind::usage, std::string(command) + ": option " + flag + " is empty",
+                        "give it a value (" + std::string(spec->value_name) +
+                            ") or leave it out; a secret or variable that is not set expands to nothing");
+        if (spec->kind != OptionKind::list) {
+            auto [it, first] = given.emplace(std::string(name), value);
+            if (!first && it->second != value)
+                return fail(ErrorKind::usage, std::string(command) + ": option " + flag + " is given twice with different values",
+                            "give it once");
+        }
+        if (spec->kind != OptionKind::flag && !has_value) ++i;  // its value is not an option
     }
 
     cxxopts::Options parser("sbdeploy " + std::string(command));

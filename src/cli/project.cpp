@@ -3,11 +3,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
 #include "db/conninfo.hpp"
 #include "db/history.hpp"
+#include "db/management_api.hpp"
 #include "db/pg_session.hpp"
 #include "github/outputs.hpp"
 #include "github/runner.hpp"
@@ -46,67 +48,53 @@ Result<Project> load_project(Context& ctx) {
     for (const auto& f : listing->files) {
         auto m = migrations::load_migration(f);
         if (!m) return fail(m.error());
+        // An empty file (made by 'supabase migration new' and never filled) is valid, but
+        // recording it as applied is rarely what was meant.
+        if (std::all_of(m->statements.begin(), m->statements.end(), [](const migrations::Statement& s) {
+                return migrations::classify_statement(s.text) == migrations::StatementKind::empty;
+            })) {
+            github::Location where;
+            where.file = m->file.display;
+            ctx.console.warning("no SQL statements in this migration: push records it as applied and runs nothing", where);
+        }
         p.migrations.push_back(std::move(*m));
     }
     return p;
 }
 
-Result<Target> resolve_target(Context& ctx) {
-    Target t;
-    auto runner = github::RunnerContext::from(ctx.env);
-    std::optional<std::string> override_env = ctx.options.get("environment");
-    // Under Actions (or with an event given) the branch mapping decides; in a terminal
-    // the target is whatever --environment / --db-url say.
-    bool has_event = !runner.event_name.empty() || ctx.options.get("event-path").has_value();
-    if (has_event) {
-        auto event = github::load_event(runner, ctx.options.get_or("event-path", runner.event_path));
-        if (!event) return fail(event.error());
-        auto facts = github::run_facts(runner, *event);
-        auto resolution = policy::resolve(facts, override_env);
-        if (!resolution) return fail(resolution.error());
-        t.environment = resolution->environment;
-        t.reason = resolution->reason;
-        if (resolution->action == policy::Action::none) {
-            t.nothing_to_do = true;
-            return t;
-        }
-        if (ctx.command == "push" && resolution->action != policy::Action::push && !override_env)
-            return fail(ErrorKind::config,
-                        "push: this run only validates (" + resolution->reason + "); nothing is pushed from it",
-                        "run 'sbdeploy validate' on pull requests, and push on the push event of the merged branch");
-    } else if (override_env) {
-        if (!policy::is_environment_name(*override_env))
-            return fail(ErrorKind::usage, "--environment " + util::quoted(*override_env) + " is not an environment name",
-                        "use letters, digits, - and _ (it becomes SBDEPLOY_<NAME>_DB_URL)");
-        t.environment = *override_env;
-        t.reason = "--environment " + *override_env;
-    }
-    if (auto url = ctx.options.get("db-url")) {
-        t.url = *url;
-        t.url_source = ctx.options.source("db-url") == Source::flag ? "--db-url" : "SBDEPLOY_DB_URL";
-        return t;
-    }
-    if (t.environment.empty())
-        return fail(ErrorKind::config, std::string(ctx.command) + ": no target database",
-                    "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
-    std::string var = "SBDEPLOY_" + util::replace_all(util::to_upper(t.environment), "-", "_") + "_DB_URL";
-    if (auto url = ctx.env.get(var)) {
-        t.url = *url;
-        t.url_source = var;
-        return t;
-    }
-    return fail(ErrorKind::config,
-                std::string(ctx.command) + ": no database URL for environment " + util::quoted(t.environment),
-                "set " + var + " (a repository secret mapped into env:), or pass --db-url");
-}
-
 Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& target) {
-    db::ConnectOptions o;
-    o.url = target.url;
     auto timeout = ctx.options.duration_ms("connect-timeout", 10'000);
     if (!timeout) return fail(timeout.error());
+    const std::string transport = ctx.options.get_or("transport", "auto");
+    if (transport != "auto" && transport != "postgres" && transport != "api")
+        return fail(ErrorKind::usage, "--transport " + util::quoted(transport) + " is not a transport",
+                    "use auto (a database URL means postgres, a project ref the Management API), postgres or api");
+    // A database URL means postgres; a project ref (with SUPABASE_ACCESS_TOKEN, masked with
+    // the other secrets before anything was printed) means the Management API.
+    if (target.url.empty() && !target.project_ref.empty()) {
+        db::ApiOptions a;
+        a.api_url = ctx.options.get_or("api-url", "https://api.supabase.com");
+        a.project_ref = target.project_ref;
+        a.token = ctx.env.get_or("SUPABASE_ACCESS_TOKEN", "");
+        a.connect_timeout = std::chrono::milliseconds(*timeout);
+        auto request_timeout = ctx.options.duration_ms("api-timeout", 300'000);
+        if (!request_timeout) return fail(request_timeout.error());
+        auto budget = ctx.options.duration_ms("api-retry-budget", 120'000);
+        if (!budget) return fail(budget.error());
+        a.request_timeout = std::chrono::milliseconds(std::max(1L, *request_timeout));
+        a.retry_budget = std::chrono::milliseconds(*budget);
+        a.on_retry = [&console = ctx.console](const std::string& line) { console.debug(line); };
+        auto session = db::connect_management_api(a);
+        if (!session) return fail(session.error());
+        ctx.console.debug("using " + (*session)->describe() + " (from " + target.project_ref_source + ")");
+        return session;
+    }
+    db::ConnectOptions o;
+    o.url = target.url;
     o.connect_timeout_ms = *timeout;
     o.sslmode = ctx.options.get_or("sslmode", "");
+    o.interrupts = &util::process_interrupts();  // SIGINT/SIGTERM cancel the statement in flight
+    o.on_retry = [&console = ctx.console](const std::string& line) { console.debug(line); };
     auto session = db::connect_postgres(o);
     if (!session) return fail(session.error());
     ctx.console.debug("connected to " + (*session)->describe() + " (from " + target.url_source + ")");
@@ -178,10 +166,7 @@ std::string json_array(const std::vector<std::string>& values) {
 int nothing_to_do(Context& ctx, const Target& target) {
     ctx.console.notice(std::string(ctx.command) + ": nothing to do: " + target.reason);
     Report r;
-    r.set("environment", "none");
-    r.set("action", "none");
-    r.set("reason", target.reason);
-    r.summary = "**sbdeploy " + std::string(ctx.command) + "**: nothing to do: " + target.reason + "\n";
+    record_decision(ctx, r, target);
     return finish(ctx, r, 0);
 }
 
@@ -196,8 +181,10 @@ int finish(Context& ctx, const Report& report, int code) {
             return code == 0 ? 1 : code;
         }
     }
-    if (!runner.step_summary_path.empty() && !report.summary.empty()) {
-        auto written = github::append_step_summary(runner.step_summary_path, ctx.console.redact(report.summary));
+    if (!runner.step_summary_path.empty() && !(report.decision.empty() && report.summary.empty())) {
+        std::string text = report.decision.empty() || report.summary.empty() ? report.decision + report.summary
+                                                                            : report.decision + "\n" + report.summary;
+        auto written = github::append_step_summary(runner.step_summary_path, ctx.console.redact(text));
         if (!written) {
             ctx.console.error(written.error());
             return code == 0 ? 1 : code;

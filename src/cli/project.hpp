@@ -10,6 +10,8 @@
 
 #include "cli/cli.hpp"
 #include "db/history.hpp"
+#include "github/runner.hpp"
+#include "policy/mapping.hpp"
 #include "db/session.hpp"
 #include "migrations/apply.hpp"
 #include "migrations/files.hpp"
@@ -31,14 +33,36 @@ Result<Project> load_project(Context& ctx);
 struct Target {
     std::string environment;  // "staging", "production", ... or "" when not resolved
     std::string reason;       // why this environment (the mapping's reason)
+    policy::Action action = policy::Action::none;  // what the mapping decided (push, validate, none)
+    github::RunFacts facts;   // the run (empty without an event)
     std::string url;
     std::string url_source;  // "--db-url" or the variable it came from
+    std::string project_ref;         // a Supabase project ref (Management API), when the target is one
+    std::string project_ref_source;  // "--project-ref" or the variable it came from
     bool nothing_to_do = false;  // the run maps to no environment: exit 0 with a notice
+    // A fork pull request without the target's secrets (withheld from forks by design):
+    // validate runs its offline checks. `offline_reason` names what is missing.
+    bool offline = false;
+    std::string offline_reason;
 };
 
-// The environment (--environment, else the branch mapping under Actions) and its URL
-// (--db-url, else SBDEPLOY_<ENV>_DB_URL). A missing URL names the variable to set.
-Result<Target> resolve_target(Context& ctx);
+// Whether a missing target on a fork pull request is an error (every command but validate).
+enum class MissingOnFork { error, offline };
+
+// The environment (--environment, else the branch mapping of --environments and
+// --validate-against) and its connection: --db-url given as a flag, else
+// SBDEPLOY_<ENV>_DB_URL, else SBDEPLOY_<ENV>_PROJECT_REF (with SUPABASE_ACCESS_TOKEN), else
+// SBDEPLOY_DB_URL, else --project-ref. A missing target names the variable to set (exit 2).
+// Defined in src/cli/resolve.cpp.
+Result<Target> resolve_target(Context& ctx, MissingOnFork on_fork = MissingOnFork::error);
+
+// The environment and the mapping decision only, without a connection (verify's health
+// checks need none). Defined in src/cli/resolve.cpp.
+Result<Target> resolve_environment(Context& ctx);
+
+// The target of another environment (the promotion gate's source): only its own variables
+// (SBDEPLOY_<ENV>_DB_URL, SBDEPLOY_<ENV>_PROJECT_REF), never the run's --db-url.
+Result<Target> environment_target(Context& ctx, const std::string& environment, const std::string& why);
 
 Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& target);
 
@@ -55,8 +79,12 @@ std::optional<Error> plan_problem(const Project& project, const migrations::Plan
 struct Report {
     std::vector<std::pair<std::string, std::string>> outputs;
     std::string summary;
+    std::string decision;  // one Markdown line: the mapping decision, written before the summary
     void set(std::string name, std::string value) { outputs.emplace_back(std::move(name), std::move(value)); }
 };
+// The mapping decision of `target`: outputs environment, action, reason, and the summary's
+// decision line. Defined in src/cli/resolve.cpp.
+void record_decision(Context& ctx, Report& report, const Target& target);
 // Writes the report to GITHUB_OUTPUT and GITHUB_STEP_SUMMARY when they are set; returns
 // `code`, or 1 when the files cannot be written.
 int finish(Context& ctx, const Report& report, int code);

@@ -4,7 +4,10 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/environments.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/project.hpp"
+#include "cli/push_extras.hpp"
 #include "db/history.hpp"
 #include "util/strings.hpp"
 
@@ -83,6 +86,8 @@ int run_push(Context& ctx) {
     auto target = resolve_target(ctx);
     if (!target) return report(ctx, target.error());
     if (target->nothing_to_do) return nothing_to_do(ctx, *target);
+    auto extras = prepare_push_extras(ctx, *project, *target);  // --include-seed, --rollback-on-verify-failure
+    if (!extras) return report(ctx, extras.error());
 
     migrations::Settings settings;
     auto lock_timeout = ctx.options.duration_ms("lock-timeout", 0);
@@ -93,6 +98,8 @@ int run_push(Context& ctx) {
     if (!lock_wait) return report(ctx, lock_wait.error());
     settings.lock_timeout_ms = *lock_timeout;
     settings.statement_timeout_ms = *statement_timeout;
+    settings.lock_wait_ms = *lock_wait;  // transports without sessions take the lock per file
+    settings.include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
     bool dry_run = ctx.options.flag("dry-run");
 
     auto session = connect_target(ctx, *target);
@@ -118,10 +125,23 @@ int run_push(Context& ctx) {
 
     std::vector<const migrations::Migration*> pending;
     for (auto i : plan.to_apply) pending.push_back(&project->migrations[i]);
+    if (auto planned = plan_push_extras(db, *extras, pending); !planned) return report(ctx, planned.error());
 
     Report rep;
-    rep.set("environment", target->environment);
-    if (pending.empty()) {
+    record_decision(ctx, rep, *target);
+    // Production only gets what the promote-from environment (staging) ran first.
+    auto gate = promotion_gate(ctx, *target, pending);
+    if (!gate) return report(ctx, gate.error());
+    if (!gate->status.empty()) rep.set("promotion", gate->status);
+    if (!gate->summary.empty()) rep.decision += "\n" + gate->summary;
+    if (gate->refusal) {
+        ctx.console.error(*gate->refusal);
+        rep.set("applied", "[]");
+        rep.set("applied_count", "0");
+        rep.set("pending_count", std::to_string(pending.size()));
+        return finish(ctx, rep, 1);
+    }
+    if (pending.empty() && extras->pending_seeds.empty()) {
         ctx.console.line("Remote database is up to date: " + env_label);
         rep.set("applied", "[]");
         rep.set("applied_count", "0");
@@ -132,8 +152,9 @@ int run_push(Context& ctx) {
         return finish(ctx, rep, 0);
     }
     if (dry_run) {
-        ctx.console.line("Would push " + std::to_string(pending.size()) + " migration" +
-                         (pending.size() == 1 ? "" : "s") + " to " + env_label + ":");
+        if (!pending.empty())
+            ctx.console.line("Would push " + std::to_string(pending.size()) + " migration" +
+                             (pending.size() == 1 ? "" : "s") + " to " + env_label + ":");
         std::string table = "| Version | Name | File |\n|---|---|---|\n";
         for (const auto* m : pending) {
             ctx.console.line("  " + m->file.filename);
@@ -146,6 +167,7 @@ int run_push(Context& ctx) {
         rep.set("pending_count", std::to_string(pending.size()));
         rep.set("pending", json_array(versions));
         rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\nWould push:\n\n" + table;
+        rep.summary += describe_push_extras(ctx, *extras, rep);
         if (ctx.json) write_json(ctx, *target, where, {}, pending, nullptr, dry_run);
         return finish(ctx, rep, 0);
     }
@@ -153,38 +175,58 @@ int run_push(Context& ctx) {
     auto table_ready = db::ensure_history_table(db);
     if (!table_ready) return report(ctx, table_ready.error());
 
-    ctx.console.group_begin("Applying " + std::to_string(pending.size()) + " migration" +
-                            (pending.size() == 1 ? "" : "s") + " to " + env_label);
+    if (!pending.empty())  // else only seed data (--include-seed) is left to run
+        ctx.console.group_begin("Applying " + std::to_string(pending.size()) + " migration" +
+                                (pending.size() == 1 ? "" : "s") + " to " + env_label);
     std::vector<Outcome> applied;
+    std::size_t processed = 0;  // applied here or found applied by another run
     std::optional<Error> failure;
     std::string table = "| Version | Name | Result | Time |\n|---|---|---|---|\n";
     for (const auto* m : pending) {
+        if (interrupted()) {  // SIGINT/SIGTERM: stop between files
+            failure = push_stopped_before(*m, applied.size(), pending.size());
+            break;
+        }
         if (m->plan.mode == migrations::FileMode::non_transactional)
             ctx.console.notice("applying " + m->file.filename +
                                " statement by statement: it cannot run in a transaction block; it is recorded only "
                                "after its last statement succeeds");
         auto r = migrations::apply_migration(db, *m, settings);
         if (!r) {
-            failure = r.error();
+            failure = push_interruption(*m, r.error(), applied.size()).value_or(r.error());
             table += "| " + m->file.version + " | " + m->file.name + " | **failed** at line " +
                      std::to_string(r.error().line) + " | |\n";
             break;
         }
+        ++processed;
+        if (r->by == migrations::AppliedBy::another_run) {
+            ctx.console.line("Skipped " + m->file.filename + ": another run applied it meanwhile");
+            table += "| " + m->file.version + " | " + m->file.name + " | applied by another run | |\n";
+            continue;
+        }
         for (const auto& n : r->notices) ctx.console.debug(m->file.filename + ": " + n);
-        ctx.console.line("Applied " + m->file.filename + " (" + format_ms(r->ms) + ")");
+        ctx.console.line("Applied " + m->file.filename + " (" + format_ms(r->ms) +
+                         (r->by == migrations::AppliedBy::earlier_attempt
+                              ? "; its request was retried and the first attempt had committed it)"
+                              : ")"));
         table += "| " + m->file.version + " | " + m->file.name + " | applied | " + format_ms(r->ms) + " |\n";
         applied.push_back({m, r->ms});
     }
-    ctx.console.group_end();
+    if (!pending.empty()) ctx.console.group_end();
+    // Seed data, then verify and its rollback: after the migrations, still under the lock.
+    std::vector<const migrations::Migration*> applied_now;
+    for (const auto& a : applied) applied_now.push_back(a.migration);
+    AfterPush after;
+    if (!failure) after = after_push(ctx, db, *extras, applied_now, settings, rep);
     (void)db::release_push_lock(db);
 
     std::vector<std::string> applied_versions;
     for (const auto& a : applied) applied_versions.push_back(a.migration->file.version);
-    std::vector<const migrations::Migration*> remaining(pending.begin() + static_cast<std::ptrdiff_t>(applied.size()),
+    std::vector<const migrations::Migration*> remaining(pending.begin() + static_cast<std::ptrdiff_t>(processed),
                                                         pending.end());
     rep.set("applied", json_array(applied_versions));
     rep.set("applied_count", std::to_string(applied.size()));
-    rep.set("pending_count", std::to_string(remaining.size()));
+    rep.set("pending_count", std::to_string(remaining.size() + after.rolled_back));
     rep.summary = "### sbdeploy push: " + (target->environment.empty() ? std::string("database") : target->environment) +
                   "\n\n" + table;
     if (failure) {
@@ -192,6 +234,11 @@ int run_push(Context& ctx) {
         ctx.console.error(*failure);
         if (ctx.json) write_json(ctx, *target, where, applied, remaining, &*failure, dry_run);
         return finish(ctx, rep, 1);
+    }
+    rep.summary += after.summary;
+    if (after.code != 0) {
+        if (ctx.json) write_json(ctx, *target, where, applied, remaining, nullptr, dry_run);
+        return finish(ctx, rep, after.code);
     }
     ctx.console.line("Pushed " + std::to_string(applied.size()) + " migration" + (applied.size() == 1 ? "" : "s") +
                      " to " + env_label);

@@ -61,6 +61,8 @@ int run_repair(Context& ctx) {
 
     // One transaction for all versions: the whole repair happens or none of it.
     std::vector<db::BatchItem> items;
+    // Without a session (Management API) the push lock is taken inside the transaction.
+    if (db.scope() == db::Scope::call) items = db::history_guard_items(*lock_wait, "", db::CheckNewer::no);
     std::vector<std::string> literals;
     literals.reserve(files.size());
     for (std::size_t i = 0; i < versions.size(); ++i) {
@@ -82,7 +84,7 @@ int run_repair(Context& ctx) {
         ctx.console.line("Repaired migration history: " + v + " => " + *status);
     }
     Report rep;
-    rep.set("environment", target->environment);
+    record_decision(ctx, rep, *target);
     rep.set("repaired", json_array(versions));
     rep.set("status", *status);
     rep.summary = "### sbdeploy repair: " + target->environment + "\n\nMarked " + *status + ": " +

@@ -2,8 +2,12 @@
 #include <rapidjson/writer.h>
 
 #include "cli/commands.hpp"
+#include "cli/environments.hpp"
+#include "cli/lint.hpp"
 #include "cli/project.hpp"
 #include "db/history.hpp"
+#include "github/outputs.hpp"
+#include "lint/report.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -41,9 +45,22 @@ std::string verdicts_json(const std::vector<migrations::DryRun>& results, const 
 int run_validate(Context& ctx) {
     auto project = load_project(ctx);
     if (!project) return report(ctx, project.error());
-    auto target = resolve_target(ctx);
+    auto target = resolve_target(ctx, MissingOnFork::offline);
     if (!target) return report(ctx, target.error());
     if (target->nothing_to_do) return nothing_to_do(ctx, *target);
+    // Only the staging branch (or a hotfix branch) may merge into production's branch.
+    auto refused = pr_guard(ctx, *target);
+    if (!refused) return report(ctx, refused.error());
+    if (*refused) {
+        Report rep;
+        record_decision(ctx, rep, *target);
+        rep.set("valid", "false");
+        rep.summary = ":x: **Pull request guard**: " + github::escape_markdown((*refused)->message) + "\n\n" +
+                      github::escape_markdown((*refused)->hint) + "\n";
+        ctx.console.error(**refused);
+        return finish(ctx, rep, 1);
+    }
+    if (target->offline) return validate_offline(ctx, *project, *target);
 
     migrations::Settings settings;
     // A short lock timeout by default: the dry run must never block staging for long.
@@ -64,7 +81,7 @@ int run_validate(Context& ctx) {
     auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
     auto plan = plan_for(*project, *history, include_all);
     Report rep;
-    rep.set("environment", target->environment);
+    record_decision(ctx, rep, *target);
     // Edited files fail validation: the CLI would silently never apply the change.
     if (auto problem = plan_problem(*project, plan, AllowEdited::no)) {
         rep.set("valid", "false");
@@ -85,6 +102,10 @@ int run_validate(Context& ctx) {
         if (ctx.json) ctx.out << "{\"valid\":true,\"pending_count\":0,\"verdicts\":[]}\n";
         return finish(ctx, rep, 0);
     }
+    // The static checks of the files about to run (sbdeploy lint): findings at or above
+    // --lint-fail-on fail validation, whatever the dry run says.
+    auto lint = run_lint_checks(ctx, *project, pending, LintScope::pending, target->environment);
+    if (!lint) return report(ctx, lint.error());
 
     ctx.console.group_begin("Dry run of " + std::to_string(pending.size()) + " migration" +
                             (pending.size() == 1 ? "" : "s") + " against " + env_label + " (rolled back)");
@@ -123,20 +144,28 @@ int run_validate(Context& ctx) {
                            " not dry-run: statements such as CREATE INDEX CONCURRENTLY cannot run in a transaction");
 
     auto verdicts = verdicts_json(*results, ctx.console);
-    rep.set("valid", failed == 0 ? "true" : "false");
+    bool valid = failed == 0 && !lint->failed;
+    rep.set("valid", valid ? "true" : "false");
     rep.set("pending_count", std::to_string(pending.size()));
     rep.set("failed_count", std::to_string(failed));
     rep.set("verdicts", verdicts);
-    rep.summary = "### sbdeploy validate: " + target->environment + "\n\n" + table;
+    rep.set("lint_errors", std::to_string(lint->errors));
+    rep.set("lint_warnings", std::to_string(lint->warnings));
+    rep.set("lint_findings", lint::findings_json(lint->findings));
+    rep.summary = "### sbdeploy validate: " + target->environment + "\n\n" + table + "\n" + lint->summary;
     if (ctx.json)
-        ctx.out << "{\"valid\":" << (failed == 0 ? "true" : "false") << ",\"pending_count\":" << pending.size()
-                << ",\"verdicts\":" << verdicts << "}\n";
+        ctx.out << "{\"valid\":" << (valid ? "true" : "false") << ",\"pending_count\":" << pending.size()
+                << ",\"verdicts\":" << verdicts << ",\"lint\":" << lint->json << "}\n";
     if (failed > 0) {
         ctx.console.line(std::to_string(failed) + " of " + std::to_string(pending.size()) + " migrations failed the dry run; nothing was changed");
         return finish(ctx, rep, 1);
     }
     ctx.console.line("All " + std::to_string(pending.size()) + " pending migrations passed the dry run against " +
                      env_label + "; nothing was changed");
+    if (lint->failed) {
+        ctx.console.line("Validation fails on the lint findings above");
+        return finish(ctx, rep, 1);
+    }
     return finish(ctx, rep, 0);
 }
 

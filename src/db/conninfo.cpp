@@ -8,23 +8,108 @@
 
 namespace sbdeploy::db {
 
+namespace {
+
+constexpr std::string_view kUrlHint =
+    "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the password percent-encoded";
+
+// The scheme of "scheme://...", or "" when the text does not start with one.
+std::string_view url_scheme(std::string_view text) {
+    auto end = text.find("://");
+    if (end == std::string_view::npos || end == 0) return {};
+    auto scheme = text.substr(0, end);
+    for (std::size_t i = 0; i < scheme.size(); ++i) {
+        char c = scheme[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
+        if (!ok) return {};
+    }
+    return scheme;
+}
+
+// The authority of a URL (between "://" and the path or query); "" for keyword=value text.
+std::string_view url_authority(std::string_view text) {
+    if (url_scheme(text).empty()) return {};
+    auto rest = text.substr(text.find("://") + 3);
+    return rest.substr(0, rest.find_first_of("/?"));
+}
+
+// USER:PASSWORD of a URL, up to the last "@" of the authority (a password may hold an
+// unencoded "@", which libpq would take for the end of it).
+std::string_view url_userinfo(std::string_view text) {
+    auto authority = url_authority(text);
+    auto at = authority.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
+}
+
+// libpq's parse error without anything from the user name or password it may quote.
+std::string safe_parse_message(std::string msg, std::string_view text) {
+    if (msg.starts_with("invalid percent-encoded token"))
+        return "a \"%\" is not followed by two hexadecimal digits (write a literal % as %25)";
+    if (url_scheme(text).empty() && text.find('=') == std::string_view::npos)
+        return "it is neither a postgresql:// URL nor keyword=value settings";
+    // The whole text quoted (libpq's URI messages end with it): left out.
+    msg = util::replace_all(msg, ": \"" + std::string(text) + "\"", "");
+    auto userinfo = url_userinfo(text);
+    std::string out;
+    std::size_t i = 0;
+    while (i < msg.size()) {
+        auto open = msg.find('"', i);
+        auto close = open == std::string::npos ? std::string::npos : msg.find('"', open + 1);
+        if (close == std::string::npos) {
+            out += msg.substr(i);
+            break;
+        }
+        std::string_view inner(msg.data() + open + 1, close - open - 1);
+        out += msg.substr(i, open - i);
+        if (inner == text)
+            out += "the URL";
+        else if (!inner.empty() && !userinfo.empty() &&
+                 (userinfo.find(inner) != std::string_view::npos || inner.find(userinfo) != std::string_view::npos))
+            out += "\"***\"";
+        else
+            out += msg.substr(open, close - open + 1);
+        i = close + 1;
+    }
+    return out;
+}
+
+} // namespace
+
 Result<ConnInfo> parse_conninfo(std::string_view conninfo) {
     std::string text(conninfo);
+    if (util::trim(text).empty())
+        return fail(ErrorKind::config, "invalid database URL: it is empty", std::string(kUrlHint));
+    if (auto scheme = url_scheme(text); !scheme.empty() && scheme != "postgresql" && scheme != "postgres")
+        return fail(ErrorKind::config,
+                    "invalid database URL: the scheme " + util::quoted(scheme) + " is not postgresql:// or postgres://",
+                    std::string(kUrlHint));
+    if (auto authority = url_authority(text); authority.find('@') != authority.rfind('@'))
+        return fail(ErrorKind::config, "invalid database URL: it has more than one \"@\" before the host",
+                    "percent-encode \"@\" in the user name or password as %40");
     char* errmsg = nullptr;
     PQconninfoOption* opts = PQconninfoParse(text.c_str(), &errmsg);
     if (opts == nullptr) {
         std::string msg(errmsg ? util::trim(errmsg) : std::string_view("out of memory"));
         if (errmsg) PQfreemem(errmsg);
         // libpq's message may quote the string, password included: never pass it on.
-        if (msg.find(text) != std::string::npos) msg = "invalid connection string";
-        return fail(ErrorKind::config, "invalid database URL: " + msg,
-                    "use postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the password "
-                    "percent-encoded");
+        return fail(ErrorKind::config, "invalid database URL: " + safe_parse_message(std::move(msg), text),
+                    std::string(kUrlHint));
     }
     std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> guard(opts, &PQconninfoFree);
     ConnInfo info;
     for (auto* o = opts; o->keyword != nullptr; ++o)
         if (o->val != nullptr) info.params[o->keyword] = o->val;
+    // libpq checks ports only when it connects, and fails then as if the server were away.
+    for (const auto& port : util::split(info.get("port"), ',')) {
+        auto p = util::trim(port);
+        bool digits = !p.empty() && p.size() <= 5 && p.find_first_not_of("0123456789") == std::string_view::npos;
+        long n = digits ? std::stol(std::string(p)) : 0;
+        if (!p.empty() && (n < 1 || n > 65535))
+            return fail(ErrorKind::config,
+                        "invalid database URL: port " + util::quoted(p) + " is not a number from 1 to 65535",
+                        std::string(kUrlHint));
+    }
     return info;
 }
 
@@ -32,23 +117,22 @@ std::vector<std::string> conninfo_secrets(std::string_view conninfo) {
     std::vector<std::string> out;
     auto info = parse_conninfo(conninfo);
     if (!info) {
-        // Unparseable: mask the whole value, it may hold a password.
+        // Unparseable: mask the whole value, it may hold a password, and what looks like one.
         out.emplace_back(conninfo);
+        auto userinfo = url_userinfo(conninfo);
+        if (auto colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size())
+            out.emplace_back(userinfo.substr(colon + 1));
         return out;
     }
     auto password = info->get("password");
     if (!password.empty()) {
         out.push_back(password);
         // The URL spelling, e.g. p%40ss for p@ss.
-        auto at = conninfo.find('@');
-        auto scheme = conninfo.find("://");
-        if (scheme != std::string_view::npos && at != std::string_view::npos) {
-            auto userinfo = conninfo.substr(scheme + 3, at - scheme - 3);
-            auto colon = userinfo.find(':');
-            if (colon != std::string_view::npos) {
-                std::string raw(userinfo.substr(colon + 1));
-                if (raw != password) out.push_back(raw);
-            }
+        auto userinfo = url_userinfo(conninfo);
+        auto colon = userinfo.find(':');
+        if (colon != std::string_view::npos) {
+            std::string raw(userinfo.substr(colon + 1));
+            if (raw != password) out.push_back(raw);
         }
     }
     return out;

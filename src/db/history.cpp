@@ -28,6 +28,39 @@ constexpr std::string_view kSelect =
 // One key for every sbdeploy process on a database, whatever its version.
 constexpr std::string_view kLockKey = "hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0)";
 
+// The guard of a call-scoped batch: its inputs as transaction-local settings (parameters,
+// so no value is ever spliced into SQL), then one DO block. A new snapshot per statement
+// (READ COMMITTED) means the re-check sees whatever the lock's previous holder committed.
+constexpr std::string_view kGuardSettings =
+    "SELECT set_config('lock_timeout', $1, true), set_config('sbdeploy.version', $2, true), "
+    "set_config('sbdeploy.check_newer', $3, true)";
+constexpr std::string_view kGuard = R"sql(DO $sbdeploy_guard$
+DECLARE
+  v text := current_setting('sbdeploy.version');
+  newest text;
+BEGIN
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0));
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'SB003', MESSAGE = 'another migration run holds the push lock';
+  END;
+  IF v = '' OR to_regclass('supabase_migrations.schema_migrations') IS NULL THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM supabase_migrations.schema_migrations WHERE version = v) THEN
+    RAISE EXCEPTION USING ERRCODE = 'SB001', MESSAGE = format('version %s is already recorded', v);
+  END IF;
+  IF current_setting('sbdeploy.check_newer') = 'on' THEN
+    SELECT max(version COLLATE "C") INTO newest FROM supabase_migrations.schema_migrations
+      WHERE version COLLATE "C" > v COLLATE "C";
+    IF newest IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'SB002', MESSAGE = format('version %s is recorded, newer than %s', newest, v),
+        DETAIL = newest;
+    END IF;
+  END IF;
+END
+$sbdeploy_guard$)sql";
+
 } // namespace
 
 std::span<const std::string_view> history_table_statements() { return kCreateStatements; }
@@ -70,9 +103,21 @@ bool history_table_complete(Session& session) {
     return check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("3");
 }
 
-Result<void> ensure_history_table(Session& session) {
+Result<void> ensure_history_table(Session& session, long lock_wait_ms) {
     // Skip the DDL (and its ACCESS EXCLUSIVE locks) when the table is already complete.
     if (history_table_complete(session)) return {};
+    if (session.scope() == Scope::call) {
+        auto items = history_guard_items(lock_wait_ms, "", CheckNewer::no);
+        items.push_back({"SET LOCAL lock_timeout = '4s'", {}});
+        for (auto s : kCreateStatements) items.push_back({s, {}});
+        auto res = session.exec_batch(items, BatchMode::atomic);
+        if (!res) {
+            Error e = res.error().error;
+            e.message = "cannot create the migration history table: " + e.message;
+            return fail(std::move(e));
+        }
+        return {};
+    }
     std::string sql = "SET lock_timeout = '4s';";
     for (auto s : kCreateStatements) sql.append(s).append(";");
     sql += "RESET lock_timeout";
@@ -113,7 +158,17 @@ std::string text_array_literal(std::span<const std::string> values) {
     return r;
 }
 
+std::vector<BatchItem> history_guard_items(long wait_ms, const std::string& version, CheckNewer check_newer) {
+    return {
+        BatchItem{kGuardSettings, {std::to_string(std::max(1L, wait_ms)) + "ms", version,
+                                   std::string(check_newer == CheckNewer::yes ? "on" : "off")}},
+        BatchItem{kGuard, {}},
+        BatchItem{"RESET lock_timeout", {}},
+    };
+}
+
 Result<void> acquire_push_lock(Session& session, long wait_ms) {
+    if (session.scope() == Scope::call) return {};
     auto set = session.exec("SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) + "ms'");
     if (!set) return fail(set.error());
     auto res = session.exec("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
@@ -144,6 +199,7 @@ Result<void> acquire_push_lock(Session& session, long wait_ms) {
 }
 
 Result<void> release_push_lock(Session& session) {
+    if (session.scope() == Scope::call) return {};
     auto res = session.exec("SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")");
     if (!res) return fail(res.error());
     return {};

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/session.hpp"
@@ -23,8 +24,10 @@ Result<std::vector<HistoryRow>> read_history(Session& session);
 
 // True when the table exists with the CLI's three columns.
 bool history_table_complete(Session& session);
-// CREATE SCHEMA/TABLE IF NOT EXISTS and the added columns, as the CLI does.
-Result<void> ensure_history_table(Session& session);
+// CREATE SCHEMA/TABLE IF NOT EXISTS and the added columns, as the CLI does. Over a
+// Scope::call session, in one transaction under the push lock (waiting up to lock_wait_ms):
+// IF NOT EXISTS alone does not keep two concurrent creations from colliding.
+Result<void> ensure_history_table(Session& session, long lock_wait_ms = 60'000);
 // The same statements as batch items, to run inside a transaction (validate's dry run).
 std::span<const std::string_view> history_table_statements();
 
@@ -37,8 +40,23 @@ std::string_view delete_history_sql();  // $1 = version
 std::string text_array_literal(std::span<const std::string> values);
 
 // Session advisory lock held for a whole push/repair/rollback. Waits up to `wait_ms`;
-// then fails naming who holds it (pid, application, since when).
+// then fails naming who holds it (pid, application, since when). Nothing to do for a
+// Scope::call session, whose batches take the lock themselves (history_guard_items).
 Result<void> acquire_push_lock(Session& session, long wait_ms);
 Result<void> release_push_lock(Session& session);
+
+// sbdeploy's own SQLSTATEs, raised by the history guard.
+inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history
+inline constexpr std::string_view kNewerRecorded = "SB002";    // a newer version is (detail: which)
+inline constexpr std::string_view kLockBusy = "SB003";         // the push lock did not come in time
+
+enum class CheckNewer { no, yes };
+// For a Scope::call session, where no lock outlives a call: the items that start a batch
+// writing the history. They take the push lock as a transaction-level advisory lock (the
+// same key as the session lock, so both transports exclude each other), waiting up to
+// `wait_ms`, then, when `version` is not empty, re-check the history under the lock:
+// kAlreadyRecorded when the version is recorded, kNewerRecorded when a newer one is
+// (CheckNewer::yes). The version travels as a parameter, never spliced into SQL.
+std::vector<BatchItem> history_guard_items(long wait_ms, const std::string& version, CheckNewer check_newer);
 
 } // namespace sbdeploy::db

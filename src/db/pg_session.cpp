@@ -2,10 +2,18 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <memory>
+#include <optional>
+#include <random>
+#include <thread>
 
 #include "db/conninfo.hpp"
+#include "net/http.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::db {
@@ -40,10 +48,13 @@ Error server_error(const PGresult* res, PGconn* conn) {
 }
 
 Error connection_lost(PGconn* conn, std::string_view during) {
+    // The server may still have committed what it had received (a whole file with its
+    // history row, never part of one): the fix is a re-run, which skips what is recorded.
     return make_error(ErrorKind::connection,
                       std::string(during) + ": lost the connection to the database: " +
                           std::string(util::trim(PQerrorMessage(conn))),
-                      "nothing of the interrupted migration was committed; run the command again");
+                      "a migration in flight was either committed whole with its history row or rolled back; run the "
+                      "command again to apply what is still pending");
 }
 
 bool ok_status(ExecStatusType st) {
@@ -74,9 +85,13 @@ QueryResult to_result(const PGresult* res) {
 
 // A connection failure explained, with the fix where we know it (COMPAT.md).
 Error connect_error(std::string_view libpq_message, const std::string& target) {
-    std::string msg(util::trim(libpq_message));
-    // libpq prefixes "connection to server at ... failed: "; keep its cause readable on one line.
-    msg = util::replace_all(msg, "\n", "; ");
+    // libpq prefixes "connection to server at ... failed: " and adds tab-indented advice
+    // lines of its own; keep the causes, one line, without the server's "FATAL:  ".
+    std::string msg;
+    for (const auto& line : util::split(util::trim(libpq_message), '\n')) {
+        if (line.starts_with("\t") || util::trim(line).empty()) continue;
+        msg += (msg.empty() ? "" : "; ") + util::replace_all(util::trim(line), "FATAL:  ", "");
+    }
     Error e = make_error(ErrorKind::connection, "cannot connect to " + target + ": " + msg);
     auto lower = util::to_lower(msg);
     if (lower.find("password authentication failed") != std::string::npos || lower.find("sasl") != std::string::npos ||
@@ -92,17 +107,41 @@ Error connect_error(std::string_view libpq_message, const std::string& target) {
         e.hint = "check the host name in the database URL";
     else if (lower.find("connection refused") != std::string::npos)
         e.hint = "is the server running and listening on that port?";
+    else if (lower.find("database \"") != std::string::npos && lower.find("does not exist") != std::string::npos)
+        e.hint = "check the database name at the end of the URL (on Supabase it is postgres)";
     else if (lower.find("ssl") != std::string::npos)
         e.hint = "the server and the client disagree on TLS; set sslmode in the URL or --sslmode";
     return e;
 }
 
+// What a SIGINT or SIGTERM does to the session: a cancel request (owns its PGcancel, so it
+// outlives the session safely) and a cut of the socket (only while the session lives).
+util::InterruptActions interrupt_actions(PGconn* conn) {
+    util::InterruptActions a;
+    if (PGcancel* raw = PQgetCancel(conn)) {
+        std::shared_ptr<PGcancel> cancel(raw, &PQfreeCancel);
+        a.cancel = [cancel] {
+            char error[256];
+            PQcancel(cancel.get(), error, sizeof error);
+        };
+    }
+    a.cut = [fd = PQsocket(conn)] {
+        if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    };
+    return a;
+}
+
 class PgSession final : public Session {
 public:
-    PgSession(PGconn* conn, std::string description) : conn_(conn), description_(std::move(description)) {
+    PgSession(PGconn* conn, std::string description, util::InterruptRegistry* interrupts)
+        : conn_(conn), description_(std::move(description)) {
         PQsetNoticeReceiver(conn_, &PgSession::on_notice, this);
+        if (interrupts) interrupt_.emplace(interrupts, interrupt_actions(conn_));
     }
-    ~PgSession() override { PQfinish(conn_); }
+    ~PgSession() override {
+        interrupt_.reset();  // no cut of a socket that PQfinish closes
+        PQfinish(conn_);
+    }
 
     [[nodiscard]] std::string describe() const override { return description_; }
 
@@ -134,7 +173,7 @@ public:
         // SAVEPOINT (which migrations use) refuses to run outside one. Inside the caller's
         // block the items just run, and a failure aborts the block.
         if (items.empty()) return 0;
-        const bool wrap = mode == BatchMode::atomic;
+        const bool wrap = mode == BatchMode::atomic || mode == BatchMode::rolled_back;
         if (PQenterPipelineMode(conn_) != 1)
             return std::unexpected(BatchFailure{0, connection_lost(conn_, "batch")});
         PQsetnonblocking(conn_, 1);
@@ -151,7 +190,7 @@ public:
         bool send_failed = wrap && !send("BEGIN", {});
         for (std::size_t i = 0; i < items.size() && !send_failed; ++i)
             send_failed = !send(items[i].sql, items[i].params);
-        if (wrap && !send_failed) send_failed = !send("COMMIT", {});
+        if (wrap && !send_failed) send_failed = !send(mode == BatchMode::atomic ? "COMMIT" : "ROLLBACK", {});
         if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
             PQsetnonblocking(conn_, 0);
             auto e = connection_lost(conn_, "batch");
@@ -225,14 +264,51 @@ private:
 
     PGconn* conn_;
     std::string description_;
+    std::optional<util::InterruptScope> interrupt_;
     std::vector<std::string> notices_;
 };
+
+// Failures worth another attempt: nothing was sent, and the cause may pass (a server
+// starting or restarting, a pooler shedding load, a resolver hiccup).
+bool transient_connect_failure(std::string_view libpq_message) {
+    static constexpr std::string_view kTransient[] = {
+        "connection refused",
+        "temporary failure in name resolution",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "the database system is in recovery mode",
+        "the database system is not yet accepting connections",
+        "sorry, too many clients already",
+        "too many connections",
+        "remaining connection slots are reserved",
+        "server closed the connection unexpectedly",
+        "connection reset by peer",
+    };
+    auto lower = util::to_lower(libpq_message);
+    for (auto t : kTransient)
+        if (lower.find(t) != std::string::npos) return true;
+    return false;
+}
+
+std::string format_seconds(std::chrono::steady_clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f s", std::chrono::duration<double>(d).count());
+    return buf;
+}
 
 } // namespace
 
 Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options) {
     auto info = parse_conninfo(options.url);
     if (!info) return fail(info.error());
+    // libpq checks sslmode only when it connects, and the failure then reads like a TLS problem.
+    for (const auto& [mode, where] : {std::pair{info->get("sslmode"), "the database URL's sslmode"},
+                                      std::pair{options.sslmode, "--sslmode"}}) {
+        static constexpr std::string_view kModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+        if (!mode.empty() && std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes))
+            return fail(ErrorKind::config, std::string(where) + " " + util::quoted(mode) + " is not an sslmode",
+                        "use disable, allow, prefer, require, verify-ca or verify-full");
+    }
     std::string target = describe_conninfo(options.url);
     std::string host = info->get("host");
     if (host.empty()) host = info->get("hostaddr");
@@ -240,8 +316,7 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     // Defaults come before dbname, so the URL's own settings override them; explicit
     // options come after, so they override the URL.
     std::vector<std::pair<std::string, std::string>> params;
-    long timeout_s = std::max(2L, (options.connect_timeout_ms + 999) / 1000);
-    params.emplace_back("connect_timeout", std::to_string(timeout_s));
+    params.emplace_back("connect_timeout", "");  // per attempt, below
     params.emplace_back("application_name", options.application_name);
     params.emplace_back("client_encoding", "UTF8");
     params.emplace_back("keepalives", "1");
@@ -252,21 +327,45 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     params.emplace_back("dbname", options.url);
     if (!options.sslmode.empty()) params.emplace_back("sslmode", options.sslmode);
 
-    std::vector<const char*> keys, values;
-    for (auto& [k, v] : params) {
-        keys.push_back(k.c_str());
-        values.push_back(v.c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
-    if (conn == nullptr) return fail(ErrorKind::connection, "cannot connect to " + target + ": out of memory");
-    if (PQstatus(conn) != CONNECTION_OK) {
-        Error e = connect_error(PQerrorMessage(conn), target);
+    // Transient failures are retried with full-jitter backoff until connect_timeout_ms is
+    // spent (an attempt's own timeout is what remains of it). Only connecting is retried:
+    // nothing has been sent yet, so no retry can run a statement twice.
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    const auto budget = std::chrono::milliseconds(std::max(0L, options.connect_timeout_ms));
+    net::RetryPolicy policy;
+    policy.base_delay = std::chrono::milliseconds(250);
+    policy.max_delay = std::chrono::milliseconds(2'000);
+    std::minstd_rand rng(std::random_device{}());
+    auto random01 = [&rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); };
+    for (int attempt = 1;; ++attempt) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget - (Clock::now() - started));
+        params.front().second = std::to_string(std::max(2L, (static_cast<long>(left.count()) + 999) / 1000));
+        std::vector<const char*> keys, values;
+        for (auto& [k, v] : params) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+        PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
+        if (conn == nullptr) return fail(ErrorKind::connection, "cannot connect to " + target + ": out of memory");
+        if (PQstatus(conn) == CONNECTION_OK)
+            return std::unique_ptr<Session>(std::make_unique<PgSession>(conn, target, options.interrupts));
+        std::string cause = PQerrorMessage(conn);
         PQfinish(conn);
-        return fail(std::move(e));
+        Error e = connect_error(cause, target);
+        auto delay = net::backoff_delay(policy, attempt, std::nullopt, random01);
+        if (!transient_connect_failure(cause) || Clock::now() - started + delay >= budget) {
+            if (attempt > 1)
+                e.message += " (" + std::to_string(attempt) + " attempts in " + format_seconds(Clock::now() - started) + ")";
+            return fail(std::move(e));
+        }
+        if (options.on_retry)
+            options.on_retry(e.message + "; attempt " + std::to_string(attempt + 1) + " in " +
+                             std::to_string(delay.count()) + " ms");
+        std::this_thread::sleep_for(delay);
     }
-    return std::unique_ptr<Session>(std::make_unique<PgSession>(conn, target));
 }
 
 } // namespace sbdeploy::db

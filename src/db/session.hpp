@@ -1,5 +1,5 @@
-// A database session: the one interface every transport implements (libpq now, the
-// Management API later). Results are text; failures are Error values with SQLSTATE.
+// A database session: the one interface every transport implements (libpq, and the
+// Management API over HTTP). Results are text; failures are Error values with SQLSTATE.
 #pragma once
 
 #include <optional>
@@ -31,15 +31,27 @@ struct BatchItem {
 // (sqlstate, message, detail, hint; `column` holds the error position within the
 // item's text as a 1-based character offset, 0 when the server gave none).
 struct BatchFailure {
+    // A transport that cannot tell which item failed (the Management API, when its error
+    // carries no position and a probe could not find it) says so with this index.
+    static constexpr std::size_t unknown_index = static_cast<std::size_t>(-1);
     std::size_t index = 0;
     Error error;
+    // How many times the transport sent the batch: more than 1 after a timeout, a dropped
+    // connection or a server error, when an earlier attempt may have committed it.
+    int attempts = 1;
 };
 
 enum class BatchMode {
     atomic,     // one transaction block (BEGIN ... COMMIT): all or nothing; SAVEPOINT works inside.
                 // A failure of the COMMIT itself (deferred constraints) has index items.size()
     in_caller,  // inside a transaction the caller opened (validate's dry run)
+    rolled_back,  // one transaction block ended by ROLLBACK: runs everything, keeps nothing
 };
+
+// What outlives one call. libpq: a session (settings, session advisory locks, an open
+// transaction carry over to the next call). The Management API: nothing; every call is
+// its own session and transaction, so callers put what must be atomic in one call.
+enum class Scope { session, call };
 
 class Session {
 public:
@@ -61,6 +73,7 @@ public:
     virtual std::vector<std::string> take_notices() = 0;
     // Backend process id, for lock holder messages; 0 when unknown.
     [[nodiscard]] virtual int backend_pid() const = 0;
+    [[nodiscard]] virtual Scope scope() const { return Scope::session; }
 };
 
 } // namespace sbdeploy::db

@@ -1,65 +1,20 @@
 #include "github/api.hpp"
 
-#include <curl/curl.h>
 #include <rapidjson/document.h>
 
 #include <cctype>
 #include <ctime>
 #include <memory>
-#include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
+#include "net/http.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::github {
 
 namespace {
-
-struct Sink {
-    ApiResponse* response;
-    std::size_t max;
-    bool overflow = false;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* sink = static_cast<Sink*>(user);
-    std::size_t n = size * count;
-    if (sink->response->body.size() + n > sink->max) {
-        sink->overflow = true;
-        return 0;
-    }
-    sink->response->body.append(data, n);
-    return n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* sink = static_cast<Sink*>(user);
-    std::size_t n = size * count;
-    std::string_view line(data, n);
-    // A new status line (after a 100 Continue or a redirect) starts a new set of headers.
-    if (line.starts_with("HTTP/")) {
-        sink->response->headers.clear();
-        return n;
-    }
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) return n;
-    sink->response->headers[util::to_lower(util::trim(line.substr(0, colon)))] =
-        std::string(util::trim(line.substr(colon + 1)));
-    return n;
-}
-
-struct CurlHandle {
-    CURL* h = curl_easy_init();
-    curl_slist* headers = nullptr;
-    ~CurlHandle() {
-        curl_slist_free_all(headers);
-        if (h) curl_easy_cleanup(h);
-    }
-    CurlHandle() = default;
-    CurlHandle(const CurlHandle&) = delete;
-    CurlHandle& operator=(const CurlHandle&) = delete;
-};
 
 // GitHub's error JSON carries {"message": "..."}.
 std::string github_message(const std::string& body) {
@@ -93,11 +48,6 @@ std::string duration_text(long long seconds) {
 }
 
 } // namespace
-
-std::string ApiResponse::header(std::string_view name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-}
 
 std::string next_link(std::string_view link) {
     // <https://api.github.com/...&page=2>; rel="next", <...>; rel="last"
@@ -144,45 +94,17 @@ Api::Api(ApiSettings settings) : settings_(std::move(settings)) {
     if (!settings_.sleep) settings_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
-Result<ApiResponse> Api::get_once(const std::string& url) const {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    CurlHandle c;
-    if (!c.h) return fail(ErrorKind::io, "github api: cannot start libcurl");
-    ApiResponse response;
-    Sink sink{&response, settings_.max_body_bytes};
-    for (std::string h : {std::string("Accept: application/vnd.github+json"), std::string("X-GitHub-Api-Version: 2022-11-28"),
-                          "User-Agent: " + settings_.user_agent})
-        c.headers = curl_slist_append(c.headers, h.c_str());
-    if (!settings_.token.empty())
-        c.headers = curl_slist_append(c.headers, ("Authorization: Bearer " + settings_.token).c_str());
-    char error[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(c.h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c.h, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
-    curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &sink);
-    curl_easy_setopt(c.h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c.h, CURLOPT_HEADERDATA, &sink);
-    curl_easy_setopt(c.h, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(c.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
-    curl_easy_setopt(c.h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(settings_.timeout.count(), 10'000)));
-    curl_easy_setopt(c.h, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c.h, CURLOPT_PROTOCOLS_STR, "http,https");
-    // Redirects are not followed: the token must not travel to another host.
-    curl_easy_setopt(c.h, CURLOPT_FOLLOWLOCATION, 0L);
-    CURLcode rc = curl_easy_perform(c.h);
-    if (sink.overflow)
-        return fail(ErrorKind::connection, "github api: the response is larger than " +
-                                               std::to_string(settings_.max_body_bytes / (1024 * 1024)) + " MiB");
-    if (rc != CURLE_OK) {
-        std::string cause = error[0] ? std::string(error) : std::string(curl_easy_strerror(rc));
-        return fail(ErrorKind::connection, "github api: " + cause,
-                    "check GITHUB_API_URL (" + settings_.base_url + ") and the network");
-    }
-    curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &response.status);
-    return response;
+net::Outcome Api::get_once(const std::string& url) const {
+    net::Request request;
+    request.url = url;
+    request.headers = {{"Accept", "application/vnd.github+json"}, {"X-GitHub-Api-Version", "2022-11-28"}};
+    if (!settings_.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + settings_.token);
+    request.user_agent = settings_.user_agent;
+    request.timeout = settings_.timeout;
+    request.connect_timeout = std::min(settings_.timeout, std::chrono::milliseconds(10'000));
+    request.max_body_bytes = settings_.max_body_bytes;
+    // net::perform follows no redirect: the token never travels to another host.
+    return net::perform(request);
 }
 
 Result<ApiResponse> Api::get(std::string_view path_or_url) const {
@@ -197,30 +119,44 @@ Result<ApiResponse> Api::get(std::string_view path_or_url) const {
         url = settings_.base_url + std::string(path_or_url);
     }
     std::string what = "github api: GET " + url.substr(settings_.base_url.size());
+    auto backoff = [&](int attempt, std::optional<std::chrono::seconds> server_wait) {
+        static thread_local std::mt19937_64 engine{std::random_device{}()};
+        net::RetryPolicy policy;
+        policy.base_delay = std::chrono::milliseconds(1000);
+        settings_.sleep(net::backoff_delay(policy, attempt, server_wait,
+                                           [] { return std::uniform_real_distribution<double>(0.0, 1.0)(engine); }));
+    };
     for (int attempt = 1;; ++attempt) {
-        auto r = get_once(url);
+        net::Outcome outcome = get_once(url);
         bool last = attempt >= settings_.max_attempts;
-        if (!r) {
-            if (last || r.error().kind != ErrorKind::connection) {
-                Error e = r.error();
-                e.message = what + ": " + e.message.substr(std::string_view("github api: ").size());
+        if (!outcome.response) {
+            bool transient = outcome.failure == net::Failure::dns || outcome.failure == net::Failure::connect ||
+                             outcome.failure == net::Failure::timeout || outcome.failure == net::Failure::dropped;
+            if (last || !transient) {
+                Error e = outcome.response.error();
+                // "GET http://host/path: cause" -> "github api: GET /path: cause"
+                auto colon = e.message.find(": ");
+                e.message = what + ": " + (colon == std::string::npos ? e.message : e.message.substr(colon + 2));
+                if (e.hint.empty() || outcome.failure == net::Failure::dns || outcome.failure == net::Failure::connect)
+                    e.hint = "check GITHUB_API_URL (" + settings_.base_url + ") and the network";
                 return fail(std::move(e));
             }
-            settings_.sleep(std::chrono::milliseconds(1000L << (attempt - 1)));
+            backoff(attempt, std::nullopt);
             continue;
         }
-        long status = r->status;
-        if (status >= 200 && status < 300) return r;
-        std::string message = github_message(r->body);
+        ApiResponse& r = *outcome.response;
+        long status = r.status;
+        if (status >= 200 && status < 300) return std::move(r);
+        std::string message = github_message(r.body);
         std::string said = message.empty() ? std::string() : " (" + message + ")";
         if (status == 403 || status == 429) {
-            auto retry_after = number_header(*r, "retry-after");
-            auto remaining = number_header(*r, "x-ratelimit-remaining");
-            auto reset = number_header(*r, "x-ratelimit-reset");
+            auto server_wait = net::retry_after(r, settings_.now());
+            auto remaining = number_header(r, "x-ratelimit-remaining");
+            auto reset = number_header(r, "x-ratelimit-reset");
             std::optional<long long> wait;
             std::string when;
-            if (retry_after) {
-                wait = std::max(0LL, *retry_after);
+            if (server_wait) {
+                wait = server_wait->count();
                 when = "retry after " + duration_text(*wait);
             } else if (remaining && *remaining == 0 && reset) {
                 wait = std::max(0LL, *reset - static_cast<long long>(settings_.now()));
@@ -235,14 +171,14 @@ Result<ApiResponse> Api::get(std::string_view path_or_url) const {
                     continue;
                 }
                 return fail(ErrorKind::connection,
-                            what + ": rate limit exceeded (" + std::to_string(status) + "); " + when + said,
+                            what + ": rate limit exceeded (HTTP " + std::to_string(status) + "); " + when + said,
                             settings_.token.empty()
                                 ? "set GITHUB_TOKEN: anonymous requests get 60 an hour"
                                 : "wait for the reset, or check out the repository with fetch-depth: 0 so git needs no API");
             }
         }
         if (status >= 500 && !last) {
-            settings_.sleep(std::chrono::milliseconds(1000L << (attempt - 1)));
+            backoff(attempt, net::retry_after(r, settings_.now()));
             continue;
         }
         std::string hint;

@@ -1,5 +1,5 @@
-// A small GitHub REST client over libcurl: GET with a token, pages followed through the
-// Link header, and rate limits (403/429 with x-ratelimit-reset or retry-after) either
+// A small GitHub REST client over net::perform: GET with a token, pages followed through
+// the Link header, and rate limits (403/429 with x-ratelimit-reset or retry-after) either
 // waited out within a bound or reported with the time they reset. The token is sent to
 // the configured API host only.
 #pragma once
@@ -11,16 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "net/http.hpp"
 #include "util/error.hpp"
 
 namespace sbdeploy::github {
 
-struct ApiResponse {
-    long status = 0;
-    std::string body;
-    std::map<std::string, std::string, std::less<>> headers;  // names in lower case; the last value
-    [[nodiscard]] std::string header(std::string_view name) const;
-};
+// An answer: status, body, headers (names in lower case).
+using ApiResponse = net::Response;
 
 struct ApiSettings {
     std::string base_url = "https://api.github.com";  // GITHUB_API_URL
@@ -54,7 +51,7 @@ public:
     [[nodiscard]] const ApiSettings& settings() const { return settings_; }
 
 private:
-    [[nodiscard]] Result<ApiResponse> get_once(const std::string& url) const;
+    [[nodiscard]] net::Outcome get_once(const std::string& url) const;
 
     ApiSettings settings_;
 };

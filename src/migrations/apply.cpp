@@ -1,8 +1,12 @@
 #include "migrations/apply.hpp"
 
 #include <chrono>
+#include <optional>
+#include <span>
 
 #include "db/history.hpp"
+#include "migrations/content.hpp"
+#include "migrations/down.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::migrations {
@@ -31,6 +35,17 @@ void add_setup(std::vector<db::BatchItem>& items, const Settings& s, std::vector
 // Maps a batch failure back to a statement (or to the bookkeeping around it).
 Error batch_error(const Migration& m, const std::vector<std::size_t>& item_to_statement, std::size_t setup_items,
                   const db::BatchFailure& f) {
+    if (f.index == db::BatchFailure::unknown_index) {
+        Error e = f.error;
+        e.message = "applying " + util::quoted(m.file.filename) + " failed: " + e.message +
+                    (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
+        e.file = m.file.display;
+        e.column = 0;
+        if (e.hint.empty())
+            e.hint = "the transport did not say which statement failed; nothing of this file was applied, the "
+                     "migrations before it are";
+        return e;
+    }
     if (f.index >= setup_items && f.index - setup_items < item_to_statement.size())
         return locate_failure(m, item_to_statement[f.index - setup_items], f.error);
     Error e = f.error;
@@ -81,6 +96,161 @@ std::string first_code_line(const Statement& st) {
     return std::to_string(st.code_line) + " | " + std::string(shown) + (nl == std::string_view::npos ? "" : " ...");
 }
 
+// ---- Transports whose every call is its own session and transaction (Scope::call) ----
+
+std::string seconds(long ms) { return std::to_string((ms + 999) / 1000) + "s"; }
+
+// The guard's refusals: a newer version recorded meanwhile (the out-of-order rule, now
+// under the lock), or the push lock held by another run for longer than --lock-wait.
+std::optional<Error> guard_refusal(const db::Session& session, const Migration& m, const Settings& s, const Error& e) {
+    if (e.sqlstate == db::kNewerRecorded)
+        return make_error(ErrorKind::operation,
+                          "migration " + util::quoted(m.file.filename) + " was not applied: version " + e.detail +
+                              ", newer than it, was recorded meanwhile by another run",
+                          "the history changed during this push; run again to see the new plan (--include-all applies "
+                          "older files after newer ones)")
+            .at(m.file.display);
+    if (e.sqlstate == db::kLockBusy)
+        return make_error(ErrorKind::operation,
+                          "another migration run holds the lock on " + session.describe() + ": it did not finish within " +
+                              seconds(s.lock_wait_ms),
+                          "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one "
+                          "push per database at a time");
+    return std::nullopt;
+}
+
+// SET LOCAL, not SET: nothing may outlive the request on a pooled connection.
+void add_local_timeouts(std::vector<db::BatchItem>& items, const std::string& lock_sql, const std::string& statement_sql) {
+    if (!lock_sql.empty()) items.push_back({lock_sql, {}});
+    if (!statement_sql.empty()) items.push_back({statement_sql, {}});
+}
+
+std::string local_setting(std::string_view name, long ms) {
+    return ms > 0 ? "SET LOCAL " + std::string(name) + " = '" + std::to_string(ms) + "ms'" : std::string();
+}
+
+// One request: BEGIN; reset; the push lock and the history re-check; the file; its history
+// row; COMMIT. A retried request (after a timeout, a 5xx, a dropped connection) finds the
+// row its first attempt committed, and says so instead of running the file again.
+Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, const Settings& s) {
+    auto start = std::chrono::steady_clock::now();
+    const auto check = s.include_all == IncludeAll::yes ? db::CheckNewer::no : db::CheckNewer::yes;
+    std::vector<db::BatchItem> items{{"RESET ALL", {}}, {"SET SESSION AUTHORIZATION DEFAULT", {}}};
+    for (auto& g : db::history_guard_items(s.lock_wait_ms, m.file.version, check)) items.push_back(std::move(g));
+    const std::size_t guarded = items.size();
+    const std::string lock_sql = local_setting("lock_timeout", s.lock_timeout_ms);
+    const std::string statement_sql = local_setting("statement_timeout", s.statement_timeout_ms);
+    const std::string literal = db::text_array_literal(m.texts());
+    auto refused = [&](const db::BatchFailure& f, const std::vector<std::size_t>& map,
+                       std::size_t setup) -> Result<Applied> {
+        if (f.error.sqlstate == db::kAlreadyRecorded)
+            return Applied{elapsed_ms(start), {}, f.attempts > 1 ? AppliedBy::earlier_attempt : AppliedBy::another_run};
+        if (auto e = guard_refusal(session, m, s, f.error)) return fail(std::move(*e));
+        return fail(batch_error(m, map, setup, f));
+    };
+
+    if (m.plan.mode == FileMode::non_transactional) {
+        // Such statements refuse transaction blocks and multi-statement requests: the guard
+        // alone, each statement alone, then the guard again with the history row.
+        auto before = session.exec_batch(std::span(items).first(guarded), db::BatchMode::atomic);
+        if (!before) return refused(before.error(), {}, guarded);
+        for (std::size_t i = 0; i < m.statements.size(); ++i) {
+            auto res = session.exec(m.statements[i].text);
+            if (!res) return fail(locate_failure(m, i, res.error()));
+        }
+        std::vector<db::BatchItem> record(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(guarded));
+        record.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
+        auto rec = session.exec_batch(record, db::BatchMode::atomic);
+        if (!rec) return refused(rec.error(), {}, guarded);
+        return Applied{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+    }
+
+    add_local_timeouts(items, lock_sql, statement_sql);
+    const std::size_t setup = items.size();
+    std::vector<std::size_t> item_to_statement;
+    item_to_statement.reserve(m.statements.size());
+    for (std::size_t i = 0; i < m.statements.size(); ++i) {
+        if (m.plan.skip[i]) continue;
+        items.push_back({m.statements[i].text, {}});
+        item_to_statement.push_back(i);
+    }
+    items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
+    auto r = session.exec_batch(items, db::BatchMode::atomic);
+    if (!r) return refused(r.error(), item_to_statement, setup);
+    return Applied{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+}
+
+// The dry run as one request ending in ROLLBACK. A failing file gets its verdict and the
+// request is sent again without it (the files before it run again, as their successors
+// depend on them), until one passes: n failing files cost n + 1 requests.
+Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<const Migration* const> pending,
+                                                const Settings& s) {
+    std::vector<DryRun> results;
+    results.reserve(pending.size());
+    std::vector<std::string> literals;
+    literals.reserve(pending.size());
+    for (const Migration* m : pending) {
+        bool skipped = m->plan.mode == FileMode::non_transactional;
+        results.push_back(DryRun{m, skipped ? Verdict::not_dry_run : Verdict::ok, std::nullopt, 0});
+        literals.push_back(db::text_array_literal(m->texts()));
+    }
+    const bool table_complete = db::history_table_complete(session);
+    const std::string lock_sql = local_setting("lock_timeout", s.lock_timeout_ms);
+    const std::string statement_sql = local_setting("statement_timeout", s.statement_timeout_ms);
+    struct Placed {
+        std::size_t k = 0, begin = 0, setup = 0, end = 0;
+        std::vector<std::size_t> item_to_statement;
+    };
+    while (true) {
+        std::vector<db::BatchItem> items{{"RESET ALL", {}}, {"SET SESSION AUTHORIZATION DEFAULT", {}}};
+        add_local_timeouts(items, lock_sql, {});
+        // The history table as push would create it; only when needed (its DDL locks the table).
+        if (!table_complete)
+            for (auto st : db::history_table_statements()) items.push_back({st, {}});
+        std::vector<Placed> placed;
+        for (std::size_t k = 0; k < pending.size(); ++k) {
+            if (results[k].verdict != Verdict::ok) continue;
+            const Migration& m = *pending[k];
+            Placed p;
+            p.k = k;
+            p.begin = items.size();
+            items.push_back({"RESET ALL", {}});
+            items.push_back({"SET SESSION AUTHORIZATION DEFAULT", {}});  // a SET ROLE survives RESET ALL
+            add_local_timeouts(items, lock_sql, statement_sql);
+            p.setup = items.size() - p.begin;
+            for (std::size_t i = 0; i < m.statements.size(); ++i) {
+                if (m.plan.skip[i]) continue;
+                items.push_back({m.statements[i].text, {}});
+                p.item_to_statement.push_back(i);
+            }
+            items.push_back(db::insert_history_item(m.file.version, m.file.name, literals[k]));
+            // What the commit would check: deferred constraints (as in the session dry run).
+            items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
+            items.push_back({"SET CONSTRAINTS ALL IMMEDIATE", {}});
+            items.push_back({"ROLLBACK TO SAVEPOINT sbdeploy_commit_check", {}});
+            p.end = items.size();
+            placed.push_back(std::move(p));
+        }
+        if (placed.empty()) break;
+        auto r = session.exec_batch(items, db::BatchMode::rolled_back);
+        if (r) break;
+        const db::BatchFailure& f = r.error();
+        const Placed* where = nullptr;
+        for (const auto& p : placed)
+            if (f.index >= p.begin && f.index < p.end) where = &p;
+        if (f.error.kind == ErrorKind::connection || where == nullptr) {
+            Error e = f.error;
+            if (e.kind != ErrorKind::connection) e.message = "the dry run failed: " + e.message;
+            return fail(std::move(e));
+        }
+        DryRun& d = results[where->k];
+        d.verdict = Verdict::failed;
+        d.error = batch_error(*d.migration, where->item_to_statement, where->setup,
+                              db::BatchFailure{f.index - where->begin, f.error});
+    }
+    return results;
+}
+
 } // namespace
 
 std::vector<std::string> Migration::texts() const {
@@ -105,6 +275,21 @@ Result<Migration> load_migration(const MigrationFile& file) {
         return fail(make_error(ErrorKind::config, "cannot read migration " + util::quoted(file.display) + ": " + err,
                                "check the file's permissions")
                         .at(file.display));
+    if (auto bad = check_content(content)) {  // NUL bytes, invalid UTF-8: refused before anything runs
+        bad->file = file.display;
+        return fail(std::move(*bad));
+    }
+    // A `-- sbdeploy:down` section is not part of the migration: never applied, never stored.
+    const DownSection section = split_down_section(content);
+    auto m = parse_migration(file, section.up);
+    if (!m) return m;
+    auto down = load_down(file, section);
+    if (!down) return fail(std::move(down.error()));
+    m->down = std::move(*down);
+    return m;
+}
+
+Result<Migration> parse_migration(const MigrationFile& file, std::string_view content) {
     auto statements = split_statements(content);
     if (!statements) {
         Error e = statements.error();
@@ -112,7 +297,7 @@ Result<Migration> load_migration(const MigrationFile& file) {
         if (e.kind != ErrorKind::config && e.kind != ErrorKind::input) e.kind = ErrorKind::config;
         return fail(std::move(e));
     }
-    Migration m{file, std::move(*statements), {}};
+    Migration m{file, std::move(*statements), {}, nullptr};
     std::vector<StatementKind> kinds;
     kinds.reserve(m.statements.size());
     for (const auto& s : m.statements) kinds.push_back(classify_statement(s.text));
@@ -154,6 +339,7 @@ Error locate_failure(const Migration& m, std::size_t index, Error server) {
 }
 
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings) {
+    if (session.scope() == db::Scope::call) return apply_in_one_call(session, m, settings);
     auto start = std::chrono::steady_clock::now();
     auto texts = m.texts();
     std::string literal = db::text_array_literal(texts);
@@ -196,6 +382,7 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
 
 Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
                                     const Settings& settings) {
+    if (session.scope() == db::Scope::call) return dry_run_in_one_call(session, pending, settings);
     std::vector<DryRun> results;
     bool table_complete = db::history_table_complete(session);
     auto begin = session.exec("BEGIN");

@@ -4,14 +4,17 @@
 // Failures are Errors located at the file and line of the failing statement.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/session.hpp"
 #include "migrations/classify.hpp"
 #include "migrations/files.hpp"
+#include "migrations/plan.hpp"
 #include "migrations/split.hpp"
 
 namespace sbdeploy::migrations {
@@ -20,25 +23,43 @@ struct Migration {
     MigrationFile file;
     std::vector<Statement> statements;
     FilePlan plan;
+    std::shared_ptr<const Migration> down;  // its down SQL (migrations/down.hpp); null when none
     [[nodiscard]] std::vector<std::string> texts() const;
 };
 
-// Reads, splits and classifies one file. Config errors (exit 2) name the file and line.
+// Reads, splits and classifies one file, and its down SQL: the file's `-- sbdeploy:down`
+// section is not part of the migration. Config errors (exit 2) name the file and line.
 Result<Migration> load_migration(const MigrationFile& file);
+
+// Splits and classifies `sql` as the content of `file` (no down section, no down file).
+Result<Migration> parse_migration(const MigrationFile& file, std::string_view sql);
 
 struct Settings {
     long lock_timeout_ms = 0;       // 0: leave the server's setting
     long statement_timeout_ms = 0;  // 0: leave the server's setting
+    // Scope::call transports only (each file takes the push lock itself): how long a file
+    // waits for it, and whether a newer recorded version is fine (--include-all).
+    long lock_wait_ms = 60'000;
+    IncludeAll include_all = IncludeAll::no;
 };
+
+// Who recorded a migration that apply_migration was asked to apply. Over a Scope::call
+// transport the re-check under the lock may find it recorded: by an earlier attempt of our
+// own request (retried after a timeout or a server error: that attempt had committed), or
+// by another run between our history read and our apply. Either way nothing runs twice.
+enum class AppliedBy { this_run, earlier_attempt, another_run };
 
 struct Applied {
     double ms = 0;
     std::vector<std::string> notices;
+    AppliedBy by = AppliedBy::this_run;
 };
 
 // Pushes one migration. On failure nothing of the file remains (except for a
 // non-transactional file, whose completed statements stay; the history row is then
 // not written, so the history stays truthful) and the Error names file and line.
+// Over a Scope::call transport the file, its history row, the push lock and a re-check of
+// the history travel in one request (BEGIN ... COMMIT).
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings);
 
 enum class Verdict { ok, failed, not_dry_run };
@@ -53,6 +74,8 @@ struct DryRun {
 
 // Executes `pending` in order inside one transaction, a savepoint per file, with the
 // history inserts, then rolls everything back. Non-transactional files are not run.
+// Over a Scope::call transport: one request ending in ROLLBACK; after a failing file,
+// another request without it, so each file still gets its own verdict.
 Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
                                     const Settings& settings);
 

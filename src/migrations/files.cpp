@@ -1,15 +1,25 @@
 #include "migrations/files.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "migrations/down.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::migrations {
 
 namespace fs = std::filesystem;
+
+namespace {
+// std::error_code messages are capitalised ("No such file or directory"); ours are not.
+std::string lower_first(std::string text) {
+    if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+    return text;
+}
+} // namespace
 
 bool parse_migration_name(std::string_view filename, std::string& version, std::string& name) {
     // ^([0-9]+)_(.*)\.sql$
@@ -51,25 +61,68 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
     Listing listing;
     std::map<std::string, std::string> by_version;
     std::set<std::size_t> widths;
+    struct Down {
+        std::string up_name, path, display;
+    };
+    std::vector<Down> downs;  // <version>_<name>.down.sql: paired with their migrations after the loop
     for (auto& [filename, entry] : entries) {
+        // A control character (a newline) in a name would let it forge log lines and
+        // workflow commands (::error::, ::add-mask::) wherever the name is printed.
+        if (std::any_of(filename.begin(), filename.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+            std::string shown;
+            for (char c : filename) {
+                auto u = static_cast<unsigned char>(c);
+                if (u < 0x20 || u == 0x7f) {
+                    char hex[8];
+                    std::snprintf(hex, sizeof hex, "\\x%02x", u);
+                    shown += hex;
+                } else {
+                    shown += c;
+                }
+            }
+            return fail(make_error(ErrorKind::config,
+                                   "file name " + util::quoted(display_dir + "/" + shown) +
+                                       " contains a control character",
+                                   "rename it: names of files in the migrations folder are printed in logs and "
+                                   "workflow commands, where a newline would forge lines"));
+        }
         std::string display = display_dir + "/" + filename;
         std::error_code sec;
         auto est = entry.status(sec);
         if (sec) {
             if (util::to_lower(filename).ends_with(".sql"))
-                return fail(make_error(ErrorKind::config, "cannot read migration " + util::quoted(display) + ": " + sec.message(),
+                return fail(make_error(ErrorKind::config,
+                                       "cannot read migration " + util::quoted(display) + ": " + lower_first(sec.message()),
                                        "fix or remove the file (a broken link?)")
                                 .at(display));
-            listing.notices.push_back("ignored " + util::quoted(display) + ": " + sec.message());
+            listing.notices.push_back("ignored " + util::quoted(display) + ": " + lower_first(sec.message()));
             continue;
         }
+        bool is_sql_like = util::to_lower(filename).ends_with(".sql");
+        // A folder named like a migration is a mistake (an unpacked archive, a tool's
+        // output): its SQL would never be applied, so it is not ignored quietly.
+        if (fs::is_directory(est) && is_sql_like)
+            return fail(make_error(ErrorKind::config, "migration " + util::quoted(display) + " is a folder, not a file",
+                                   "move the .sql file out of it, or rename the folder so its name does not end in .sql")
+                            .at(display));
         if (fs::is_directory(est)) {
             listing.notices.push_back("ignored subfolder " + util::quoted(display) + " (only files directly in the folder are migrations)");
             continue;
         }
         std::string version, name;
-        bool is_sql_like = util::to_lower(filename).ends_with(".sql");
+        if (auto up = up_name_of_down(filename); up && fs::is_regular_file(est)) {
+            downs.push_back(Down{*up, entry.path().string(), display});
+            continue;
+        }
         if (!parse_migration_name(filename, version, name)) {
+            if (is_sql_like && !filename.ends_with(".sql"))
+                return fail(make_error(ErrorKind::config,
+                                       "migration file " + util::quoted(display) +
+                                           " ends in " + util::quoted(filename.substr(filename.size() - 4)) +
+                                           ", not \".sql\", so it would never be applied",
+                                       "rename it to end in lowercase .sql, as the Supabase CLI only reads those")
+                                .at(display));
             if (is_sql_like)
                 return fail(make_error(ErrorKind::config,
                                        "migration file " + util::quoted(display) +
@@ -92,7 +145,20 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
                             .at(display));
         by_version.emplace(version, display);
         widths.insert(version.size());
-        listing.files.push_back(MigrationFile{version, name, filename, entry.path().string(), display});
+        listing.files.push_back(MigrationFile{version, name, filename, entry.path().string(), display, {}, {}});
+    }
+    for (auto& down : downs) {
+        auto up = std::find_if(listing.files.begin(), listing.files.end(),
+                               [&](const MigrationFile& f) { return f.filename == down.up_name; });
+        if (up == listing.files.end())
+            return fail(make_error(ErrorKind::config,
+                                   "down migration " + util::quoted(down.display) + " has no migration " +
+                                       util::quoted(down.up_name) + " to undo",
+                                   "name it after the migration it undoes (<version>_<name>.down.sql beside "
+                                   "<version>_<name>.sql); if it is a migration itself, drop the .down from its name")
+                            .at(down.display));
+        up->down_path = std::move(down.path);
+        up->down_display = std::move(down.display);
     }
     if (widths.size() > 1) {
         std::string list;

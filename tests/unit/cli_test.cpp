@@ -46,10 +46,11 @@ TEST_CASE("--help for the program and for each command") {
     CHECK(push.out.find("env: SBDEPLOY_DB_URL") != std::string::npos);
 }
 
-TEST_CASE("a command that is not built yet says so and exits 2") {
+TEST_CASE("rollback without --to or --last says what it needs and exits 2") {
     auto r = run({"rollback"});
     CHECK(r.code == 2);
-    CHECK(r.err.starts_with("sbdeploy: error: command \"rollback\" is not built yet in sbdeploy "));
+    CHECK(r.err == "sbdeploy: error: rollback: say what to roll back\n"
+                   "hint: --to VERSION (undo the versions after it) or --last N (undo the N newest)\n");
 }
 
 TEST_CASE("no command: the help on stderr and exit 2") {

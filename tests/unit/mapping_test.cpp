@@ -1,5 +1,6 @@
-// The default branch mapping of PRODUCT.md, one row per case: facts and an optional
-// --environment in, environment, action and reason out.
+// The branch mapping: the default of PRODUCT.md, one row per case (facts and an optional
+// --environment in; environment, action and reason out), and mappings configured with
+// --environments and --validate-against.
 #include <doctest/doctest.h>
 
 #include "policy/mapping.hpp"
@@ -162,14 +163,115 @@ TEST_CASE("a mapping is data: rules match in order, on globs") {
     CHECK(d->reason == "workflow_dispatch input \"target\" selects qa");
 }
 
-TEST_CASE("glob_match") {
-    CHECK(glob_match("*", ""));
-    CHECK(glob_match("*", "anything/at/all"));
+TEST_CASE("glob_match: branch globs as util::Glob matches them") {
+    CHECK(glob_match("**", ""));
+    CHECK(glob_match("**", "anything/at/all"));
+    CHECK(glob_match("*", "main"));
+    CHECK_FALSE(glob_match("*", "feature/x"));  // "*" stays within one segment, as in GitHub's branch filters
     CHECK(glob_match("main", "main"));
     CHECK_FALSE(glob_match("main", "main2"));
     CHECK(glob_match("release/*", "release/1.2"));
     CHECK_FALSE(glob_match("release/*", "release"));
+    CHECK_FALSE(glob_match("release/*", "release/1/2"));
+    CHECK(glob_match("release/**", "release/1/2"));
     CHECK(glob_match("hotfix/*-urgent", "hotfix/db-fix-urgent"));
     CHECK_FALSE(glob_match("hotfix/*-urgent", "hotfix/db-fix"));
-    CHECK(glob_match("a*b*c", "aXbYbZc"));
+    CHECK(glob_match("{main,master}", "master"));
+    CHECK_FALSE(glob_match("[", "x"));  // an unclosed class is a literal "["
+    CHECK_FALSE(glob_match("/main", "main"));  // does not compile: matches nothing
+}
+
+TEST_CASE("--environments: environments, their branches, in order") {
+    SUBCASE("the default") {
+        auto envs = parse_environments(kDefaultEnvironments);
+        REQUIRE(envs);
+        REQUIRE(envs->size() == 2);
+        CHECK((*envs)[0].name == "production");
+        CHECK((*envs)[0].branches == std::vector<std::string>{"main", "master"});
+        CHECK((*envs)[1].name == "staging");
+        CHECK((*envs)[1].branches == std::vector<std::string>{"staging", "develop"});
+    }
+    SUBCASE("spaces, new lines, globs with braces") {
+        auto envs = parse_environments(" production = main ;\n qa=release/*, {rc,beta}/** \n\n");
+        REQUIRE(envs);
+        REQUIRE(envs->size() == 2);
+        CHECK((*envs)[0].branches == std::vector<std::string>{"main"});
+        CHECK((*envs)[1].name == "qa");
+        CHECK((*envs)[1].branches == std::vector<std::string>{"release/*", "{rc,beta}/**"});
+    }
+    struct Bad {
+        const char* spec;
+        const char* message;
+    };
+    const Bad bad[] = {
+        {"production", "option --environments: \"production\" has no \"=\" between the environment and its branches"},
+        {"prod uction=main", "option --environments: \"prod uction\" is not an environment name (letters, digits, \"-\" and \"_\")"},
+        {"none=main", "option --environments: \"none\" cannot name an environment: it is a keyword"},
+        {"production=", "option --environments: environment \"production\" has no branches"},
+        {"production=main,,master", "option --environments: environment \"production\": an empty branch in \"main,,master\""},
+        {"production=main;production=master", "option --environments: environment \"production\" is given twice"},
+        {"production=main;staging=main", "option --environments: branch \"main\" is mapped to both production and staging"},
+        {"production=/main", "option --environments: environment \"production\": branch \"/main\": "},
+        {" ; ", "option --environments: no environment given"},
+    };
+    for (const auto& b : bad) {
+        CAPTURE(b.spec);
+        auto r = parse_environments(b.spec);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.starts_with(b.message));
+        CHECK(r.error().kind == ErrorKind::config);
+        CHECK(r.error().hint == "write --environments as NAME=BRANCH,BRANCH;NAME=BRANCH, such as "
+                                "\"production=main,master;staging=staging,develop\" (branches may be globs: release/*)");
+    }
+}
+
+TEST_CASE("a configured mapping: pushes by --environments, pull requests by --validate-against") {
+    auto m = configure_mapping("production=main,release/*;staging=staging;qa=qa/**", "qa");
+    REQUIRE(m);
+    const std::optional<std::string> no;
+    CHECK(resolve(push("release/2.0"), no, *m)->reason == "push to \"release/2.0\" maps to production");
+    CHECK(resolve(push("qa/a/b"), no, *m)->environment == "qa");
+    CHECK(resolve(push("master"), no, *m)->reason == "push to \"master\" maps to no environment");
+    auto p = resolve(pr("opened", "main"), no, *m);
+    CHECK(p->environment == "qa");
+    CHECK(p->action == Action::validate);
+    CHECK(p->reason == "pull request #2 into \"main\" validates against qa");
+    // Tags and deletions still map to none.
+    CHECK(resolve(push_tag("v1"), no, *m)->action == Action::none);
+    CHECK(resolve(deleted(push("release/2.0")), no, *m)->action == Action::none);
+    CHECK(resolve(other("workflow_dispatch", "main", {{"environment", "qa"}}), no, *m)->environment == "qa");
+
+    CHECK(branches_of(*m, "production") == std::vector<std::string>{"main", "release/*"});
+    CHECK(branches_of(*m, "staging") == std::vector<std::string>{"staging"});
+    CHECK(branches_of(*m, "nowhere").empty());
+}
+
+TEST_CASE("--validate-against base: a pull request validates against where its base deploys") {
+    auto m = configure_mapping(kDefaultEnvironments, "base");
+    REQUIRE(m);
+    const std::optional<std::string> no;
+    auto into_main = resolve(pr("opened", "main"), no, *m);
+    CHECK(into_main->environment == "production");
+    CHECK(into_main->action == Action::validate);
+    CHECK(into_main->reason == "pull request #2 into \"main\" validates against production, where \"main\" deploys");
+    CHECK(resolve(pr("opened", "develop"), no, *m)->environment == "staging");
+    auto unmapped = resolve(pr("opened", "feature/y"), no, *m);
+    CHECK(unmapped->action == Action::none);
+    CHECK(unmapped->reason ==
+          "pull request #2 into \"feature/y\" validates against the environment of its base, and \"feature/y\" maps to none");
+    CHECK(resolve(merge_group("master"), no, *m)->environment == "production");
+    CHECK(resolve(pr("opened", "feature/y"), std::string("qa"), *m)->environment == "qa");
+}
+
+TEST_CASE("--validate-against must name an environment or base") {
+    auto m = configure_mapping(kDefaultEnvironments, "stag ing");
+    REQUIRE_FALSE(m);
+    CHECK(m.error().message == "option --validate-against: \"stag ing\" is not an environment name");
+    CHECK(m.error().exit_code() == 2);
+    CHECK_FALSE(configure_mapping("bad", "staging"));
+}
+
+TEST_CASE("environment names become variable names") {
+    CHECK(environment_variable_part("staging") == "STAGING");
+    CHECK(environment_variable_part("eu-west_2") == "EU_WEST_2");
 }

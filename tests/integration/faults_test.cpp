@@ -1,0 +1,296 @@
+// Faults in the middle of a push over libpq: the backend terminated, the connection cut or
+// stalled by a proxy, sbdeploy killed or asked to stop, the server restarted, and servers
+// that refuse or ignore connections at first. Each time: no half-applied file, a history
+// that matches the schema, and a second push that converges.
+#include <doctest/doctest.h>
+
+#include <libpq-fe.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/background.hpp"
+#include "support/dump.hpp"
+#include "support/pg.hpp"
+#include "support/project.hpp"
+#include "support/tcp_proxy.hpp"
+
+using namespace sbdeploy::test;
+using sbdeploy::util::ProcessResult;
+
+namespace {
+
+constexpr const char* kLockKey = "424242";  // the advisory lock the middle file waits for
+
+// A connection the test keeps open (to hold a lock while sbdeploy waits for it).
+class Connection {
+public:
+    explicit Connection(const std::string& url) : conn_(PQconnectdb(url.c_str()), &PQfinish) {
+        if (PQstatus(conn_.get()) != CONNECTION_OK)
+            throw std::runtime_error(std::string("test connection: ") + PQerrorMessage(conn_.get()));
+    }
+    void exec(const std::string& sql) {
+        std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn_.get(), sql.c_str()), &PQclear);
+        auto st = PQresultStatus(r.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            throw std::runtime_error("test connection: " + sql + ": " + PQerrorMessage(conn_.get()));
+    }
+
+private:
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+};
+
+std::string describe(const ProcessResult& r) {
+    return "exit " + std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) + "\nstdout:\n" + r.out +
+           "\nstderr:\n" + r.err;
+}
+
+std::string port_of(const std::string& url) {
+    auto host = url.substr(url.rfind('@') + 1);
+    return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
+}
+
+// The URL with its port replaced (to go through a proxy).
+std::string via_port(const std::string& url, int port) {
+    auto at = url.rfind('@');
+    auto colon = url.find(':', at);
+    auto slash = url.find('/', at);
+    return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
+}
+
+std::string version(int i) {
+    std::string n = std::to_string(i);
+    return "2024010100" + std::string(4 - n.size(), '0') + n;
+}
+
+// Three migrations; the second one waits for the test's advisory lock half-way through, so
+// a fault can strike inside it. Each creates table t<i>; the second inserts two rows.
+void three_migrations(TempProject& project) {
+    project.migration(version(1) + "_first.sql", "create table t1 (id int);\n");
+    project.migration(version(2) + "_waits.sql",
+                      std::string("create table t2 (id int);\ninsert into t2 values (1);\nselect pg_advisory_xact_lock(") +
+                          kLockKey + ");\ninsert into t2 values (2);\n");
+    project.migration(version(3) + "_third.sql", "create table t3 (id int);\n");
+}
+
+bool table_exists(const std::string& url, const std::string& table) {
+    return query_column(url, "SELECT to_regclass('public." + table + "') IS NOT NULL") == std::vector<std::string>{"t"};
+}
+
+// Recorded versions and tables agree, and t2 is never half there.
+void check_history_matches_schema(const std::string& url, int files) {
+    auto recorded = history_versions(url);
+    for (int i = 1; i <= files; ++i) {
+        bool in_history = std::find(recorded.begin(), recorded.end(), version(i)) != recorded.end();
+        INFO("version " << version(i));
+        CHECK(in_history == table_exists(url, "t" + std::to_string(i)));
+    }
+    if (table_exists(url, "t2")) CHECK(query_column(url, "SELECT count(*) FROM t2") == std::vector<std::string>{"2"});
+}
+
+// True while a backend of `url`'s database is waiting for the test's advisory lock.
+bool waiting_for_test_lock(const std::string& url) {
+    return query_column(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+                                 std::string(kLockKey) + " AND database = (SELECT oid FROM pg_database WHERE datname = "
+                                                         "current_database())") != std::vector<std::string>{"0"};
+}
+
+// Backends of sbdeploy on the database of `url`.
+bool sbdeploy_connected(const std::string& url) {
+    return query_column(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                             "application_name = 'sbdeploy'") != std::vector<std::string>{"0"};
+}
+
+std::vector<std::string> push_args(const TempProject& project, const std::string& url) {
+    return {"push", "--db-url", url, "--workdir", project.root().string()};
+}
+
+// After a fault: once sbdeploy's old backend is gone, the history matches the schema, and
+// a second push applies the rest and converges.
+void check_converges(const TempProject& project, const std::string& url) {
+    wait_until([&] { return !sbdeploy_connected(url); }, "sbdeploy's backend to end");
+    check_history_matches_schema(url, 3);
+    auto again = run_sbdeploy(push_args(project, url));
+    INFO(describe(again));
+    CHECK(again.exit_code == 0);
+    CHECK(history_versions(url) == std::vector<std::string>{version(1), version(2), version(3)});
+    check_history_matches_schema(url, 3);
+    auto third = run_sbdeploy(push_args(project, url));
+    CHECK(third.out.starts_with("Remote database is up to date: "));
+}
+
+} // namespace
+
+TEST_CASE("faults: the backend terminated inside a file leaves nothing of it, and a re-run converges") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_term");
+    {
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto push = start_sbdeploy(push_args(project, url));
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        query_column(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND application_name = 'sbdeploy'");
+        auto r = push.wait();
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err ==
+              "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: batch: lost the connection to the database: "
+              "FATAL:  terminating connection due to administrator command\n"
+              "hint: a migration in flight was either committed whole with its history row or rolled back; run the "
+              "command again to apply what is still pending\n");
+        // The terminated backend rolled back: only the first file is there.
+        CHECK(history_versions(url) == std::vector<std::string>{version(1)});
+        CHECK_FALSE(table_exists(url, "t2"));
+    }
+    check_converges(project, url);
+}
+
+TEST_CASE("faults: SIGTERM or SIGINT mid-file rolls the file back and says so") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_sigterm");
+    for (int sig : {SIGTERM, SIGINT}) {
+        CAPTURE(sig);
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto push = start_sbdeploy(push_args(project, url));
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        push.signal(sig);
+        auto r = push.wait();
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        const std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+        CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: push interrupted by " + name +
+                           " in \"20240101000002_waits.sql\": its transaction was rolled back, nothing of it was applied\n"
+                           "hint: " +
+                           std::string(sig == SIGTERM ? "1 migration applied before it stay applied"
+                                                      : "no migration was applied before it") +
+                           "; run the command again to apply the rest\n");
+        // The cancel reached the server: the file is gone before sbdeploy exits, and so is its session.
+        CHECK(history_versions(url) == std::vector<std::string>{version(1)});
+        CHECK_FALSE(table_exists(url, "t2"));
+        check_history_matches_schema(url, 3);
+    }
+    check_converges(project, url);
+}
+
+TEST_CASE("faults: SIGKILL mid-file: the file is committed whole or not at all") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_sigkill");
+    {
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto push = start_sbdeploy(push_args(project, url));
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        push.signal(SIGKILL);
+        auto r = push.wait();
+        CHECK(r.signal == SIGKILL);
+        check_history_matches_schema(url, 3);
+        // The holder lets go: the orphaned backend finishes or aborts what it had received.
+    }
+    check_converges(project, url);
+}
+
+TEST_CASE("faults: a proxy that cuts the connection mid-file") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_drop");
+    TcpProxy proxy(std::stoi(port_of(url)));
+    {
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        proxy.drop();
+        auto r = push.wait();
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_waits.sql: batch: lost the "
+                                "connection to the database: "));
+        CHECK(r.err.ends_with("\nhint: a migration in flight was either committed whole with its history row or rolled "
+                              "back; run the command again to apply what is still pending\n"));
+        check_history_matches_schema(url, 3);
+    }
+    check_converges(project, url);
+}
+
+TEST_CASE("faults: a stalled connection, then SIGTERM: sbdeploy stops within its grace period") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_stall");
+    TcpProxy proxy(std::stoi(port_of(url)));
+    {
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        proxy.stall();  // the cancel request cannot get through either
+        auto started = std::chrono::steady_clock::now();
+        push.signal(SIGTERM);
+        auto r = push.wait();
+        auto took = std::chrono::steady_clock::now() - started;
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: push interrupted by SIGTERM in "
+                       "\"20240101000002_waits.sql\": the connection was cut before the database answered, so the file "
+                       "is either committed whole with its history row or rolled back\n"
+                       "hint: 1 migration applied before it stay applied; run 'sbdeploy status' to see which, then run "
+                       "the command again\n");
+        // The cancel grace (3 s) and no more: the cut ends the wait.
+        CHECK(took < std::chrono::seconds(10));
+        check_history_matches_schema(url, 3);
+    }
+    proxy.resume();
+    check_converges(project, url);
+}
+
+TEST_CASE("transient failures: a server that refuses at first is retried with backoff, then the push applies once") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_refused");
+    TcpProxy proxy(std::stoi(port_of(url)), TcpProxy::Start::refusing);
+    auto push = start_sbdeploy({"push", "--db-url", via_port(url, proxy.port()), "--workdir", project.root().string(),
+                                "--connect-timeout", "60s", "--verbose"});
+    // The first attempts are refused; once a retry is announced the server "comes up".
+    wait_until([&] { return push.err_so_far().find("; attempt 2 in ") != std::string::npos; }, "a retry");
+    proxy.listen();
+    auto r = push.wait();
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.starts_with("debug: cannot connect to 127.0.0.1:" + std::to_string(proxy.port()) + "/" +
+                            url.substr(url.rfind('/') + 1) + " as postgres: connection to server at \"127.0.0.1\", port " +
+                            std::to_string(proxy.port()) + " failed: Connection refused; attempt 2 in "));
+    CHECK(r.out.find("Pushed 3 migrations to ") != std::string::npos);
+    CHECK(proxy.accepted() >= 1);
+    CHECK(history_versions(url) == std::vector<std::string>{version(1), version(2), version(3)});
+    check_history_matches_schema(url, 3);
+}
+
+TEST_CASE("transient failures: a server that never answers fails once its connect timeout is spent") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_silent");
+    TcpProxy proxy(std::stoi(port_of(url)));
+    proxy.stall();
+    auto started = std::chrono::steady_clock::now();
+    auto r = run_sbdeploy({"push", "--db-url", via_port(url, proxy.port()), "--workdir", project.root().string(),
+                           "--connect-timeout", "2s"});
+    auto took = std::chrono::steady_clock::now() - started;
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "sbdeploy: error: cannot connect to 127.0.0.1:" + std::to_string(proxy.port()) + "/" +
+                       url.substr(url.rfind('/') + 1) + " as postgres: connection to server at \"127.0.0.1\", port " +
+                       std::to_string(proxy.port()) + " failed: timeout expired\n"
+                       "hint: the server did not answer in time; check the host and port, or raise --connect-timeout\n");
+    CHECK(took < std::chrono::seconds(8));
+    CHECK(proxy.accepted() == 1);  // one attempt: the timeout used the whole budget
+    CHECK(history_versions(url).empty());
+}

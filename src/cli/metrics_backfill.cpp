@@ -196,6 +196,14 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
     return b.write("files", records, what);
 }
 
+// A rate limit that resets beyond the wait bound: what to do is to come back later, and
+// nothing is lost by stopping (every row written so far stays, a new run skips them).
+Error api_error(Error e) {
+    if (e.message.find("rate limit exceeded") != std::string::npos && !e.hint.starts_with("set GITHUB_TOKEN"))
+        e.hint = "wait for the reset and run the backfill again: rows already written are kept, and a new run skips them";
+    return e;
+}
+
 } // namespace
 
 int run_metrics_backfill(Context& ctx) {
@@ -231,14 +239,14 @@ int run_metrics_backfill(Context& ctx) {
             s.token = ctx.env.get_or("GITHUB_TOKEN", ctx.env.get_or("GH_TOKEN", ""));
             s.user_agent = "sbdeploy/" SBDEPLOY_VERSION;
             github::Api api(std::move(s));
-            if (auto r = pull_requests(b, api, *rules); !r) return report(ctx, r.error());
-            if (auto r = deployments(b, api); !r) return report(ctx, r.error());
+            if (auto r = pull_requests(b, api, *rules); !r) return report(ctx, api_error(r.error()));
+            if (auto r = deployments(b, api); !r) return report(ctx, api_error(r.error()));
             auto workflows = ctx.options.list("workflow");
             if (workflows.empty())
                 ctx.console.notice("backfill: workflow runs: skipped (name the deployment workflows with --workflow, "
                                    "e.g. --workflow deploy.yml)");
             else if (auto r = workflow_runs(b, api, workflows, *environment_of); !r)
-                return report(ctx, r.error());
+                return report(ctx, api_error(r.error()));
         }
     }
     if (sources.count("git"))

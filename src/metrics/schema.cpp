@@ -13,11 +13,7 @@ constexpr std::string_view kMissingHint =
     "apply the metrics schema first: sbdeploy metrics schema --apply (or commit the migration that 'sbdeploy "
     "metrics schema' prints)";
 
-Error in_context(Error e, std::string_view what) {
-    e.message = "metrics: " + std::string(what) + ": " + e.message;
-    if (e.sqlstate == "42P01" || e.sqlstate == "3F000" || e.sqlstate == "42883") e.hint = std::string(kMissingHint);
-    return e;
-}
+Error in_context(Error e, std::string_view what) { return database_error(std::move(e), what); }
 
 std::int64_t to_int(const db::Value& v) {
     std::int64_t n = 0;
@@ -31,6 +27,15 @@ std::optional<std::int64_t> to_opt(const db::Value& v) {
 }
 
 } // namespace
+
+Error database_error(Error e, std::string_view what) {
+    e.message = "metrics: " + std::string(what) + ": " + e.message;
+    if (!e.sqlstate.empty()) e.message += " (SQLSTATE " + e.sqlstate + ")";
+    if (e.sqlstate == "42P01" || e.sqlstate == "3F000" || e.sqlstate == "42883") e.hint = std::string(kMissingHint);
+    e.column = 0;
+    e.context.clear();
+    return e;
+}
 
 std::string_view schema_sql() { return generated::kSchemaSql; }
 

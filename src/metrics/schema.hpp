@@ -22,6 +22,12 @@ std::string schema_migration(std::string_view sbdeploy_version);
 // "20250101120000_sbdeploy_metrics_schema.sql" for a UTC time.
 std::string schema_migration_name(std::int64_t now);
 
+// A database error of a metrics statement as one line: "metrics: <what>: <message> (SQLSTATE
+// X)", the server's detail kept; when the schema is missing (42P01, 3F000, 42883) the hint
+// says how to apply it. The position in sbdeploy's own SQL is dropped: it means nothing to
+// the user.
+Error database_error(Error e, std::string_view what);
+
 // Applies the schema in one transaction, serialized by an advisory lock.
 Result<void> apply_schema(db::Session& session);
 

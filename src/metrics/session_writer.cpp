@@ -4,6 +4,7 @@
 // the server parses one short statement instead of thousands of VALUES tuples.
 #include <charconv>
 
+#include "metrics/schema.hpp"
 #include "metrics/writer.hpp"
 #include "util/strings.hpp"
 
@@ -35,13 +36,7 @@ std::size_t inserted_count(std::string_view status) {
     return n;
 }
 
-Error in_context(Error e, std::string_view what) {
-    e.message = "metrics: " + std::string(what) + ": " + e.message;
-    if (e.sqlstate == "42P01" || e.sqlstate == "3F000" || e.sqlstate == "42883")
-        e.hint = "apply the metrics schema first: sbdeploy metrics schema --apply (or commit the migration that "
-                 "'sbdeploy metrics schema' prints)";
-    return e;
-}
+Error in_context(Error e, std::string_view what) { return database_error(std::move(e), what); }
 
 class SessionWriter final : public Writer {
 public:

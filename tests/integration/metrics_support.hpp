@@ -52,6 +52,17 @@ inline std::map<std::string, std::string> outputs(const std::string& path) {
     return m;
 }
 
+// Output without its leading "::add-mask::" lines (under Actions every secret, such as a
+// database URL's password, is masked before anything else is printed).
+inline std::string without_masks(const std::string& text) {
+    std::string rest = text;
+    while (rest.starts_with("::add-mask::")) {
+        auto nl = rest.find('\n');
+        rest = nl == std::string::npos ? std::string() : rest.substr(nl + 1);
+    }
+    return rest;
+}
+
 inline std::string describe(const util::ProcessResult& r) {
     return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
 }

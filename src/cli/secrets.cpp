@@ -15,6 +15,18 @@ bool is_url_variable(std::string_view name) {
 }
 
 void add_url(std::vector<std::string>& out, std::string_view url) {
+    // An http(s) URL (the PostgREST or health-check address) is not a secret; only a password
+    // written into it is. Anything else is a database URL or conninfo string.
+    if (url.starts_with("http://") || url.starts_with("https://")) {
+        auto rest = url.substr(url.find("//") + 2);
+        auto at = rest.find('@');
+        auto slash = rest.find('/');
+        if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return;
+        auto userinfo = rest.substr(0, at);
+        if (auto colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size())
+            out.emplace_back(userinfo.substr(colon + 1));
+        return;
+    }
     for (auto& s : db::conninfo_secrets(url)) out.push_back(std::move(s));
 }
 } // namespace

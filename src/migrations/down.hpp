@@ -23,6 +23,7 @@ std::optional<std::string> up_name_of_down(std::string_view filename);
 // A line that is the marker: `-- sbdeploy:down`, any case, spaces around and after `--`.
 bool is_down_marker(std::string_view line);
 
+// `up` views the text given to split_down_section: keep that text alive while using it.
 struct DownSection {
     std::string_view up;  // the migration: everything before the marker line
     // The section with every line before it blank, so that statements keep their file

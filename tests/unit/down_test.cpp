@@ -75,9 +75,13 @@ TEST_CASE("down: the section after the marker is not part of the migration") {
         CHECK(lines(*s.down) == std::vector<int>{5, 7});
     }
     SUBCASE("the up part is stored as the CLI stores the same file without the section") {
-        const std::string up = "-- leading\ncreate table a (id int);\n";
-        auto s = split_down_section(up + "-- sbdeploy:down\ndrop table a;\n");
+        // s.up views the file's text: the file must outlive it (a temporary would dangle).
+        const std::string up = "-- leading\ncreate table a (id int);\n-- a trailing note\n\n";
+        const std::string file = up + "-- sbdeploy:down\ndrop table a;\n";
+        auto s = split_down_section(file);
+        CHECK(s.up == up);
         CHECK(texts(s.up) == texts(up));
+        CHECK(texts(s.up) == v({"-- leading\ncreate table a (id int)", "-- a trailing note"}));
     }
     SUBCASE("an empty section: down SQL with nothing to run") {
         auto s = split_down_section("create table a (id int);\n-- sbdeploy:down\n");

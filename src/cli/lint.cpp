@@ -164,7 +164,7 @@ Result<Folder> migrations_folder(const Context& ctx) {
 Result<lint::SourceFile> read_source(const std::string& path, const std::string& display, lint::Role role) {
     std::string content, err;
     if (!util::read_file(path, content, err))
-        return fail(make_error(ErrorKind::config, "lint: cannot read " + util::quoted(display) + ": " + err,
+        return fail(make_error(ErrorKind::config, "cannot be read: " + err,
                                "check the path and the file's permissions")
                         .at(display));
     return lint::source_file(display, content, role);

@@ -139,7 +139,8 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
     }
     SUBCASE("one fails: named with its file and line") {
         project.migration("20240101000004_fails.sql", kFailsOnLine7);
-        auto r = run("validate", project, url);
+        // The dry run's verdict alone (its table has no row level security: not what this is about).
+        auto r = run("validate", project, url, {"--lint-fail-on", "never"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("ok      20240101000003_uses_more.sql\nFAILED  20240101000004_fails.sql line 7\n") !=
@@ -154,7 +155,7 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
 
 TEST_CASE("validate: on a database never pushed to, not even the history table is left behind") {
     TempProject project;
-    project.migration("20240101000001_base.sql", "create table base (id int);\n");
+    project.migration("20240101000001_base.sql", "create table base (id int);\nalter table base enable row level security;\n");
     const std::string url = fresh_database("validate_new");
     const auto schema = schema_dump(url);
     auto r = run("validate", project, url);
@@ -417,6 +418,10 @@ TEST_CASE("repair, status and push --dry-run change only what they say") {
 }
 
 TEST_CASE("push: session state set by one file does not leak into the next") {
+    // Unqualified names: resolved in public only if the previous file's search_path is gone.
+    // Row level security on, as validate's lint requires of a table in public.
+    static constexpr const char* kUnqualified =
+        "create table unqualified (id int);\nalter table unqualified enable row level security;\n";
     TempProject project;
     const std::string url = fresh_database("push_session");
     const std::string role = "limited_" + query_column(url, "SELECT current_database()").front();
@@ -424,8 +429,8 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
     SUBCASE("search_path") {
         project.migration("20240101000001_empty_path.sql",
                           "select set_config('search_path', '', false);\nset search_path = '';\n"
-                          "create table public.marker (id int);\n");
-        project.migration("20240101000002_unqualified.sql", "create table unqualified (id int);\n");
+                          "create table public.marker (id int);\nalter table public.marker enable row level security;\n");
+        project.migration("20240101000002_unqualified.sql", kUnqualified);
     }
     SUBCASE("role") {
         project.migration("20240101000001_set_role.sql",
@@ -433,13 +438,14 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
                           "grant usage on schema supabase_migrations to " + role + ";\n"
                           "grant insert on supabase_migrations.schema_migrations to " + role + ";\n"
                           "set role " + role + ";\n");
-        project.migration("20240101000002_unqualified.sql", "create table unqualified (id int);\n");
+        project.migration("20240101000002_unqualified.sql", kUnqualified);
     }
     SUBCASE("timeouts and other settings") {
-        project.migration("20240101000001_settings.sql", "set statement_timeout = '1ms';\nset lock_timeout = '1ms';\n"
+        // 100ms: enough for the file's own history row on a loaded machine (1ms was not), far
+        // below the next file's 300ms sleep, which a leaked timeout would cancel.
+        project.migration("20240101000001_settings.sql", "set statement_timeout = '100ms';\nset lock_timeout = '1ms';\n"
                                                           "set client_min_messages = 'error';\n");
-        project.migration("20240101000002_unqualified.sql",
-                          "create table unqualified (id int);\nselect pg_sleep(0.05);\n");
+        project.migration("20240101000002_unqualified.sql", std::string(kUnqualified) + "select pg_sleep(0.3);\n");
     }
     const auto schema = schema_dump(url);
     auto validated = run("validate", project, url);
@@ -458,9 +464,11 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
 TEST_CASE("push: a deferred constraint that fails at commit fails the file") {
     TempProject project;
     const std::string url = fresh_database("push_deferred");
-    project.migration("20240101000001_parent.sql", "create table parent (id int primary key);\n");
+    project.migration("20240101000001_parent.sql",
+                      "create table parent (id int primary key);\nalter table parent enable row level security;\n");
     project.migration("20240101000002_child.sql",
                       "create table child (parent_id int references parent deferrable initially deferred);\n"
+                      "alter table child enable row level security;\n"
                       "insert into child values (42);\n");
     const std::string expected = "sbdeploy: error: supabase/migrations/20240101000002_child.sql: committing "
                                  "\"20240101000002_child.sql\" failed: insert or update on table \"child\" violates "

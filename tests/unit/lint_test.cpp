@@ -190,8 +190,11 @@ TEST_CASE("ignore comments: on the comment lines right above a statement") {
         CHECK(found("-- sbdeploy-lint-ignore truncate\ntruncate public.a;\n") == Lines{"2:10 truncate"});
     }
     SUBCASE("a rule that does not exist is a finding, at the id") {
+        // "truncat" starts at column 29 of line 1.
         CHECK(found("--   sbdeploy-lint-ignore:  truncat\ntruncate public.a;\n") ==
-              Lines{"1:30 unknown-ignore", "2:10 truncate"});
+              Lines{"1:29 unknown-ignore", "2:10 truncate"});
+        CHECK(found("select 1;\n  -- sbdeploy-lint-ignore: truncate, drop-tabel\ntruncate public.a;\n") ==
+              Lines{"2:38 unknown-ignore"});
     }
     SUBCASE("a finding reported for the whole set lands on its statement, and so does the ignore") {
         CHECK(found("-- sbdeploy-lint-ignore: rls-missing\ncreate table public.a (id int);\n").empty());
@@ -260,14 +263,16 @@ TEST_CASE("column type changes: which keep the table and which rewrite it") {
         {"timestamp", "timestamptz", true},
     };
     for (const auto& c : cases) {
-        std::string sql = "create table public.t (c " + std::string(c.from) +
-                          ");\nalter table public.t enable row level security;\nalter table public.t alter column c type " +
-                          c.to + ";\n";
-        std::vector<lint::SourceFile> files{lint::source_file("old.sql", sql.substr(0, sql.rfind("alter")), lint::Role::context),
-                                            lint::source_file("new.sql", sql.substr(sql.rfind("alter")), lint::Role::target)};
+        // The table exists (an applied file, context); the pending file changes the column.
+        std::string applied = "create table public.t (c " + std::string(c.from) +
+                              ");\nalter table public.t enable row level security;\n";
+        std::string pending = "alter table public.t alter column c type " + std::string(c.to) + ";\n";
+        std::vector<lint::SourceFile> files{lint::source_file("old.sql", applied, lint::Role::context),
+                                            lint::source_file("new.sql", pending, lint::Role::target)};
         auto findings = lint::lint(files, lint::default_config());
         INFO(std::string(c.from) << " -> " << c.to << ": " << render(findings));
-        CHECK(findings.size() == (c.rewrites ? 1u : 0u));
+        REQUIRE(findings.size() == (c.rewrites ? 1u : 0u));
+        if (c.rewrites) CHECK(findings[0].rule == lint::Rule::column_type_rewrite);
     }
     SUBCASE("the message names both types") {
         std::vector<lint::SourceFile> files{

@@ -125,11 +125,12 @@ public:
         auto shallow = git_.is_shallow();
         if (!shallow) return fail(shallow.error());
         shallow_ = *shallow;
-        remote_ = git_.has_remote();
         return {};
     }
 
-    bool can_fetch() const { return remote_ && (settings_.fetch_limit > 0 || settings_.unlimited); }
+    // Asked only when something must be fetched (one git process less otherwise).
+    bool remote() const { return git_.has_remote(); }
+    bool can_fetch() const { return (settings_.fetch_limit > 0 || settings_.unlimited) && remote(); }
     bool shallow() const { return shallow_; }
 
     // Fetching a commit this repository has none of: in a shallow clone only that commit
@@ -153,7 +154,7 @@ public:
         if (auto have = git_.resolve(sha)) return have;
         if (!can_fetch()) {
             why = std::string(what) + " " + short_sha(sha) + " is not in the checkout" +
-                  (remote_ ? " and fetching is off (--fetch-limit 0)" : " and there is no remote to fetch it from");
+                  (remote() ? " and fetching is off (--fetch-limit 0)" : " and there is no remote to fetch it from");
             return std::optional<std::string>();
         }
         auto fetched = git_.fetch({sha}, new_ref_depth());
@@ -183,7 +184,7 @@ public:
         for (const auto& ref : {tracking, "refs/heads/" + name})
             if (auto sha = git_.resolve(ref)) return sha;
         if (why.empty())
-            why = "branch " + quoted(name) + " is not in the checkout" + (remote_ ? "" : " and there is no remote");
+            why = "branch " + quoted(name) + " is not in the checkout" + (remote() ? "" : " and there is no remote");
         return std::optional<std::string>();
     }
 
@@ -193,7 +194,7 @@ public:
     // behind a commit no branch reaches any more, such as a force push's previous tip.
     Result<bool> deepen(const std::vector<std::string>& tips) {
         if (!shallow_) return false;
-        if (!remote_) {
+        if (!remote()) {
             why = "the checkout is shallow and there is no remote to fetch history from";
             return false;
         }
@@ -262,7 +263,6 @@ private:
     const ResolveSettings& settings_;
     const Note& note_;
     bool shallow_ = false;
-    bool remote_ = false;
     static constexpr long kFirstDepth = 16;
     long depth_ = 0;  // of the last history fetch
 };

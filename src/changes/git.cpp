@@ -63,26 +63,48 @@ Result<std::string> Git::output(const std::vector<std::string>& args, std::chron
     return std::move(r->out);
 }
 
+Result<Git::Facts> Git::facts() const {
+    if (facts_) return *facts_;
+    auto r = run({"rev-parse", "--git-dir", "--show-prefix", "--is-shallow-repository"});
+    if (!r) return fail(r.error());
+    Facts f;
+    if (r->ok()) {
+        // One line each, in the order asked: the git dir, the prefix ("" at the top), true/false.
+        auto lines = util::split(r->out, '\n');
+        if (lines.size() < 3)
+            return fail(ErrorKind::io, "git rev-parse: unexpected output " + util::quoted(r->out));
+        f.repository = true;
+        f.prefix = std::string(util::trim(lines[1]));
+        f.shallow = util::trim(lines[2]) == "true";
+    }
+    facts_ = f;
+    return f;
+}
+
 bool Git::is_repository() const {
-    auto r = run({"rev-parse", "--git-dir"});
-    return r && r->ok();
+    auto f = facts();
+    return f && f->repository;
 }
 
 Result<std::string> Git::prefix() const {
-    auto out = output({"rev-parse", "--show-prefix"});
-    if (!out) return fail(out.error());
-    return std::string(util::trim(*out));
+    auto f = facts();
+    if (!f) return fail(f.error());
+    return f->prefix;
 }
 
 Result<bool> Git::is_shallow() const {
-    auto out = output({"rev-parse", "--is-shallow-repository"});
-    if (!out) return fail(out.error());
-    return util::trim(*out) == "true";
+    auto f = facts();
+    if (!f) return fail(f.error());
+    if (!f->repository) return fail(ErrorKind::io, "git rev-parse --is-shallow-repository: not a git repository");
+    return f->shallow;
 }
 
 bool Git::has_remote() const {
-    auto r = run({"remote", "get-url", settings_.remote});
-    return r && r->ok();
+    if (!has_remote_) {
+        auto r = run({"remote", "get-url", settings_.remote});
+        has_remote_ = r && r->ok();
+    }
+    return *has_remote_;
 }
 
 std::optional<std::string> Git::resolve(const std::string& rev) const {
@@ -141,6 +163,7 @@ Result<void> Git::fetch(const std::vector<std::string>& refspecs, FetchDepth dep
     }
     args.push_back(settings_.remote);
     args.insert(args.end(), refspecs.begin(), refspecs.end());
+    facts_.reset();  // a fetch can make a shallow repository deeper or whole
     auto r = run(args, settings_.fetch_timeout);
     if (!r) return fail(r.error());
     if (!r->ok()) return fail(ErrorKind::io, "git fetch " + settings_.remote + ": " + git_message(*r));

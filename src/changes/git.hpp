@@ -72,7 +72,18 @@ private:
     // Runs git and returns its stdout, or an io error "git <what>: <stderr>".
     [[nodiscard]] Result<std::string> output(const std::vector<std::string>& args, std::chrono::milliseconds timeout = {}) const;
 
+    // is_repository, prefix and is_shallow from one `git rev-parse` (git's start-up is most
+    // of what paths-filter costs beside the diff), kept until a fetch changes the history.
+    struct Facts {
+        bool repository = false;
+        std::string prefix;
+        bool shallow = false;
+    };
+    [[nodiscard]] Result<Facts> facts() const;
+
     GitSettings settings_;
+    mutable std::optional<Facts> facts_;
+    mutable std::optional<bool> has_remote_;
 };
 
 // The first line of git's stderr without the "fatal: " / "error: " prefix, for messages.

@@ -92,7 +92,7 @@ std::string summary(const changes::Collected& got, const changes::Selection& sel
         std::string file = escape_markdown(printable_path(c.path));
         if (c.status == changes::Status::renamed)
             file = escape_markdown(printable_path(c.old_path)) + " → " + file;
-        s += "| " + std::string(changes::status_name(c.status)) + " | " + file + " |\n";
+        s += "| " + escape_markdown(changes::status_name(c.status)) + " | " + file + " |\n";
     }
     if (!sel.edited_existing.empty())
         s += "\n**" + std::to_string(sel.edited_existing.size()) + " migration" +

@@ -23,9 +23,8 @@ std::string github_message(const std::string& body) {
     if (doc.HasParseError() || !doc.IsObject()) return {};
     auto it = doc.FindMember("message");
     if (it == doc.MemberEnd() || !it->value.IsString()) return {};
-    std::string m(it->value.GetString(), it->value.GetStringLength());
-    if (!m.empty()) m[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(m[0])));
-    return m;
+    // As GitHub wrote it ("Bad credentials", "API rate limit exceeded for ...").
+    return {it->value.GetString(), it->value.GetStringLength()};
 }
 
 std::optional<long long> number_header(const ApiResponse& r, std::string_view name) {

@@ -111,9 +111,15 @@ export function shellcheckFiles(files, label = rel) {
 }
 
 // Every run: script of a file through shellcheck (as bash, the shell the steps use).
+// One shellcheck process for all the scripts of a file (it is slow to start).
 export function shellcheckRunProblems({ name, content }) {
-  const problems = [];
-  for (const { where, step } of stepsOf(YAML.parse(content)))
-    if (typeof step?.run === "string") problems.push(...shellcheckText(`${name}: ${where}`, step.run));
-  return problems;
+  const dir = tempDir("sbdeploy-shellcheck-");
+  const labels = new Map();
+  for (const { where, step } of stepsOf(YAML.parse(content))) {
+    if (typeof step?.run !== "string") continue;
+    const file = join(dir, `step${labels.size}.sh`);
+    writeFileSync(file, `set -eo pipefail; ${step.run}`);
+    labels.set(file, `${name}: ${where}`);
+  }
+  return labels.size ? shellcheckFiles([...labels.keys()], (f) => labels.get(f)) : [];
 }

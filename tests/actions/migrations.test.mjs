@@ -9,9 +9,11 @@ import { runAction } from "./runner.mjs";
 import { actionDir, freshDatabase, loadSpecOutputs, pathWithBinary, pgPassword, project, psql, tempDir, writeFiles } from "./support.mjs";
 
 const PATH = pathWithBinary();
-const A = { "20240101000000_a.sql": "create table a (id int);\n" };
-const B = { "20240102000000_b.sql": "create table b (id int);\ninsert into b values (1);\n" };
-const BROKEN = { "20240102000000_b.sql": "create table b (id int);\nselect 1/0;\n" };
+// Tables in the exposed schema public get row level security, as validate's lint requires.
+const A = { "20240101000000_a.sql": "create table a (id int);\nalter table a enable row level security;\n" };
+const B = { "20240102000000_b.sql": "create table b (id int);\nalter table b enable row level security;\ninsert into b values (1);\n" };
+const BROKEN = { "20240102000000_b.sql": "create table b (id int);\nalter table b enable row level security;\nselect 1/0;\n" };
+const NO_RLS = { "20240103000000_c.sql": "create table c (id int);\n" };
 
 const pushTo = (branch) => ({ eventName: "push", ref: `refs/heads/${branch}`, event: { ref: `refs/heads/${branch}` } });
 const pullRequestInto = (base, head = "feature/x") => ({
@@ -101,9 +103,42 @@ test("validate-migrations: a failing migration fails the check with an annotatio
   assert.equal(r.outputs.valid, "false");
   assert.equal(r.outputs.failed_count, "1");
   const error = r.annotations.find((a) => a.command === "error");
-  assert.deepEqual(error.properties, { file: "supabase/migrations/20240102000000_b.sql", line: "2" });
+  assert.deepEqual(error.properties, { file: "supabase/migrations/20240102000000_b.sql", line: "3" });
   assert.match(error.message, /^division by zero \(SQLSTATE 22012\)/);
   assert.ok(!shownLog(r).includes(pgPassword()));
+});
+
+test("validate-migrations: lint findings fail the check unless lint-fail-on says otherwise", async () => {
+  const url = freshDatabase();
+  const workspace = project({ ...A, ...NO_RLS });
+  const failing = await runAction(actionDir("validate-migrations"), {
+    workspace,
+    github: pullRequestInto("staging"),
+    path: PATH,
+    with: { "staging-db-url": url },
+  });
+  collect("validate-migrations", failing);
+  assert.equal(failing.ok, false);
+  assert.equal(failing.outputs.valid, "false");
+  assert.equal(failing.outputs.failed_count, "0", "the dry run itself passed");
+  assert.equal(failing.outputs.lint_errors, "1");
+  const findings = JSON.parse(failing.outputs.lint_findings);
+  assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line]), [["rls-missing", "supabase/migrations/20240103000000_c.sql", 1]]);
+  const error = failing.annotations.find((a) => a.command === "error");
+  assert.equal(error.properties.file, "supabase/migrations/20240103000000_c.sql");
+
+  for (const w of [{ "lint-fail-on": "never" }, { "lint-disable": "rls-missing" }]) {
+    const passing = await runAction(actionDir("validate-migrations"), {
+      workspace,
+      github: pullRequestInto("staging"),
+      path: PATH,
+      with: { "staging-db-url": url, ...w },
+    });
+    collect("validate-migrations", passing);
+    assert.equal(passing.ok, true, passing.log);
+    assert.equal(passing.outputs.valid, "true");
+  }
+  assert.equal(tables(url), "", "the dry runs changed nothing");
 });
 
 test("validate-migrations: a push to a feature branch does nothing", async () => {
@@ -114,7 +149,7 @@ test("validate-migrations: a push to a feature branch does nothing", async () =>
   });
   collect("validate-migrations", r);
   assert.equal(r.ok, true, r.log);
-  assert.equal(r.outputs.environment, "none");
+  assert.equal(r.outputs.environment, "", "a run that maps to none names no environment");
   assert.equal(r.outputs.action, "none");
   assert.equal(r.outputs.reason, 'push to "feature/x" maps to no environment');
 });
@@ -155,7 +190,7 @@ test("push-migrations: a migration that fails stops the push and fails the step"
   assert.equal(r.outputs.applied, '["20240101000000"]');
   assert.equal(r.outputs.pending_count, "1");
   assert.equal(versions(url), "20240101000000");
-  assert.equal(r.annotations.find((a) => a.command === "error").properties.line, "2");
+  assert.equal(r.annotations.find((a) => a.command === "error").properties.line, "3");
 });
 
 test("push-migrations: dry-run lists what would be applied and changes nothing", async () => {
@@ -164,11 +199,12 @@ test("push-migrations: dry-run lists what would be applied and changes nothing",
     workspace: project({ ...A, ...B }),
     github: pushTo("main"),
     path: PATH,
-    with: { "production-db-url": url, "dry-run": "true" },
+    with: { "production-db-url": url, "dry-run": "true", "promote-from": "none" },
   });
   collect("push-migrations", r);
   assert.equal(r.ok, true, r.log);
   assert.equal(r.outputs.environment, "production");
+  assert.equal(r.outputs.promotion, "off");
   assert.equal(r.outputs.pending, '["20240101000000","20240102000000"]');
   assert.equal(r.outputs.applied_count, "0");
   assert.equal(tables(url), "");
@@ -189,7 +225,7 @@ test("push-migrations: a hostile branch name is data, not code", async () => {
   });
   collect("push-migrations", r);
   assert.equal(r.ok, true, r.log);
-  assert.equal(r.outputs.environment, "none");
+  assert.equal(r.outputs.environment, "", "a run that maps to none names no environment");
   assert.equal(r.outputs.action, "none");
   assert.equal(r.outputs.reason, `push to "${branch}" maps to no environment`);
   assert.equal(existsSync(canary), false);
@@ -240,7 +276,7 @@ test("push-migrations: production gets only what staging ran (the promotion gate
 test("push-migrations: expect runs sbdeploy verify after the push", async (t) => {
   for (const [expect, ok, missing] of [
     ["table:public.a\ntable:public.b", true, "[]"],
-    ["table:public.a\ntable:public.nope", false, '["table:public.nope"]'],
+    ["table:public.a\ntable:public.nope", false, '["table public.nope is missing"]'],
   ]) {
     await t.test(expect.replace("\n", ", "), async () => {
       const url = freshDatabase();

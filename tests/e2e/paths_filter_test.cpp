@@ -622,6 +622,29 @@ TEST_CASE("paths-filter: no migration changed") {
     CHECK(r.summary.ends_with("git: 1 changed file, 0 matching supabase/migrations/\\*.sql.\n\n**No migration changed.**\n"));
 }
 
+// A type change (git's T: a file that became a symlink) is reported as modified and, for a
+// migration of the base, as an edit: the content databases applied is no longer the file's.
+TEST_CASE("paths-filter: a migration replaced by a symlink is a type change and an edit") {
+    World w;
+    w.repo.write(M1, "create table t (id int);\n");
+    w.repo.write(M2, "create table users (id int);\n");
+    std::string c0 = w.repo.commit("init");
+    w.repo.push(c0, "refs/heads/main");
+    fs::remove(w.repo.dir() / M2);
+    fs::create_symlink("20250101000000_init.sql", w.repo.dir() / M2);
+    std::string c1 = w.repo.commit("users is now a link");
+    w.repo.push(c1, "refs/heads/main");
+    auto r = w.run(w.checkout(c1, "refs/remotes/origin/main"), push_runner("main", c0, c1));
+    Expected e;
+    e.files = e.modified = e.edited = {M2};
+    e.base = c0;
+    e.head = c1;
+    e.reason = "push to \"main\": changes since the previous push " + short_sha(c0);
+    check_outputs(r, e);
+    CHECK(r.out.ends_with("  type_changed " + M2 + "\n"));
+    CHECK(r.summary.find("| type\\_changed | supabase/migrations/20250102000000\\_users.sql |\n") != std::string::npos);
+}
+
 TEST_CASE("paths-filter: the default filter follows the workdir and --migrations-dir") {
     World w;
     w.repo.write("db/supabase/migrations/20250101000000_init.sql", "select 1;\n");

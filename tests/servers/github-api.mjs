@@ -31,7 +31,8 @@
 // State (what the API "knows"), set with --state FILE at start or POST /_control/state:
 //   {
 //     "token": "secret",                         // optional: required from clients
-//     "rate_limit": {"limit": 5000, "remaining": 5000, "reset": 1750000000},
+//     "rate_limit": {"limit": 5000, "remaining": 5000, "reset": 1750000000},  // or "reset_in": 1
+//                                                // (seconds after the first limited request)
 //     "secondary_limit": {"times": 1, "retry_after": 0},
 //     "repos": {
 //       "owner/name": {
@@ -297,6 +298,9 @@ function withinLimits(res) {
   }
   const rl = state.rate_limit;
   if (!rl) return true;
+  // reset_in: the window resets that many seconds after the first request that hits it
+  // (for tests that must see one 403 and then a success, however slow the client starts).
+  if (rl.reset === undefined && rl.reset_in !== undefined && (rl.remaining ?? 0) <= 0) rl.reset = nowSeconds() + rl.reset_in;
   if (rl.reset !== undefined && rl.reset <= nowSeconds() && (rl.remaining ?? 0) <= 0) {
     rl.remaining = rl.limit ?? 5000;  // the window passed
     rl.reset = nowSeconds() + 3600;

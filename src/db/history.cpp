@@ -42,7 +42,11 @@ BEGIN
   BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0));
   EXCEPTION WHEN lock_not_available THEN
-    RAISE EXCEPTION USING ERRCODE = 'SB003', MESSAGE = 'another migration run holds the push lock';
+    RAISE EXCEPTION USING ERRCODE = 'SB003',
+      MESSAGE = format('another migration run holds the push lock: it did not finish within %s',
+                       current_setting('lock_timeout')),
+      HINT = 'wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one push '
+             'per database at a time';
   END;
   IF v = '' OR to_regclass('supabase_migrations.schema_migrations') IS NULL THEN
     RETURN;
@@ -70,7 +74,9 @@ Result<std::vector<HistoryRow>> read_history(Session& session) {
     if (!res) {
         if (res.error().sqlstate == "42P01" || res.error().sqlstate == "3F000") return std::vector<HistoryRow>{};
         Error e = res.error();
-        e.message = "cannot read the migration history: " + e.message;
+        // A refused token or an unreachable API is not about the history: its own message
+        // says what is wrong and how to fix it (over libpq the connect step reports those).
+        if (e.kind != ErrorKind::connection) e.message = "cannot read the migration history: " + e.message;
         return fail(std::move(e));
     }
     std::vector<HistoryRow> rows;

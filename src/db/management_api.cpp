@@ -97,7 +97,8 @@ public:
         auto body = call(query.text);
         if (body) return items.size();
         CallFailure f = std::move(body.error());
-        if (!f.sql) return std::unexpected(BatchFailure{0, std::move(f.error), f.attempts});
+        // Not an SQL error (credentials, rate limits, the network): no item is at fault.
+        if (!f.sql) return std::unexpected(BatchFailure{BatchFailure::unknown_index, std::move(f.error), f.attempts});
         if (f.line > 0) {
             if (auto at = locate_position(query, position_of(query.text, f.line, f.offset))) {
                 f.error.column = at->position;

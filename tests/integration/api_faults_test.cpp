@@ -129,7 +129,11 @@ TEST_CASE("api faults: endless failures end with a clear error within the retry 
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("Applied 20240101000001_one.sql (") != std::string::npos);
-        CHECK(r.err.starts_with("sbdeploy: error: management api: HTTP 500 after "));
+        // The file, what failed, and the fix; not a statement's line (none is at fault).
+        CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_two.sql: applying "
+                                "\"20240101000002_two.sql\" failed: management api: HTTP 500 after "));
+        CHECK(r.err.ends_with("\nhint: the Management API kept failing; run again later: each migration is recorded "
+                              "with its history row, so a new run resumes where this one stopped\n"));
         CHECK(history_versions(url) == v({"20240101000001"}));
         CHECK(query_column(url, "SELECT count(*) FROM applied_once") == v({"1"}));
 
@@ -150,6 +154,7 @@ TEST_CASE("api faults: endless failures end with a clear error within the retry 
         CHECK(r.err.find("hint: no answer within --api-timeout (300ms) or --connect-timeout; a long migration needs a "
                          "larger --api-timeout\n") != std::string::npos);
     }
+    api_server().reset();
 }
 
 TEST_CASE("api faults: a refused token is a credentials error") {
@@ -193,6 +198,7 @@ TEST_CASE("api faults: the token never appears in stdout, stderr, the step outpu
     three_files(project);
     const std::string url = fresh_database("api_secret");
     const std::string ref = api_server().add_project(url);
+    api_server().reset();  // no fault rules left by an earlier test
     project.file("github_output", "");
     project.file("step_summary", "");
     Env env{{"GITHUB_ACTIONS", "true"},

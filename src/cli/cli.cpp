@@ -1,5 +1,6 @@
 #include "cli/cli.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -7,6 +8,8 @@
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/secrets.hpp"
+#include "github/outputs.hpp"
+#include "github/runner.hpp"
 #include "util/strings.hpp"
 #include "version.hpp"
 
@@ -16,7 +19,7 @@ namespace {
 
 #define COMMON_TARGET "workdir", "migrations-dir", "environment", "db-url", "project-ref", "transport", \
                       "api-url", "api-timeout", "api-retry-budget", \
-                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "environments", "validate-against"
+                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "sslrootcert", "environments", "validate-against"
 
 constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdir", "json", "verbose", "environments",
                                             "validate-against"};
@@ -166,16 +169,19 @@ constexpr CommandSpec kCommands[] = {
     {"lint", "static safety checks on migration files", "[options] [FILE...]",
      "Reads migrations with PostgreSQL's parser and reports what would lock a busy table,\n"
      "fail on existing rows, break running clients or open data to the API. Without FILEs:\n"
-     "the migrations pending on the target database when one is configured (--db-url, or\n"
-     "the environment's SBDEPLOY_<ENV>_DB_URL), else every file in the migrations folder.\n"
-     "The folder's other files are read as context (RLS enabled in a later file counts).\n\n"
+     "the migrations pending (or edited) on the target database when one is configured\n"
+     "(--db-url, or the environment's SBDEPLOY_<ENV>_DB_URL), else every file in the\n"
+     "migrations folder. The other files are read as context, never reported: a table an\n"
+     "applied file created exists, and RLS enabled in any file of the set counts.\n\n"
      "Rules, errors: parse-error, transaction-control, rls-missing, policy-always-true,\n"
      "security-definer-search-path, add-column-not-null; warnings: transaction-wrapper,\n"
      "index-not-concurrent, set-not-null, column-type-rewrite, constraint-not-valid,\n"
      "drop-table, drop-column, truncate, rename-table, rename-column, unknown-ignore.\n"
-     "Skip a rule for one statement with a comment on the line above it:\n"
-     "  -- sbdeploy-lint-ignore: drop-table\n"
-     "Exit 1 when a finding is at or above --lint-fail-on. validate runs the same checks.\n\n"
+     "Skip rules for one statement with a comment on the line(s) right above it:\n"
+     "  -- sbdeploy-lint-ignore: drop-table, truncate  the reason\n"
+     "Findings: file:line:column lines (annotations under GitHub Actions), a table in the\n"
+     "step summary, --json. Exit 1 when a finding is at or above --lint-fail-on (default\n"
+     "error), 2 on a bad option or an unreadable file. validate runs the same checks.\n\n"
      "Step outputs: errors, warnings, passed, files, findings.",
      kLintOptions, run_lint},
 };
@@ -241,6 +247,14 @@ int report(Context& ctx, const Error& e) {
     // What a SIGINT or SIGTERM caused (a cancelled statement) is reported as the interruption.
     auto shown = interruption(e, ctx.command).value_or(e);
     ctx.console.error(shown);
+    // A failed operation (exit 1) also tells the step summary why, so the run's page shows
+    // it; usage and configuration errors (exit 2) stay on stderr.
+    const auto runner = github::RunnerContext::from(ctx.env);
+    if (shown.exit_code() == 1 && !runner.step_summary_path.empty()) {
+        std::string text = "### sbdeploy " + std::string(ctx.command) + ": failed\n\n" + shown.message + "\n";
+        if (!shown.hint.empty()) text += "\nhint: " + shown.hint + "\n";
+        (void)github::append_step_summary(runner.step_summary_path, ctx.console.redact(text));
+    }
     return shown.exit_code();
 }
 
@@ -307,6 +321,17 @@ int run(std::span<const std::string> args, const util::Environment& env, std::os
                                  std::string(cmd->name) + " takes options only (an environment is --environment NAME); "
                                                           "see 'sbdeploy " + std::string(cmd->name) + " --help'"));
         return 2;
+    }
+    // Paths in annotations are from the repository root; sbdeploy names files from the project's
+    // folder (--workdir), which may be a subfolder of the workspace.
+    if (auto workspace = env.get("GITHUB_WORKSPACE"); workspace && mode == github::ConsoleMode::actions) {
+        if (auto workdir = parsed->get("workdir")) {
+            std::error_code ec;
+            auto base = std::filesystem::weakly_canonical(*workspace, ec);
+            auto dir = ec ? std::filesystem::path() : std::filesystem::weakly_canonical(*workdir, ec);
+            auto rel = ec ? std::filesystem::path() : dir.lexically_relative(base);
+            if (!rel.empty() && rel != "." && *rel.begin() != "..") console.set_annotation_root(rel.generic_string());
+        }
     }
     Context ctx{cmd->name, env, std::move(*parsed), console, out, json};
     if (cmd->run == nullptr) {

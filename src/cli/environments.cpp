@@ -4,6 +4,7 @@
 #include "cli/resolve.hpp"
 #include "db/history.hpp"
 #include "github/outputs.hpp"
+#include "lint/report.hpp"
 #include "policy/pr_guard.hpp"
 #include "policy/promotion.hpp"
 #include "util/glob.hpp"
@@ -168,6 +169,9 @@ int validate_offline(Context& ctx, const Project& project, const Target& target)
     rep.set("pending_count", std::to_string(versions.size()));
     rep.set("failed_count", "0");
     rep.set("verdicts", "[]");
+    rep.set("lint_errors", std::to_string(lint->errors));
+    rep.set("lint_warnings", std::to_string(lint->warnings));
+    rep.set("lint_findings", lint::findings_json(lint->findings));
     rep.summary = "### sbdeploy validate: " + target.environment + " (offline)\n\nChecked offline: " +
                   plural(versions.size(), "migration file") +
                   " (names, order, statement splitting, transaction rules, lint).\n\nSkipped: " +

@@ -54,6 +54,7 @@ constexpr OptionSpec kOptions[] = {
     {"statement-timeout", OptionKind::value, "DURATION", "statement_timeout for each migration", "(server default)"},
     {"lock-wait", OptionKind::value, "DURATION", "how long to wait for another push to finish", "60s"},
     {"sslmode", OptionKind::value, "MODE", "libpq sslmode", "require for non-loopback hosts"},
+    {"sslrootcert", OptionKind::value, "FILE", "CA certificates that sign the server's (sslmode verify-ca, verify-full)", ""},
     // Migrations
     {"include-all", OptionKind::flag, "", "also apply local versions older than the newest remote one", ""},
     {"allow-edited", OptionKind::flag, "", "push even when applied files were edited after apply", ""},

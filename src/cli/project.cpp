@@ -93,6 +93,7 @@ Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& 
     o.url = target.url;
     o.connect_timeout_ms = *timeout;
     o.sslmode = ctx.options.get_or("sslmode", "");
+    o.sslrootcert = ctx.options.get_or("sslrootcert", "");
     o.interrupts = &util::process_interrupts();  // SIGINT/SIGTERM cancel the statement in flight
     o.on_retry = [&console = ctx.console](const std::string& line) { console.debug(line); };
     auto session = db::connect_postgres(o);

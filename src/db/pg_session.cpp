@@ -27,6 +27,17 @@ std::string field(const PGresult* res, int code) {
     return v ? std::string(v) : std::string();
 }
 
+// libpq's last error as one line: its first line, without the server's "FATAL:  " (the
+// tab-indented lines after it are libpq's guesses: "This probably means the server ...").
+std::string libpq_cause(PGconn* conn) {
+    std::string_view text = util::trim(PQerrorMessage(conn));
+    text = text.substr(0, text.find('\n'));
+    for (std::string_view prefix : {"FATAL:  ", "ERROR:  ", "PANIC:  "})
+        if (text.starts_with(prefix)) text.remove_prefix(prefix.size());
+    std::string out(util::trim(text));
+    return out.empty() ? std::string("the connection was closed") : out;
+}
+
 // A server error as an Error: message, SQLSTATE, detail, hint, context, and the
 // error position within the statement in `column`.
 Error server_error(const PGresult* res, PGconn* conn) {
@@ -34,7 +45,7 @@ Error server_error(const PGresult* res, PGconn* conn) {
     e.kind = ErrorKind::database;
     e.sqlstate = field(res, PG_DIAG_SQLSTATE);
     e.message = field(res, PG_DIAG_MESSAGE_PRIMARY);
-    if (e.message.empty()) e.message = std::string(util::trim(PQerrorMessage(conn)));
+    if (e.message.empty()) e.message = libpq_cause(conn);
     e.detail = field(res, PG_DIAG_MESSAGE_DETAIL);
     e.hint = field(res, PG_DIAG_MESSAGE_HINT);
     e.context = field(res, PG_DIAG_CONTEXT);
@@ -42,17 +53,20 @@ Error server_error(const PGresult* res, PGconn* conn) {
     if (!pos.empty()) e.column = std::atoi(pos.c_str());
     if (e.sqlstate.empty() && PQstatus(conn) == CONNECTION_BAD) {
         e.kind = ErrorKind::connection;
-        e.message = "lost the connection to the database: " + std::string(util::trim(PQerrorMessage(conn)));
+        e.message = "lost the connection to the database: " + libpq_cause(conn);
     }
+    // A FATAL error (the backend terminated, the server shutting down or restarting) ends
+    // the session: the server reported it, so the statement failed and its transaction
+    // rolled back, but nothing more can run on this connection.
+    auto severity = field(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity == "FATAL" || severity == "PANIC") e.kind = ErrorKind::connection;
     return e;
 }
 
-Error connection_lost(PGconn* conn, std::string_view during) {
+Error connection_lost(PGconn* conn) {
     // The server may still have committed what it had received (a whole file with its
     // history row, never part of one): the fix is a re-run, which skips what is recorded.
-    return make_error(ErrorKind::connection,
-                      std::string(during) + ": lost the connection to the database: " +
-                          std::string(util::trim(PQerrorMessage(conn))),
+    return make_error(ErrorKind::connection, "lost the connection to the database: " + libpq_cause(conn),
                       "a migration in flight was either committed whole with its history row or rolled back; run the "
                       "command again to apply what is still pending");
 }
@@ -109,6 +123,14 @@ Error connect_error(std::string_view libpq_message, const std::string& target) {
         e.hint = "is the server running and listening on that port?";
     else if (lower.find("database \"") != std::string::npos && lower.find("does not exist") != std::string::npos)
         e.hint = "check the database name at the end of the URL (on Supabase it is postgres)";
+    else if (lower.find("certificate verify failed") != std::string::npos)
+        e.hint = "the server's certificate is not signed by a CA in the sslrootcert file; pass the CA that signed it "
+                 "with --sslrootcert (on Supabase: the project's SSL certificate from the database settings)";
+    else if (lower.find("does not match host name") != std::string::npos)
+        e.hint = "the server's certificate names another host; connect with the host name it names, or use --sslmode "
+                 "verify-ca to check the CA only";
+    else if (lower.find("root certificate file") != std::string::npos)
+        e.hint = "sslmode verify-ca and verify-full need the CA certificate: pass it with --sslrootcert FILE";
     else if (lower.find("ssl") != std::string::npos)
         e.hint = "the server and the client disagree on TLS; set sslmode in the URL or --sslmode";
     return e;
@@ -148,7 +170,7 @@ public:
     Result<QueryResult> exec(std::string_view sql) override {
         std::string text(sql);
         ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
-        if (!res) return fail(connection_lost(conn_, "query"));
+        if (!res) return fail(connection_lost(conn_));
         if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
         return to_result(res.get());
     }
@@ -161,7 +183,7 @@ public:
         ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                                    nullptr, nullptr, 0),
                       &PQclear);
-        if (!res) return fail(connection_lost(conn_, "query"));
+        if (!res) return fail(connection_lost(conn_));
         if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
         return to_result(res.get());
     }
@@ -175,7 +197,7 @@ public:
         if (items.empty()) return 0;
         const bool wrap = mode == BatchMode::atomic || mode == BatchMode::rolled_back;
         if (PQenterPipelineMode(conn_) != 1)
-            return std::unexpected(BatchFailure{0, connection_lost(conn_, "batch")});
+            return std::unexpected(BatchFailure{0, connection_lost(conn_)});
         PQsetnonblocking(conn_, 1);
         std::string buffer;
         std::vector<const char*> values;
@@ -193,7 +215,7 @@ public:
         if (wrap && !send_failed) send_failed = !send(mode == BatchMode::atomic ? "COMMIT" : "ROLLBACK", {});
         if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
             PQsetnonblocking(conn_, 0);
-            auto e = connection_lost(conn_, "batch");
+            auto e = connection_lost(conn_);
             PQexitPipelineMode(conn_);
             return std::unexpected(BatchFailure{0, std::move(e)});
         }
@@ -213,7 +235,7 @@ public:
                 if (st == PGRES_FATAL_ERROR && !failure) failure = BatchFailure{i, server_error(res.get(), conn_)};
             }
             if (!got_any && PQstatus(conn_) == CONNECTION_BAD) {
-                if (!failure) failure = BatchFailure{i, connection_lost(conn_, "batch")};
+                if (!failure) failure = BatchFailure{i, connection_lost(conn_)};
                 return std::unexpected(std::move(*failure));
             }
         }
@@ -229,7 +251,7 @@ public:
         }
         PQexitPipelineMode(conn_);
         if (PQstatus(conn_) == CONNECTION_BAD && !failure)
-            failure = BatchFailure{items.size() - 1, connection_lost(conn_, "batch")};
+            failure = BatchFailure{items.size() - 1, connection_lost(conn_)};
         // After a failure our explicit block stays open in the aborted state: end it.
         if (failure && wrap && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE)
             ResultPtr(PQexec(conn_, "ROLLBACK"), &PQclear);
@@ -326,6 +348,7 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     if (!is_local_host(host)) params.emplace_back("sslmode", "require");
     params.emplace_back("dbname", options.url);
     if (!options.sslmode.empty()) params.emplace_back("sslmode", options.sslmode);
+    if (!options.sslrootcert.empty()) params.emplace_back("sslrootcert", options.sslrootcert);
 
     // Transient failures are retried with full-jitter backoff until connect_timeout_ms is
     // spent (an attempt's own timeout is what remains of it). Only connecting is retried:

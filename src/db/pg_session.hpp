@@ -15,6 +15,7 @@ struct ConnectOptions {
     std::string url;                  // libpq URL or keyword=value string
     long connect_timeout_ms = 10'000; // the Supabase CLI's default
     std::string sslmode{};            // empty: require for remote hosts, libpq default for loopback
+    std::string sslrootcert{};        // empty: the URL's, else libpq's default (~/.postgresql/root.crt)
     std::string application_name = "sbdeploy";
     // Where the session registers its cancel request and socket cut while it lives, so a
     // SIGINT or SIGTERM rolls back the transaction in flight; null: not registered.

@@ -45,7 +45,9 @@ void Console::debug(std::string_view text) {
 void Console::annotate(std::string_view level, std::string_view message, const Location& where, std::ostream& os) {
     std::vector<std::pair<std::string, std::string>> props;
     props.emplace_back("title", redact(where.title));
-    props.emplace_back("file", redact(where.file));
+    std::string file = where.file;
+    if (!file.empty() && file.front() != '/' && !annotation_root_.empty()) file = annotation_root_ + "/" + file;
+    props.emplace_back("file", redact(file));
     if (where.line > 0) props.emplace_back("line", std::to_string(where.line));
     if (where.end_line > 0) props.emplace_back("endLine", std::to_string(where.end_line));
     if (where.column > 0) props.emplace_back("col", std::to_string(where.column));

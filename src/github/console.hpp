@@ -35,6 +35,9 @@ public:
     // everything this console prints. Call before printing anything else.
     void add_secret(std::string_view secret);
     [[nodiscard]] std::string redact(std::string_view text) const;
+    // Annotations need paths from the repository root; files are named from the project's
+    // folder (--workdir). Set the project's folder relative to the workspace, e.g. "db".
+    void set_annotation_root(std::string root) { annotation_root_ = std::move(root); }
 
     void line(std::string_view text);   // a plain line on `out`
     void debug(std::string_view text);  // only with RUNNER_DEBUG=1 / --verbose
@@ -56,6 +59,7 @@ private:
     Debug debug_;
     std::vector<std::string> secrets_;
     bool in_group_ = false;
+    std::string annotation_root_;
 };
 
 } // namespace sbdeploy::github

@@ -64,6 +64,33 @@ Error batch_error(const Migration& m, const std::vector<std::size_t>& item_to_st
     return e;
 }
 
+// The connection ended while `m` was in flight (over a session transport). With a SQLSTATE
+// the server itself reported the failure (the backend terminated, the server shutting down):
+// the statement failed, so the file's transaction rolled back. Without one the client lost
+// the socket and cannot know whether the server ran the COMMIT it had already received.
+// Either way a re-run converges: it reads the history under the push lock and applies what
+// is not recorded, never a file twice. The line is left out: no statement is at fault.
+Error connection_failure(const Migration& m, const Error& cause) {
+    std::string_view what = cause.message;
+    if (constexpr std::string_view said = "lost the connection to the database: "; what.starts_with(said))
+        what.remove_prefix(said.size());
+    Error e = make_error(ErrorKind::connection, "lost the connection to the database while applying this file: " +
+                                                    std::string(what) +
+                                                    (cause.sqlstate.empty() ? "" : " (SQLSTATE " + cause.sqlstate + ")"));
+    e.sqlstate = cause.sqlstate;
+    e.file = m.file.display;
+    if (m.plan.mode == FileMode::non_transactional)
+        e.hint = "this file runs outside a transaction: the statements it completed stay, and it is not recorded as "
+                 "applied; run the command again: it runs the file again from its first statement";
+    else if (!cause.sqlstate.empty())
+        e.hint = "nothing of this file was applied: its transaction was rolled back; the migrations before it stay "
+                 "applied; run the command again to apply the rest";
+    else
+        e.hint = "the file was either committed whole with its history row or not at all; run the command again: it "
+                 "applies what is not recorded yet, never a file twice";
+    return e;
+}
+
 // Line `line` of the file as it stands in the statement, with a caret under `column`.
 std::string caret_excerpt(const Statement& st, int line, int column) {
     std::string_view text = st.text;
@@ -340,6 +367,7 @@ Error locate_failure(const Migration& m, std::size_t index, Error server) {
 
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings) {
     if (session.scope() == db::Scope::call) return apply_in_one_call(session, m, settings);
+    auto lost = [](const Error& e) { return e.kind == ErrorKind::connection; };
     auto start = std::chrono::steady_clock::now();
     auto texts = m.texts();
     std::string literal = db::text_array_literal(texts);
@@ -353,14 +381,16 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
         // Each statement on its own (they refuse transaction blocks); the history row
         // only after the last succeeded, so a re-run redoes what did not complete.
         auto r = session.exec_batch(items, db::BatchMode::atomic);
-        if (!r) return fail(batch_error(m, {}, setup, r.error()));
+        if (!r) return fail(lost(r.error().error) ? connection_failure(m, r.error().error)
+                                                  : batch_error(m, {}, setup, r.error()));
         for (std::size_t i = 0; i < m.statements.size(); ++i) {
             auto res = session.exec(m.statements[i].text);
-            if (!res) return fail(locate_failure(m, i, res.error()));
+            if (!res) return fail(lost(res.error()) ? connection_failure(m, res.error()) : locate_failure(m, i, res.error()));
         }
         auto ins = db::insert_history_item(m.file.version, m.file.name, literal);
         auto rec = session.exec_params(ins.sql, ins.params);
         if (!rec) {
+            if (lost(rec.error())) return fail(connection_failure(m, rec.error()));
             db::BatchFailure f{setup + m.statements.size(), rec.error()};
             return fail(batch_error(m, std::vector<std::size_t>(m.statements.size()), setup, f));
         }
@@ -376,13 +406,31 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
     }
     items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
     auto r = session.exec_batch(items, db::BatchMode::atomic);
-    if (!r) return fail(batch_error(m, item_to_statement, setup, r.error()));
+    if (!r)
+        return fail(lost(r.error().error) ? connection_failure(m, r.error().error)
+                                          : batch_error(m, item_to_statement, setup, r.error()));
     return Applied{elapsed_ms(start), session.take_notices()};
 }
+
+namespace {
+Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
+                                               const Settings& settings);
+} // namespace
 
 Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
                                     const Settings& settings) {
     if (session.scope() == db::Scope::call) return dry_run_in_one_call(session, pending, settings);
+    auto r = dry_run_in_session(session, pending, settings);
+    if (!r && r.error().kind == ErrorKind::connection)
+        r.error().hint = "the dry run changed nothing: its transaction is never committed; run the command again";
+    return r;
+}
+
+namespace {
+
+// The dry run over a session transport: BEGIN, a savepoint per file, ROLLBACK.
+Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
+                                               const Settings& settings) {
     std::vector<DryRun> results;
     bool table_complete = db::history_table_complete(session);
     auto begin = session.exec("BEGIN");
@@ -466,5 +514,7 @@ Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migrat
     if (!rb) return fail(rb.error());
     return results;
 }
+
+} // namespace
 
 } // namespace sbdeploy::migrations

@@ -441,11 +441,18 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
         project.migration("20240101000002_unqualified.sql", kUnqualified);
     }
     SUBCASE("timeouts and other settings") {
-        // 100ms: enough for the file's own history row on a loaded machine (1ms was not), far
-        // below the next file's 300ms sleep, which a leaked timeout would cancel.
-        project.migration("20240101000001_settings.sql", "set statement_timeout = '100ms';\nset lock_timeout = '1ms';\n"
+        // Distinctive values, checked by the next file itself: deterministic, where a short
+        // timeout that a leak would trip depends on the machine's speed.
+        project.migration("20240101000001_settings.sql", "set statement_timeout = '1h';\nset lock_timeout = '2h';\n"
                                                           "set client_min_messages = 'error';\n");
-        project.migration("20240101000002_unqualified.sql", std::string(kUnqualified) + "select pg_sleep(0.3);\n");
+        project.migration("20240101000002_unqualified.sql",
+                          std::string(kUnqualified) +
+                              "do $$ begin\n"
+                              "  if current_setting('statement_timeout') = '1h' or current_setting('lock_timeout') = '2h'\n"
+                              "     or current_setting('client_min_messages') = 'error' then\n"
+                              "    raise exception 'a setting leaked from the previous file';\n"
+                              "  end if;\n"
+                              "end $$;\n");
     }
     const auto schema = schema_dump(url);
     auto validated = run("validate", project, url);

@@ -131,6 +131,7 @@ void TcpProxy::loop() {
             while (::read(wake_[0], drain, sizeof drain) > 0) {
             }
         }
+        const std::size_t polled = pairs_.size();  // a pair accepted below has no pollfd yet
         if (fds[1].revents & POLLIN) {
             int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
             if (client >= 0) {
@@ -146,7 +147,7 @@ void TcpProxy::loop() {
             }
         }
         // Forward what arrived; a side that closed closes the pair (a reset if it errored).
-        for (std::size_t i = 0; i < pairs_.size(); ++i) {
+        for (std::size_t i = 0; i < polled; ++i) {
             Pair& p = pairs_[i];
             const pollfd& c = fds[2 + 2 * i];
             const pollfd& s = fds[3 + 2 * i];

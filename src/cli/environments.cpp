@@ -30,7 +30,7 @@ Result<std::optional<std::string>> promote_from(const Context& ctx) {
     return std::optional<std::string>(source);
 }
 
-std::string plural(std::size_t n, const std::string& one) { return std::to_string(n) + " " + one + (n == 1 ? "" : "s"); }
+using util::plural;
 
 } // namespace
 

@@ -13,9 +13,7 @@ namespace {
 // The server's code for a statement stopped by a cancel request.
 constexpr std::string_view kQueryCanceled = "57014";
 
-std::string plural(std::size_t n, std::string_view word) {
-    return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
-}
+using util::plural;
 
 std::string applied_before(std::size_t applied) {
     return applied == 0 ? std::string("no migration was applied before it")

@@ -41,9 +41,7 @@ Result<LintSettings> lint_settings(const Context& ctx) {
     return s;
 }
 
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
+using util::plural;
 
 std::string scope_text(LintScope scope, std::size_t n, std::string_view why) {
     switch (scope) {

@@ -48,9 +48,7 @@ struct Backfill {
     }
 };
 
-std::string plural(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
+using util::plural;
 
 Result<void> pull_requests(Backfill& b, const github::Api& api, const metrics::Rules& rules) {
     std::string url = "/repos/" + b.repository + "/pulls?state=all&sort=updated&direction=desc&per_page=100";

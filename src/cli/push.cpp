@@ -15,14 +15,7 @@ namespace sbdeploy::cli {
 
 namespace {
 
-std::string format_ms(double ms) {
-    char buf[32];
-    if (ms < 1000)
-        std::snprintf(buf, sizeof buf, "%.0f ms", ms);
-    else
-        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
-    return buf;
-}
+using util::format_ms;
 
 struct Outcome {
     const migrations::Migration* migration;

@@ -19,18 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string format_ms(double ms) {
-    char buf[32];
-    if (ms < 1000)
-        std::snprintf(buf, sizeof buf, "%.0f ms", ms);
-    else
-        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
-    return buf;
-}
+using util::format_ms;
 
-std::string plural(std::size_t n, std::string_view word) {
-    return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
-}
+using util::plural;
 
 // [db.seed] sql_paths of supabase/config.toml, else the CLI's default.
 Result<std::vector<std::string>> seed_patterns(const Project& project) {

@@ -18,18 +18,9 @@ namespace sbdeploy::cli {
 
 namespace {
 
-std::string format_ms(double ms) {
-    char buf[32];
-    if (ms < 1000)
-        std::snprintf(buf, sizeof buf, "%.0f ms", ms);
-    else
-        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
-    return buf;
-}
+using util::format_ms;
 
-std::string plural(std::size_t n, std::string_view word) {
-    return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
-}
+using util::plural;
 
 std::string list_of(const std::vector<std::string>& items) {
     std::string r;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -99,6 +100,22 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
     }
     out = std::move(ss).str();
     return true;
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+    std::string r = std::to_string(n) + " ";
+    if (n == 1) return r.append(one);
+    if (!many.empty()) return r.append(many);
+    return r.append(one).append("s");
+}
+
+std::string format_ms(double ms) {
+    char buf[32];
+    if (ms < 1000)
+        std::snprintf(buf, sizeof buf, "%.0f ms", ms);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000);
+    return buf;
 }
 
 } // namespace sbdeploy::util

@@ -25,52 +25,51 @@ constexpr int kMaxPages = 500;
 
 struct Backfill {
     Context& ctx;
-    metrics::Writer& writer;
+    metrics::BatchWriter batches;
     std::int64_t since = 0;
     std::string repository;
     std::string workdir;
-    metrics::WriteSummary total;
 
-    Result<void> write(std::string_view source, const metrics::Records& records, const std::string& read) {
-        auto w = metrics::write_records(writer, records);
-        if (!w) return fail(w.error());
-        auto add = [](metrics::WriteCount& to, const metrics::WriteCount& c) {
-            to.offered += c.offered;
-            to.inserted += c.inserted;
-        };
-        add(total.prs, w->prs);
-        add(total.deployments, w->deployments);
-        add(total.tests, w->tests);
-        add(total.rules, w->rules);
-        ctx.console.line("backfill: " + std::string(source) + ": " + read + ", " + std::to_string(w->offered()) +
-                         " row" + (w->offered() == 1 ? "" : "s") + " (" + std::to_string(w->inserted()) + " new)");
+    // Writes what still waits of a source and prints its line (rows and new rows since `before`).
+    Result<void> done(std::string_view source, const metrics::WriteSummary& before, const std::string& read) {
+        if (auto r = batches.flush(); !r) return r;
+        const std::size_t offered = batches.written().offered() - before.offered();
+        const std::size_t inserted = batches.written().inserted() - before.inserted();
+        ctx.console.line("backfill: " + std::string(source) + ": " + read + ", " + std::to_string(offered) + " row" +
+                         (offered == 1 ? "" : "s") + " (" + std::to_string(inserted) + " new)");
         return {};
+    }
+
+    // A source failed part way: what it read so far is written (a new run skips it), then the error.
+    Result<void> keep(Error e) {
+        if (auto r = batches.flush(); !r) return r;
+        return fail(std::move(e));
     }
 };
 
 using util::plural;
 
 Result<void> pull_requests(Backfill& b, const github::Api& api, const metrics::Rules& rules) {
+    const metrics::WriteSummary before = b.batches.written();
     std::string url = "/repos/" + b.repository + "/pulls?state=all&sort=updated&direction=desc&per_page=100";
-    metrics::Records records;
     std::size_t items = 0;
     int pages = 0;
     while (!url.empty() && pages < kMaxPages) {
         auto page = api.get(url);
-        if (!page) return fail(page.error());
+        if (!page) return b.keep(page.error());
         ++pages;
         auto parsed = metrics::pulls_page(page->body, b.since, b.repository, rules);
-        if (!parsed) return fail(parsed.error());
+        if (!parsed) return b.keep(parsed.error());
         items += parsed->items;
-        records.append(std::move(parsed->records));
+        if (auto r = b.batches.add(parsed->records); !r) return r;
         b.ctx.console.debug("backfill: pull requests page " + std::to_string(pages) + ": " +
                             std::to_string(parsed->items) + " read");
         if (parsed->reached_older) break;
         url = github::next_link(page->header("link"));
     }
-    return b.write("pull requests", records,
-                   plural(items, "pull request read", "pull requests read") + " (" +
-                       plural(static_cast<std::size_t>(pages), "page", "pages") + ")");
+    return b.done("pull requests", before,
+                  plural(items, "pull request read", "pull requests read") + " (" +
+                      plural(static_cast<std::size_t>(pages), "page", "pages") + ")");
 }
 
 // Commit times from the local clone, for lead times of deployments (nothing without git).
@@ -101,6 +100,7 @@ Result<void> deployments(Backfill& b, const github::Api& api) {
         if (older) break;
         url = github::next_link(page->header("link"));
     }
+    const metrics::WriteSummary before = b.batches.written();
     metrics::Records records;
     for (const auto& ref : refs) {
         auto statuses = api.get("/repos/" + b.repository + "/deployments/" + ref.id + "/statuses?per_page=100");
@@ -116,32 +116,35 @@ Result<void> deployments(Backfill& b, const github::Api& api) {
     for (auto& d : records.deployments)
         if (auto it = times.find(d.commit_sha); it != times.end() && it->second <= d.deployed_at)
             d.lead_time_seconds = d.deployed_at - it->second;
-    return b.write("deployments", records,
-                   plural(refs.size(), "deployment read", "deployments read") + ", " +
-                       plural(records.deployments.size(), "finished", "finished"));
+    const std::size_t finished = records.deployments.size();
+    if (auto r = b.batches.add(records); !r) return r;
+    return b.done("deployments", before,
+                  plural(refs.size(), "deployment read", "deployments read") + ", " +
+                      plural(finished, "finished", "finished"));
 }
 
 Result<void> workflow_runs(Backfill& b, const github::Api& api, const std::vector<std::string>& workflows,
                            const std::function<std::string(std::string_view)>& environment_of) {
     std::string url = "/repos/" + b.repository + "/actions/runs?status=completed&per_page=100&created=%3E%3D" +
                       metrics::format_date(b.since);
-    metrics::Records records;
+    const metrics::WriteSummary before = b.batches.written();
     std::size_t items = 0;
+    std::size_t found = 0;
     int pages = 0;
     while (!url.empty() && pages < kMaxPages) {
         auto page = api.get(url);
-        if (!page) return fail(page.error());
+        if (!page) return b.keep(page.error());
         ++pages;
         auto parsed = metrics::workflow_runs_page(page->body, b.since, b.repository, workflows, environment_of);
-        if (!parsed) return fail(parsed.error());
+        if (!parsed) return b.keep(parsed.error());
         items += parsed->items;
-        records.append(std::move(parsed->records));
+        found += parsed->records.deployments.size();
+        if (auto r = b.batches.add(parsed->records); !r) return r;
         if (parsed->reached_older) break;
         url = github::next_link(page->header("link"));
     }
-    return b.write("workflow runs", records,
-                   plural(items, "run read", "runs read") + ", " +
-                       plural(records.deployments.size(), "deployment", "deployments"));
+    return b.done("workflow runs", before,
+                  plural(items, "run read", "runs read") + ", " + plural(found, "deployment", "deployments"));
 }
 
 Result<void> git_commits(Backfill& b) {
@@ -155,22 +158,26 @@ Result<void> git_commits(Backfill& b) {
         b.ctx.console.notice("backfill: git: skipped (" + util::quoted(b.workdir) + " is not a git clone with history)");
         return {};
     }
+    const metrics::WriteSummary before = b.batches.written();
     metrics::Records records;
     records.rules = metrics::commits_from_git_log(r->out, b.repository);
-    return b.write("git log", records, plural(records.rules.size(), "commit checked", "commits checked"));
+    const std::size_t checked = records.rules.size();
+    if (auto added = b.batches.add(records); !added) return added;
+    return b.done("git log", before, plural(checked, "commit checked", "commits checked"));
 }
 
 Result<void> files(Backfill& b, const metrics::Rules& rules) {
+    const metrics::WriteSummary before = b.batches.written();
     metrics::Records records;
     std::vector<std::string> read;
     if (auto file = b.ctx.options.get("pulls-file")) {
         std::string text, error;
         if (!util::read_file(*file, text, error))
             return fail(make_error(ErrorKind::input, "pull request list: " + error).at(*file));
-        auto parsed = metrics::pulls_file(text, *file, b.since, b.repository, rules);
-        if (!parsed) return fail(parsed.error());
-        read.push_back(plural(parsed->items, "pull request", "pull requests") + " from " + util::quoted(*file));
-        records.append(std::move(parsed->records));
+        auto items = metrics::pulls_file(text, *file, b.since, b.repository, rules,
+                                         [&](metrics::Records& rows) { return b.batches.add(rows); });
+        if (!items) return b.keep(items.error());
+        read.push_back(plural(*items, "pull request", "pull requests") + " from " + util::quoted(*file));
     }
     auto globs = b.ctx.options.list("test-results");
     const bool defaulted = globs.empty();
@@ -188,10 +195,11 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
     if (!found.empty()) read.push_back(plural(found.size(), "test result file", "test result files"));
     if (!defaulted)
         for (const auto& g : unmatched) b.ctx.console.warning("backfill: no file matches " + util::quoted(g));
+    if (auto added = b.batches.add(records); !added) return added;
     if (read.empty()) return {};
     std::string what;
     for (std::size_t i = 0; i < read.size(); ++i) what += (i ? ", " : "") + read[i];
-    return b.write("files", records, what);
+    return b.done("files", before, what);
 }
 
 // A rate limit that resets beyond the wait bound: what to do is to come back later, and
@@ -223,8 +231,8 @@ int run_metrics_backfill(Context& ctx) {
 
     auto sink = open_metrics_sink(ctx);
     if (!sink) return report(ctx, sink.error());
-    Backfill b{ctx, *sink->writer, now - *days * 86'400, ctx.options.get_or("repository", runner.repository),
-               workdir_of(ctx), {}};
+    Backfill b{ctx, metrics::BatchWriter(*sink->writer), now - *days * 86'400,
+               ctx.options.get_or("repository", runner.repository), workdir_of(ctx)};
     ctx.console.line("backfill: since " + metrics::format_time(b.since) + " (" + std::to_string(*days) + " days) into " +
                      sink->writer->describe());
 
@@ -252,19 +260,25 @@ int run_metrics_backfill(Context& ctx) {
     if (sources.count("files"))
         if (auto r = files(b, *rules); !r) return report(ctx, r.error());
 
-    if (auto refreshed = b.writer.refresh_daily(metrics::format_date(b.since), metrics::format_date(now),
-                                                kMetricsEnvironment);
-        !refreshed)
-        ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
-    ctx.console.line("backfill: " + std::to_string(b.total.offered()) + " rows, " + std::to_string(b.total.inserted()) +
-                     " new" + (b.total.inserted() ? " (" + describe_counts(b.total, true) + ")" : ""));
+    // The daily figures of the days the rows fall on (a deployment can also change an earlier
+    // day's time to restore: then from the start of the window).
+    if (auto span = b.batches.span()) {
+        const std::int64_t from = b.batches.wrote_deployments() ? std::min(b.since, span->first) : span->first;
+        if (auto refreshed = sink->writer->refresh_daily(metrics::format_date(from), metrics::format_date(span->second),
+                                                         kMetricsEnvironment);
+            !refreshed)
+            ctx.console.warning(refreshed.error().message +
+                                " (the rows are recorded; the daily figures were not updated)");
+    }
+    const metrics::WriteSummary& total = b.batches.written();
+    ctx.console.line("backfill: " + std::to_string(total.offered()) + " rows, " + std::to_string(total.inserted()) +
+                     " new" + (total.inserted() ? " (" + describe_counts(total, true) + ")" : ""));
     Report rep;
-    rep.set("rows", std::to_string(b.total.offered()));
-    rep.set("new_rows", std::to_string(b.total.inserted()));
+    rep.set("rows", std::to_string(total.offered()));
+    rep.set("new_rows", std::to_string(total.inserted()));
     rep.summary = "**sbdeploy metrics backfill**: " + std::to_string(*days) + " days, " +
-                  std::to_string(b.total.offered()) + " rows, " + std::to_string(b.total.inserted()) + " new\n";
-    if (ctx.json)
-        ctx.out << "{\"rows\":" << b.total.offered() << ",\"new_rows\":" << b.total.inserted() << "}\n";
+                  std::to_string(total.offered()) + " rows, " + std::to_string(total.inserted()) + " new\n";
+    if (ctx.json) ctx.out << "{\"rows\":" << total.offered() << ",\"new_rows\":" << total.inserted() << "}\n";
     return finish(ctx, rep, 0);
 }
 

@@ -30,8 +30,12 @@ Result<rapidjson::Document> parse(std::string_view body, std::string_view what) 
     return d;
 }
 
-void pulls_array(const Value& array, std::int64_t since, std::string_view repository, const Rules& rules,
-                 PageResult& out) {
+// Pull requests handed to a sink this many at a time when one array holds more.
+constexpr std::size_t kPullsPerHandOver = 1'000;
+
+Result<void> pulls_array(const Value& array, std::int64_t since, std::string_view repository, const Rules& rules,
+                         PageResult& out, const RecordSink* sink) {
+    std::size_t since_hand_over = 0;
     for (const auto& pr : array.GetArray()) {
         ++out.items;
         auto updated = parse_time(json::text(&pr, {"updated_at"}));
@@ -40,7 +44,17 @@ void pulls_array(const Value& array, std::int64_t since, std::string_view reposi
             continue;
         }
         add_pull_request_history(pr, repository, "", rules, out.records);
+        if (sink != nullptr && ++since_hand_over == kPullsPerHandOver) {
+            since_hand_over = 0;
+            if (auto r = (*sink)(out.records); !r) return r;
+            out.records.clear();
+        }
     }
+    if (sink != nullptr && !out.records.empty()) {
+        if (auto r = (*sink)(out.records); !r) return r;
+        out.records.clear();
+    }
+    return {};
 }
 
 bool is_listed(const std::vector<std::string>& workflows, const Value& run) {
@@ -62,33 +76,45 @@ Result<PageResult> pulls_page(std::string_view body, std::int64_t since, std::st
         return fail(ErrorKind::connection, "metrics backfill: pull requests: the answer is not a JSON array",
                     "check GITHUB_API_URL: it must be the REST API's base URL");
     PageResult out;
-    pulls_array(*d, since, repository, rules, out);
+    if (auto r = pulls_array(*d, since, repository, rules, out, nullptr); !r) return fail(r.error());
     return out;
 }
 
-Result<PageResult> pulls_file(std::string_view text, std::string_view display, std::int64_t since,
-                              std::string_view repository, const Rules& rules) {
+Result<std::size_t> pulls_file(std::string_view text, std::string_view display, std::int64_t since,
+                               std::string_view repository, const Rules& rules, const RecordSink& sink) {
+    const std::string fix = "save the list with: gh api --paginate 'repos/OWNER/NAME/pulls?state=all' > pulls.json";
     PageResult out;
     std::size_t offset = 0;
     while (true) {
         while (offset < text.size() && util::trim(text.substr(offset, 1)).empty()) ++offset;
         if (offset >= text.size()) break;
-        rapidjson::Document d;
+        rapidjson::Document d;  // one per array: a document's memory only grows
         rapidjson::MemoryStream stream(text.data() + offset, text.size() - offset);
         d.ParseStream<rapidjson::kParseStopWhenDoneFlag>(stream);
         if (d.HasParseError())
             return fail(make_error(ErrorKind::input,
                                    "pull request list: not JSON: " + util::to_lower(rapidjson::GetParseError_En(d.GetParseError())) +
                                        " at offset " + std::to_string(offset + d.GetErrorOffset()),
-                                   "save the list with: gh api --paginate 'repos/OWNER/NAME/pulls?state=all' > pulls.json")
+                                   fix)
                             .at(std::string(display)));
         if (!d.IsArray())
-            return fail(make_error(ErrorKind::input, "pull request list: expected JSON arrays of pull requests",
-                                   "save the list with: gh api --paginate 'repos/OWNER/NAME/pulls?state=all' > pulls.json")
+            return fail(make_error(ErrorKind::input, "pull request list: expected JSON arrays of pull requests", fix)
                             .at(std::string(display)));
-        pulls_array(d, since, repository, rules, out);
+        if (auto r = pulls_array(d, since, repository, rules, out, &sink); !r) return fail(r.error());
         offset += stream.Tell();
     }
+    return out.items;
+}
+
+Result<PageResult> pulls_file(std::string_view text, std::string_view display, std::int64_t since,
+                              std::string_view repository, const Rules& rules) {
+    PageResult out;
+    auto items = pulls_file(text, display, since, repository, rules, [&](Records& records) -> Result<void> {
+        out.records.append(std::move(records));
+        return {};
+    });
+    if (!items) return fail(items.error());
+    out.items = *items;
     return out;
 }
 

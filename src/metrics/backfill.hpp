@@ -28,8 +28,16 @@ struct PageResult {
 Result<PageResult> pulls_page(std::string_view body, std::int64_t since, std::string_view repository,
                               const Rules& rules);
 
+// Receives rows as they are read, and takes them (what it leaves in `records` is dropped).
+using RecordSink = std::function<Result<void>(Records& records)>;
+
 // A saved list of pull requests: one JSON array, or several one after the other as
 // `gh api --paginate repos/{o}/{r}/pulls?state=all` writes them. Errors name the file.
+// Rows go to `sink` every array (and every 1,000 pull requests within one), so that a list
+// of any size is never held as rows; returns how many pull requests were read.
+Result<std::size_t> pulls_file(std::string_view text, std::string_view display, std::int64_t since,
+                               std::string_view repository, const Rules& rules, const RecordSink& sink);
+// The same, all rows in the result.
 Result<PageResult> pulls_file(std::string_view text, std::string_view display, std::int64_t since,
                               std::string_view repository, const Rules& rules);
 

@@ -76,6 +76,13 @@ void Records::append(Records&& o) {
     move_all(rules, o.rules);
 }
 
+void Records::clear() {
+    prs.clear();
+    deployments.clear();
+    tests.clear();
+    rules.clear();
+}
+
 std::string_view sql_type(ColumnType type) {
     switch (type) {
     case ColumnType::text: return "text";

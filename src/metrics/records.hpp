@@ -84,6 +84,7 @@ struct Records {
     [[nodiscard]] std::size_t size() const { return prs.size() + deployments.size() + tests.size() + rules.size(); }
     [[nodiscard]] bool empty() const { return size() == 0; }
     void append(Records&& other);
+    void clear();  // keeps the vectors' capacity
 };
 
 // A table as the writers see it.

@@ -180,20 +180,60 @@ from metrics.rule_compliance_events
 group by 1, 2;
 
 -- Recomputes development_metrics for the days from p_from to p_to (inclusive): one row per
--- repository and day with any activity, deployment figures for p_environment.
+-- repository and day with any activity, deployment figures for p_environment. The same
+-- figures as the daily views, computed once each: the large tables are read for those days
+-- only (a range on their time index) and each row's day is computed once.
 create or replace function metrics.refresh_development_metrics(p_from date, p_to date,
                                                                p_environment text default 'production')
 returns integer
 language sql
 security invoker
 set search_path = ''
+set work_mem = '64MB'
 as $$
-    with keys as (
-        select day, repository from metrics.daily_deployments
-        where environment = p_environment and day between p_from and p_to
-        union select day, repository from metrics.daily_pr_cycle_time where day between p_from and p_to
-        union select day, repository from metrics.daily_test_pass_rate where day between p_from and p_to
-        union select day, repository from metrics.daily_rule_compliance where day between p_from and p_to
+    with d as materialized (
+        select day, repository, deployments, failed_deployments, change_failure_rate, lead_time_seconds
+        from metrics.daily_deployments where environment = p_environment and day between p_from and p_to
+    ),
+    r as materialized (
+        select day, repository, time_to_restore_seconds
+        from metrics.daily_time_to_restore where environment = p_environment and day between p_from and p_to
+    ),
+    p as materialized (
+        select (event_timestamp at time zone 'UTC')::date as day, repository,
+               count(*) as prs_merged,
+               percentile_cont(0.5) within group (order by cycle_time_seconds) as cycle_time_seconds,
+               percentile_cont(0.9) within group (order by cycle_time_seconds) as cycle_time_p90_seconds
+        from metrics.pr_events
+        where event_type = 'merged'
+          and event_timestamp >= p_from::timestamp at time zone 'UTC'
+          and event_timestamp < (p_to + 1)::timestamp at time zone 'UTC'
+        group by 1, 2
+    ),
+    t as materialized (
+        select (run_timestamp at time zone 'UTC')::date as day, repository,
+               sum(total_tests) as tests_total,
+               sum(passed_tests) as tests_passed,
+               round(sum(passed_tests)::numeric / nullif(sum(passed_tests + failed_tests), 0), 4) as test_pass_rate
+        from metrics.test_runs
+        where run_timestamp >= p_from::timestamp at time zone 'UTC'
+          and run_timestamp < (p_to + 1)::timestamp at time zone 'UTC'
+        group by 1, 2
+    ),
+    c as materialized (
+        select (event_timestamp at time zone 'UTC')::date as day, repository,
+               count(*) as rule_checks,
+               round(count(*) filter (where compliance_status = 'compliant')::numeric / count(*), 4) as rule_compliance_rate
+        from metrics.rule_compliance_events
+        where event_timestamp >= p_from::timestamp at time zone 'UTC'
+          and event_timestamp < (p_to + 1)::timestamp at time zone 'UTC'
+        group by 1, 2
+    ),
+    keys as (
+        select day, repository from d
+        union select day, repository from p
+        union select day, repository from t
+        union select day, repository from c
     ),
     upserted as (
         insert into metrics.development_metrics as m (
@@ -208,13 +248,11 @@ as $$
                coalesce(t.tests_passed, 0), t.test_pass_rate, coalesce(c.rule_checks, 0),
                c.rule_compliance_rate, now()
         from keys k
-        left join metrics.daily_deployments d
-               on d.day = k.day and d.repository = k.repository and d.environment = p_environment
-        left join metrics.daily_time_to_restore r
-               on r.day = k.day and r.repository = k.repository and r.environment = p_environment
-        left join metrics.daily_pr_cycle_time p on p.day = k.day and p.repository = k.repository
-        left join metrics.daily_test_pass_rate t on t.day = k.day and t.repository = k.repository
-        left join metrics.daily_rule_compliance c on c.day = k.day and c.repository = k.repository
+        left join d on d.day = k.day and d.repository = k.repository
+        left join r on r.day = k.day and r.repository = k.repository
+        left join p on p.day = k.day and p.repository = k.repository
+        left join t on t.day = k.day and t.repository = k.repository
+        left join c on c.day = k.day and c.repository = k.repository
         on conflict (repository, environment, metric_date) do update set
             deployment_frequency = excluded.deployment_frequency,
             failed_deployments = excluded.failed_deployments,

@@ -2,6 +2,7 @@
 // number of rows: each column is one array parameter, so a statement has as many
 // parameters as the table has columns (libpq's 65,535-parameter limit never applies) and
 // the server parses one short statement instead of thousands of VALUES tuples.
+#include <algorithm>
 #include <charconv>
 
 #include "metrics/schema.hpp"
@@ -50,12 +51,20 @@ public:
         const std::size_t width = t.columns.size();
         const std::string sql = insert_sql(t);
         std::size_t inserted = 0;
-        std::vector<db::Value> params(width);
+        std::vector<db::Value>& params = params_;
+        params.resize(width);
         for (std::size_t begin = 0; begin < rows.rows(); begin += batch_rows_) {
             std::size_t end = std::min(rows.rows(), begin + batch_rows_);
             for (std::size_t c = 0; c < width; ++c) {
-                std::string& a = params[c].emplace();
-                a.reserve((end - begin) * 24);
+                if (!params[c]) params[c].emplace();
+                std::string& a = *params[c];  // reused: its memory stays from batch to batch
+                a.clear();
+                std::size_t size = 2;
+                for (std::size_t r = begin; r < end; ++r) {
+                    const db::Value& v = rows.cells[r * width + c];
+                    size += (v ? v->size() + 3 : 5);
+                }
+                a.reserve(size + size / 16);
                 a += '{';
                 for (std::size_t r = begin; r < end; ++r) {
                     if (r != begin) a += ',';
@@ -80,6 +89,7 @@ public:
 private:
     db::Session& session_;
     std::size_t batch_rows_;
+    std::vector<db::Value> params_;
 };
 
 } // namespace
@@ -117,6 +127,51 @@ Result<WriteSummary> write_records(Writer& writer, const Records& records) {
     if (auto r = one(to_rows(std::span<const TestRun>(records.tests)), s.tests); !r) return fail(r.error());
     if (auto r = one(to_rows(std::span<const RuleEvent>(records.rules)), s.rules); !r) return fail(r.error());
     return s;
+}
+
+Result<void> BatchWriter::add(Records& records) {
+    if (pending_.empty())
+        std::swap(pending_, records);
+    else
+        pending_.append(std::move(records));
+    records.clear();
+    if (pending_.size() >= batch_rows_) return flush();
+    return {};
+}
+
+Result<void> BatchWriter::flush() {
+    if (pending_.empty()) return {};
+    auto w = write_records(writer_, pending_);
+    if (!w) return fail(w.error());
+    auto add = [](WriteCount& to, const WriteCount& c) {
+        to.offered += c.offered;
+        to.inserted += c.inserted;
+    };
+    const bool first_batch = written_.offered() == 0;
+    add(written_.prs, w->prs);
+    add(written_.deployments, w->deployments);
+    add(written_.tests, w->tests);
+    add(written_.rules, w->rules);
+    bool seen = !first_batch;
+    auto span = [&](std::int64_t t) {
+        if (!seen) {
+            first_ = last_ = t;
+            seen = true;
+        }
+        first_ = std::min(first_, t);
+        last_ = std::max(last_, t);
+    };
+    for (const auto& p : pending_.prs) span(p.event_timestamp);
+    for (const auto& d : pending_.deployments) span(d.deployed_at);
+    for (const auto& t : pending_.tests) span(t.run_timestamp);
+    for (const auto& r : pending_.rules) span(r.event_timestamp);
+    pending_.clear();
+    return {};
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> BatchWriter::span() const {
+    if (written_.offered() == 0) return std::nullopt;
+    return std::pair{first_, last_};
 }
 
 } // namespace sbdeploy::metrics

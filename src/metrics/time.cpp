@@ -85,11 +85,31 @@ std::string format_date(std::int64_t t) {
 }
 
 std::string format_time(std::int64_t t) {
-    std::int64_t s = t - day_start(t);
-    char buf[16];
-    auto n = std::snprintf(buf, sizeof buf, "T%02d:%02d:%02dZ", static_cast<int>(s / 3600),
-                           static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
-    return format_date(t) + std::string(buf, static_cast<std::size_t>(n));
+    using namespace std::chrono;
+    const std::int64_t start = day_start(t);
+    const year_month_day ymd{sys_days{days{start / 86'400}}};
+    const int y = static_cast<int>(ymd.year());
+    const std::int64_t s = t - start;
+    if (y < 0 || y > 9999) {
+        char buf[16];
+        auto n = std::snprintf(buf, sizeof buf, "T%02d:%02d:%02dZ", static_cast<int>(s / 3600),
+                               static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+        return format_date(t) + std::string(buf, static_cast<std::size_t>(n));
+    }
+    // Written digit by digit: a backfill formats hundreds of thousands of these.
+    std::string out = "0000-00-00T00:00:00Z";
+    auto two = [&](std::size_t at, int v) {
+        out[at] = static_cast<char>('0' + v / 10);
+        out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    two(0, y / 100);
+    two(2, y % 100);
+    two(5, static_cast<int>(static_cast<unsigned>(ymd.month())));
+    two(8, static_cast<int>(static_cast<unsigned>(ymd.day())));
+    two(11, static_cast<int>(s / 3600));
+    two(14, static_cast<int>(s / 60 % 60));
+    two(17, static_cast<int>(s % 60));
+    return out;
 }
 
 std::string format_duration(double seconds) {

@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "db/session.hpp"
 #include "metrics/records.hpp"
@@ -67,6 +70,36 @@ struct WriteSummary {
 
 // Writes every table of `records` (empty tables are not touched).
 Result<WriteSummary> write_records(Writer& writer, const Records& records);
+
+// Rows on their way to a writer as a history is read: added as they come, written once
+// `batch_rows` of them wait (memory stays bounded whatever the history's size), the rest at
+// flush(). Counts what was written, and the event times it covers for the daily refresh.
+class BatchWriter {
+public:
+    explicit BatchWriter(Writer& writer, std::size_t batch_rows = 10'000)
+        : writer_(writer), batch_rows_(batch_rows == 0 ? 1 : batch_rows) {}
+
+    // Takes the rows out of `records` (left empty) and writes every full batch.
+    Result<void> add(Records& records);
+    // Writes the rows still waiting.
+    Result<void> flush();
+
+    // Everything written so far.
+    [[nodiscard]] const WriteSummary& written() const { return written_; }
+    // The earliest and latest event time among the rows written (nothing written: none).
+    [[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> span() const;
+    // Whether any deployment was written (a deployment can change an earlier day's time to
+    // restore).
+    [[nodiscard]] bool wrote_deployments() const { return written_.deployments.offered > 0; }
+
+private:
+    Writer& writer_;
+    std::size_t batch_rows_;
+    Records pending_;
+    WriteSummary written_;
+    std::int64_t first_ = 0;
+    std::int64_t last_ = 0;
+};
 
 // Text for one cell in a Postgres array literal: "NULL" or a double-quoted element.
 void append_array_element(std::string& out, const db::Value& value);

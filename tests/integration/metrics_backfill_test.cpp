@@ -171,3 +171,48 @@ TEST_CASE("metrics backfill: a rate limit that resets too late is an error with 
                      "skips them\n") != std::string::npos);
     CHECK(count(url, "pr_events") == 0);
 }
+
+TEST_CASE("metrics backfill: a run stopped by a rate limit keeps what it read, the next adds only the rest") {
+    const std::string url = metrics_database("metrics_resume");
+    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    GitHub gh;
+    // One request left until a reset an hour away: the first page of pull requests, no more.
+    gh.state(now, R"("rate_limit":{"limit":5000,"remaining":1,"reset":)" + std::to_string(now + 3600) + "},");
+    TempProject project;
+    project.file("development-metrics/tests/run.json",
+                 R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
+                     R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
+    Env env = {{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}};
+    const std::vector<std::string> args = {"metrics", "backfill", "--days", "90", "--db-url", url, "--workdir",
+                                           project.root().string(), "--workflow", "deploy.yml"};
+
+    auto first = run_sbdeploy(args, env);
+    INFO(describe(first));
+    CHECK(first.exit_code == 1);
+    CHECK(first.err.find("rate limit") != std::string::npos);
+    // Page 1 (the 100 pull requests updated last: opened, merged for some, 3 rules each) was
+    // written; nothing of page 2 nor of the later sources.
+    const long prs = count(url, "pr_events");
+    const long rules = count(url, "rule_compliance_events");
+    CHECK(count(url, "pr_events", "event_type = 'opened'") == 100);
+    CHECK(prs > 100);
+    CHECK(prs < 180);
+    CHECK(rules == 300);
+    CHECK(count(url, "deployment_events") == 0);
+
+    gh.state(now, "");
+    auto second = run_sbdeploy(args, env);
+    INFO(describe(second));
+    REQUIRE(second.exit_code == 0);
+    // Only what the first run did not write is new.
+    const std::string added = std::to_string(540 - prs - rules);
+    CHECK(second.out.find("backfill: pull requests: 200 pull requests read (2 pages), 540 rows (" + added + " new)\n") !=
+          std::string::npos);
+    CHECK(second.out.find("backfill: 545 rows, " + std::to_string(545 - prs - rules) + " new (pr_events " +
+                          std::to_string(180 - prs) + ", deployment_events 4, test_runs 1, rule_compliance_events 60)\n") !=
+          std::string::npos);
+    CHECK(count(url, "pr_events") == 180);
+    CHECK(count(url, "rule_compliance_events") == 360);
+    // The daily figures cover the first run's rows too: every merged pull request is counted.
+    CHECK(query_column(url, "select sum(prs_merged) from metrics.development_metrics") == std::vector<std::string>{"60"});
+}

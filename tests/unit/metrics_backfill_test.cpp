@@ -74,6 +74,37 @@ TEST_CASE("metrics backfill: saved pull request lists, one array or several in a
     CHECK(broken.error().message.starts_with("pull request list: not JSON: "));
 }
 
+TEST_CASE("metrics backfill: a saved list reaches the sink a part at a time, never whole") {
+    // One array of 1,500 pull requests, then an array of 1: handed over 1,000 at a time
+    // within the array, and at the end of each array.
+    std::string big = "[";
+    for (int i = 1; i <= 1500; ++i)
+        big += (i > 1 ? "," : "") + pr(i, "feat: a", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z",
+                                        "2024-05-02T00:00:00Z", "2024-05-02T00:00:00Z");
+    big += "]\n[" + pr(9999, "feat: b", "2024-05-01T00:00:00Z", "2024-05-01T00:00:00Z", nullptr, nullptr) + "]";
+    std::vector<std::size_t> handed;  // pull request events per hand-over
+    std::size_t rules_seen = 0;
+    auto items = pulls_file(big, "pulls.json", 0, "o/r", rules(), [&](Records& r) -> Result<void> {
+        handed.push_back(r.prs.size());
+        rules_seen += r.rules.size();
+        return {};
+    });
+    REQUIRE(items);
+    CHECK(*items == 1501);
+    CHECK(handed == std::vector<std::size_t>{2000, 1000, 1});  // opened + merged each
+    CHECK(rules_seen == 1501 * 3);
+
+    // The sink's error stops the reading.
+    int calls = 0;
+    auto stopped = pulls_file(big, "pulls.json", 0, "o/r", rules(), [&](Records&) -> Result<void> {
+        ++calls;
+        return fail(ErrorKind::database, "metrics: writing metrics.pr_events: boom");
+    });
+    REQUIRE_FALSE(stopped);
+    CHECK(stopped.error().message == "metrics: writing metrics.pr_events: boom");
+    CHECK(calls == 1);
+}
+
 TEST_CASE("metrics backfill: deployments and their newest finished status") {
     bool older = false;
     auto refs = deployments_page(R"([

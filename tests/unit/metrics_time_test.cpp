@@ -37,6 +37,10 @@ TEST_CASE("metrics time: ISO 8601 texts parse to UTC epoch seconds") {
 TEST_CASE("metrics time: formatting is UTC, dates are UTC days") {
     CHECK(format_time(1557933633) == "2019-05-15T15:20:33Z");
     CHECK(format_time(0) == "1970-01-01T00:00:00Z");
+    CHECK(format_time(-1) == "1969-12-31T23:59:59Z");
+    CHECK(format_time(951782400) == "2000-02-29T00:00:00Z");
+    CHECK(format_time(253402300799) == "9999-12-31T23:59:59Z");
+    CHECK(parse_time(format_time(1717243199)) == 1717243199);
     CHECK(format_date(1557933633) == "2019-05-15");
     CHECK(format_date(-1) == "1969-12-31");
     CHECK(day_start(1557933633) == 1557878400);

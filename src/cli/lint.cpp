@@ -55,7 +55,10 @@ std::string scope_text(LintScope scope, std::size_t n, std::string_view why) {
     return {};
 }
 
-void print_finding(Context& ctx, const lint::Finding& f) {
+// In Actions the annotation says what the finding does to the check: ::error when it fails
+// it (at or above --lint-fail-on), ::warning when it does not (with never, every finding;
+// with the default, warnings). The terminal line keeps the rule's own severity.
+void print_finding(Context& ctx, const lint::Finding& f, lint::FailOn fail_on) {
     if (ctx.console.actions()) {
         github::Location where;
         where.file = f.file;
@@ -63,7 +66,7 @@ void print_finding(Context& ctx, const lint::Finding& f) {
         where.column = f.column;
         where.title = "sbdeploy lint: " + std::string(lint::info(f.rule).id);
         std::string message = f.message + "\nfix: " + f.fix;
-        if (f.severity == lint::Severity::error)
+        if (lint::fails(f.severity, fail_on))
             ctx.console.error(message, where);
         else
             ctx.console.warning(message, where);
@@ -120,7 +123,7 @@ Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile
     c.warnings = counts.warnings;
     c.failed = std::any_of(c.findings.begin(), c.findings.end(),
                            [&](const auto& f) { return lint::fails(f.severity, settings->fail_on); });
-    for (const auto& f : c.findings) print_finding(ctx, f);
+    for (const auto& f : c.findings) print_finding(ctx, f, settings->fail_on);
 
     std::string verdict = c.findings.empty()
                               ? "no findings"

@@ -148,6 +148,8 @@ int run_push(Context& ctx) {
         if (!pending.empty())
             ctx.console.line("Would push " + std::to_string(pending.size()) + " migration" +
                              (pending.size() == 1 ? "" : "s") + " to " + env_label + ":");
+        else  // only seed data is pending
+            ctx.console.line("No migrations to push to " + env_label);
         std::string table = "| Version | Name | File |\n|---|---|---|\n";
         for (const auto* m : pending) {
             ctx.console.line("  " + m->file.filename);
@@ -159,7 +161,8 @@ int run_push(Context& ctx) {
         rep.set("applied_count", "0");
         rep.set("pending_count", std::to_string(pending.size()));
         rep.set("pending", json_array(versions));
-        rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\nWould push:\n\n" + table;
+        rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\n" +
+                      (pending.empty() ? std::string("No migrations to push.\n") : "Would push:\n\n" + table);
         rep.summary += describe_push_extras(ctx, *extras, rep);
         if (ctx.json) write_json(ctx, *target, where, {}, pending, nullptr, dry_run);
         return finish(ctx, rep, 0);
@@ -221,7 +224,7 @@ int run_push(Context& ctx) {
     rep.set("applied_count", std::to_string(applied.size()));
     rep.set("pending_count", std::to_string(remaining.size() + after.rolled_back));
     rep.summary = "### sbdeploy push: " + (target->environment.empty() ? std::string("database") : target->environment) +
-                  "\n\n" + table;
+                  "\n\n" + (pending.empty() ? std::string("No migrations to push.\n") : table);
     if (failure) {
         rep.summary += "\n**" + failure->file + ":" + std::to_string(failure->line) + "**: " + failure->message + "\n";
         ctx.console.error(*failure);
@@ -233,8 +236,12 @@ int run_push(Context& ctx) {
         if (ctx.json) write_json(ctx, *target, where, applied, remaining, nullptr, dry_run);
         return finish(ctx, rep, after.code);
     }
-    ctx.console.line("Pushed " + std::to_string(applied.size()) + " migration" + (applied.size() == 1 ? "" : "s") +
-                     " to " + env_label);
+    if (pending.empty())  // only seed data ran (--include-seed)
+        ctx.console.line("No migrations to push to " + env_label + "; seed data applied: " +
+                         util::plural(after.seeded, "file"));
+    else
+        ctx.console.line("Pushed " + std::to_string(applied.size()) + " migration" + (applied.size() == 1 ? "" : "s") +
+                         " to " + env_label);
     if (ctx.json) write_json(ctx, *target, where, applied, remaining, nullptr, dry_run);
     return finish(ctx, rep, 0);
 }

@@ -118,8 +118,8 @@ Result<void> plan_push_extras(db::Session& db, PushExtras& extras,
                             plural(missing.size(), "pending migration") + (missing.size() == 1 ? " has" : " have") +
                             " no down SQL, so a failed verify could not roll " + (missing.size() == 1 ? "it" : "them") +
                             " back: " + list,
-                        "add a '-- sbdeploy:down' section at the end of each or a <version>_<name>.down.sql file "
-                        "beside it, or push without --rollback-on-verify-failure");
+                        "write each undo in supabase/migrations/down/<version>_<name>.sql (a folder the Supabase "
+                        "CLI ignores), or push without --rollback-on-verify-failure");
         }
     }
     if (extras.seed && !extras.seeds.files.empty()) {
@@ -185,6 +185,7 @@ AfterPush after_push(Context& ctx, db::Session& db, const PushExtras& extras,
             ctx.console.line("Seed data is up to date (" + plural(extras.seeds.files.size(), "file") + ")");
         rep.set("seeded", json_array(seeded));
         rep.set("seeded_count", std::to_string(seeded.size()));
+        out.seeded = seeded.size();
         if (!rows.empty()) out.summary += "\n| Seed file | Result | Time |\n|---|---|---|\n" + rows;
         if (failure) {
             out.summary += "\n**" + failure->file + ":" + std::to_string(failure->line) + "**: " +

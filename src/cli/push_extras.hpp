@@ -37,6 +37,7 @@ struct AfterPush {
     int code = 0;               // 0, or the exit code when seeding or verify failed
     std::string summary;        // Markdown to append to push's summary
     std::size_t rolled_back = 0;  // migrations of this push rolled back: pending again
+    std::size_t seeded = 0;       // seed files run
 };
 
 // After the migrations applied without failure: the seed files, then verify and, when it

@@ -248,9 +248,9 @@ int run_rollback(Context& ctx) {
             Error e = make_error(ErrorKind::operation,
                                  "rollback refused, nothing was changed: " + plural(missing.size(), "version") +
                                      (missing.size() == 1 ? " has" : " have") + " no down SQL: " + list_of(missing),
-                                 "add a '-- sbdeploy:down' section at the end of the migration or a "
-                                 "<version>_<name>.down.sql file beside it; or delete only the history rows with "
-                                 "--record-only and undo the schema yourself");
+                                 "write each undo in supabase/migrations/down/<version>_<name>.sql (a folder the "
+                                 "Supabase CLI ignores); or delete only the history rows with --record-only and "
+                                 "undo the schema yourself");
             ctx.console.error(e);
             RollbackOutcome refused;
             for (const auto& s : *steps) refused.remaining.push_back(s.version);

@@ -8,6 +8,7 @@
 #include "db/history.hpp"
 #include "github/outputs.hpp"
 #include "lint/report.hpp"
+#include "migrations/down.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -40,6 +41,31 @@ std::string verdicts_json(const std::vector<migrations::DryRun>& results, const 
     return buf.GetString();
 }
 
+// Down SQL where the Supabase CLI reads it too: a sibling <version>_<name>.down.sql is a
+// migration of its own to the CLI (pushed by `supabase db push`), and a `-- sbdeploy:down`
+// section runs right after the migration. down/ is a subfolder, which the CLI ignores.
+void warn_down_sql_the_cli_runs(Context& ctx, const Project& project) {
+    const std::string folder = project.migrations_display + "/" + std::string(migrations::kDownFolder) + "/";
+    for (const auto& m : project.migrations) {
+        if (!m.down) continue;
+        github::Location where;
+        if (!m.file.down_path.empty()) {
+            if (m.file.down_display.starts_with(folder)) continue;
+            where.file = m.file.down_display;
+            ctx.console.warning("the Supabase CLI takes this down file for a migration of version " + m.file.version +
+                                    " and applies it on `supabase db push`; move it to " +
+                                    util::quoted(folder + m.file.filename) + ", which sbdeploy reads and the CLI ignores",
+                                where);
+        } else {
+            where.file = m.file.display;
+            ctx.console.warning("the Supabase CLI applies this file's `-- sbdeploy:down` section as part of the "
+                                "migration; move the section to " +
+                                    util::quoted(folder + m.file.filename) + ", which sbdeploy reads and the CLI ignores",
+                                where);
+        }
+    }
+}
+
 } // namespace
 
 int run_validate(Context& ctx) {
@@ -48,6 +74,7 @@ int run_validate(Context& ctx) {
     auto target = resolve_target(ctx, MissingOnFork::offline);
     if (!target) return report(ctx, target.error());
     if (target->nothing_to_do) return nothing_to_do(ctx, *target);
+    warn_down_sql_the_cli_runs(ctx, *project);
     // Only the staging branch (or a hotfix branch) may merge into production's branch.
     auto refused = pr_guard(ctx, *target);
     if (!refused) return report(ctx, refused.error());

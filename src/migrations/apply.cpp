@@ -49,9 +49,10 @@ Error batch_error(const Migration& m, const std::vector<std::size_t>& item_to_st
     if (f.index >= setup_items && f.index - setup_items < item_to_statement.size())
         return locate_failure(m, item_to_statement[f.index - setup_items], f.error);
     Error e = f.error;
+    // After the statements: the bookkeeping reset, the history row, then the commit, where
+    // deferred constraints are checked.
     bool history = f.index >= setup_items + item_to_statement.size();
-    // After the history row comes the commit, where deferred constraints are checked.
-    bool commit = f.index > setup_items + item_to_statement.size();
+    bool commit = f.index > setup_items + item_to_statement.size() + BookkeepingReset::size;
     e.message = std::string(commit ? "committing " : history ? "recording " : "preparing the session for ") +
                 util::quoted(m.file.filename) +
                 " failed: " + e.message + (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
@@ -201,6 +202,8 @@ Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, cons
         items.push_back({m.statements[i].text, {}});
         item_to_statement.push_back(i);
     }
+    const BookkeepingReset reset(s);
+    reset.append_to(items);
     items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
     auto r = session.exec_batch(items, db::BatchMode::atomic);
     if (!r) return refused(r.error(), item_to_statement, setup);
@@ -228,6 +231,7 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
         std::size_t k = 0, begin = 0, setup = 0, end = 0;
         std::vector<std::size_t> item_to_statement;
     };
+    const BookkeepingReset reset(s);
     while (true) {
         std::vector<db::BatchItem> items{{"RESET ALL", {}}, {"SET SESSION AUTHORIZATION DEFAULT", {}}};
         add_local_timeouts(items, lock_sql, {});
@@ -250,6 +254,7 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
                 items.push_back({m.statements[i].text, {}});
                 p.item_to_statement.push_back(i);
             }
+            reset.append_to(items);
             items.push_back(db::insert_history_item(m.file.version, m.file.name, literals[k]));
             // What the commit would check: deferred constraints (as in the session dry run).
             items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
@@ -279,6 +284,21 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
 }
 
 } // namespace
+
+BookkeepingReset::BookkeepingReset(const Settings& settings)
+    : lock_timeout_(settings.lock_timeout_ms > 0
+                        ? "SET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'"
+                        : std::string("SET LOCAL lock_timeout TO DEFAULT")),
+      statement_timeout_(settings.statement_timeout_ms > 0
+                             ? "SET LOCAL statement_timeout = '" + std::to_string(settings.statement_timeout_ms) + "ms'"
+                             : std::string("SET LOCAL statement_timeout TO DEFAULT")) {}
+
+void BookkeepingReset::append_to(std::vector<db::BatchItem>& items) const {
+    // The timeouts first: the role change is a statement too.
+    items.push_back({statement_timeout_, {}});
+    items.push_back({lock_timeout_, {}});
+    items.push_back({"SET LOCAL SESSION AUTHORIZATION DEFAULT", {}});
+}
 
 std::vector<std::string> Migration::texts() const {
     std::vector<std::string> out;
@@ -387,11 +407,17 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
             auto res = session.exec(m.statements[i].text);
             if (!res) return fail(lost(res.error()) ? connection_failure(m, res.error()) : locate_failure(m, i, res.error()));
         }
-        auto ins = db::insert_history_item(m.file.version, m.file.name, literal);
-        auto rec = session.exec_params(ins.sql, ins.params);
+        // The statements' SETs outlive them in the session: the row goes in a transaction
+        // of its own that puts back what it depends on.
+        std::vector<db::BatchItem> record;
+        const BookkeepingReset reset(settings);
+        reset.append_to(record);
+        record.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
+        auto rec = session.exec_batch(record, db::BatchMode::atomic);
         if (!rec) {
-            if (lost(rec.error())) return fail(connection_failure(m, rec.error()));
-            db::BatchFailure f{setup + m.statements.size(), rec.error()};
+            if (lost(rec.error().error)) return fail(connection_failure(m, rec.error().error));
+            db::BatchFailure f = rec.error();
+            f.index = f.index == db::BatchFailure::unknown_index ? f.index : setup + m.statements.size() + f.index;
             return fail(batch_error(m, std::vector<std::size_t>(m.statements.size()), setup, f));
         }
         return Applied{elapsed_ms(start), session.take_notices()};
@@ -404,6 +430,8 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
         items.push_back({m.statements[i].text, {}});
         item_to_statement.push_back(i);
     }
+    const BookkeepingReset reset(settings);
+    reset.append_to(items);
     items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
     auto r = session.exec_batch(items, db::BatchMode::atomic);
     if (!r)
@@ -489,6 +517,8 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
             item_to_statement.push_back(i);
         }
         auto literal = db::text_array_literal(m->texts());
+        const BookkeepingReset reset(settings);
+        reset.append_to(items);
         items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));
         // What the commit would check: deferred constraints. The savepoint restores their
         // mode afterwards, so later files see their constraints deferred as in a push.

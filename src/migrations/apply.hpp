@@ -79,6 +79,24 @@ struct DryRun {
 Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
                                     const Settings& settings);
 
+// Put back, right before sbdeploy's own writes (the history row, the seed hash) in a
+// transaction that ran a user's SQL, what that SQL may have changed and the writes depend
+// on: statement_timeout and lock_timeout (a file's `SET statement_timeout = '1ms'` or
+// `SET LOCAL ...` must not cancel its own history row) and the role (a file's `SET ROLE`
+// must not make the history table out of reach). Back to what sbdeploy set up before the
+// file: --statement-timeout / --lock-timeout, else the server's defaults. Transaction-local
+// (SET LOCAL): nothing of it outlives the transaction. The items point into this object.
+class BookkeepingReset {
+public:
+    explicit BookkeepingReset(const Settings& settings);
+    void append_to(std::vector<db::BatchItem>& items) const;
+    static constexpr std::size_t size = 3;  // items append_to adds
+
+private:
+    std::string lock_timeout_;
+    std::string statement_timeout_;
+};
+
 // The file line of a server error inside statement `index` (position in error.column).
 Error locate_failure(const Migration& m, std::size_t index, Error server_error);
 

@@ -109,7 +109,8 @@ Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, co
                                "migration " + util::quoted(file.display) + " has a down section (line " +
                                    std::to_string(section.marker_line) + ") and a down file " +
                                    util::quoted(file.down_display),
-                               "keep one of them: the -- sbdeploy:down section or the .down.sql file")
+                               "keep one of them: the down file (in down/, which the Supabase CLI ignores) or the "
+                               "-- sbdeploy:down section")
                         .at(file.display, section.marker_line));
     MigrationFile down = file;
     down.down_path.clear();

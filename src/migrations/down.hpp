@@ -1,5 +1,6 @@
-// Down migrations: the undo of a migration, from its sibling <version>_<name>.down.sql or
-// from a `-- sbdeploy:down` section at the end of the file. The section is never applied by
+// Down migrations: the undo of a migration, from down/<version>_<name>.sql in the migrations
+// folder (a subfolder the Supabase CLI ignores), its sibling <version>_<name>.down.sql, or
+// a `-- sbdeploy:down` section at the end of the file. The section is never applied by
 // push and never stored in the history, so rows stay the Supabase CLI's for other files.
 #pragma once
 
@@ -14,6 +15,7 @@
 namespace sbdeploy::migrations {
 
 inline constexpr std::string_view kDownSuffix = ".down.sql";
+inline constexpr std::string_view kDownFolder = "down";  // supabase/migrations/down/
 inline constexpr std::string_view kDownMarker = "-- sbdeploy:down";
 
 // "<version>_<name>.down.sql" -> "<version>_<name>.sql" (the migration it undoes);

@@ -14,6 +14,65 @@ namespace sbdeploy::migrations {
 namespace fs = std::filesystem;
 
 namespace {
+
+struct DownFolder {
+    struct File {
+        std::string up_name, path, display;
+    };
+    std::vector<File> files;
+    std::vector<std::string> notices;
+};
+
+// down/: <version>_<name>.sql (or .down.sql) undoes <version>_<name>.sql of the folder
+// above. A .sql file named otherwise is an error (it would never run); others are ignored.
+Result<DownFolder> list_down_folder(const std::string& dir, const std::string& display_dir) {
+    std::error_code ec;
+    std::vector<std::pair<std::string, fs::directory_entry>> entries;
+    fs::directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) entries.emplace_back(it->path().filename().string(), *it);
+    if (ec)
+        return fail(ErrorKind::config, "cannot read down migrations folder " + util::quoted(display_dir) + ": " +
+                                           ec.message());
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    DownFolder out;
+    std::set<std::string> ups;
+    for (auto& [filename, entry] : entries) {
+        std::string display = display_dir + "/" + filename;
+        if (std::any_of(filename.begin(), filename.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+            return fail(make_error(ErrorKind::config,
+                                   "a file name in " + util::quoted(display_dir) + " contains a control character",
+                                   "rename it: names of down files are printed in logs and workflow commands"));
+        std::error_code sec;
+        auto est = entry.status(sec);
+        const bool is_sql = util::to_lower(filename).ends_with(".sql");
+        if (!is_sql || (!sec && fs::is_directory(est))) {
+            out.notices.push_back("ignored " + util::quoted(display) + " (not a down migration)");
+            continue;
+        }
+        std::string up_name = up_name_of_down(filename).value_or(filename);
+        std::string version, name;
+        if (!filename.ends_with(".sql") || !parse_migration_name(up_name, version, name))
+            return fail(make_error(ErrorKind::config,
+                                   "down migration " + util::quoted(display) +
+                                       " does not match <version>_<name>.sql, so it would never run",
+                                   "name it as the migration it undoes, e.g. " + display_dir +
+                                       "/20250101120000_<name>.sql undoes 20250101120000_<name>.sql")
+                            .at(display));
+        if (sec || !fs::is_regular_file(est))
+            return fail(make_error(ErrorKind::config, "down migration " + util::quoted(display) + " is not a regular file",
+                                   "replace it with the .sql file itself")
+                            .at(display));
+        if (!ups.insert(up_name).second)
+            return fail(make_error(ErrorKind::config,
+                                   "two down files in " + util::quoted(display_dir) + " undo " + util::quoted(up_name),
+                                   "keep one of them")
+                            .at(display));
+        out.files.push_back({up_name, entry.path().string(), display});
+    }
+    return out;
+}
+
 // std::error_code messages are capitalised ("No such file or directory"); ours are not.
 std::string lower_first(std::string text) {
     if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
@@ -63,8 +122,9 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
     std::set<std::size_t> widths;
     struct Down {
         std::string up_name, path, display;
+        bool in_folder = false;  // down/<version>_<name>.sql rather than a sibling .down.sql
     };
-    std::vector<Down> downs;  // <version>_<name>.down.sql: paired with their migrations after the loop
+    std::vector<Down> downs;  // paired with their migrations after the loop
     for (auto& [filename, entry] : entries) {
         // A control character (a newline) in a name would let it forge log lines and
         // workflow commands (::error::, ::add-mask::) wherever the name is printed.
@@ -106,6 +166,13 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
             return fail(make_error(ErrorKind::config, "migration " + util::quoted(display) + " is a folder, not a file",
                                    "move the .sql file out of it, or rename the folder so its name does not end in .sql")
                             .at(display));
+        if (fs::is_directory(est) && filename == kDownFolder) {
+            auto found = list_down_folder(entry.path().string(), display);
+            if (!found) return fail(std::move(found.error()));
+            for (auto& [up_name, path, shown] : found->files) downs.push_back(Down{up_name, path, shown, true});
+            for (auto& n : found->notices) listing.notices.push_back(std::move(n));
+            continue;
+        }
         if (fs::is_directory(est)) {
             listing.notices.push_back("ignored subfolder " + util::quoted(display) + " (only files directly in the folder are migrations)");
             continue;
@@ -154,8 +221,19 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
             return fail(make_error(ErrorKind::config,
                                    "down migration " + util::quoted(down.display) + " has no migration " +
                                        util::quoted(down.up_name) + " to undo",
-                                   "name it after the migration it undoes (<version>_<name>.down.sql beside "
-                                   "<version>_<name>.sql); if it is a migration itself, drop the .down from its name")
+                                   down.in_folder
+                                       ? "name it as the migration it undoes: " + display_dir + "/" + std::string(kDownFolder) +
+                                             "/<version>_<name>.sql for " + display_dir + "/<version>_<name>.sql"
+                                       : "name it after the migration it undoes (<version>_<name>.down.sql beside "
+                                         "<version>_<name>.sql); if it is a migration itself, drop the .down from "
+                                         "its name")
+                            .at(down.display));
+        if (!up->down_path.empty())
+            return fail(make_error(ErrorKind::config,
+                                   "migration " + util::quoted(up->display) + " has two down files: " +
+                                       util::quoted(up->down_display) + " and " + util::quoted(down.display),
+                                   "keep one: the one in " + display_dir + "/" + std::string(kDownFolder) +
+                                       "/, which the Supabase CLI ignores")
                             .at(down.display));
         up->down_path = std::move(down.path);
         up->down_display = std::move(down.display);

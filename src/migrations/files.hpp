@@ -1,7 +1,8 @@
 // The migrations folder: <version>_<name>.sql files directly inside it, in the Supabase
 // CLI's order (file name order). A .sql file that does not match, or a version used
 // twice, is an error naming the file; subfolders and other files are ignored with a notice.
-// <version>_<name>.down.sql is the down SQL of <version>_<name>.sql (migrations/down.hpp).
+// down/<version>_<name>.sql, or <version>_<name>.down.sql beside it, is the down SQL of
+// <version>_<name>.sql (migrations/down.hpp).
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@ struct MigrationFile {
     std::string filename;  // 20250101000000_init.sql
     std::string path;      // path to open
     std::string display;   // path for messages and annotations (relative to the workdir)
-    std::string down_path;     // its sibling <version>_<name>.down.sql (migrations/down.hpp), "" when none
+    std::string down_path;     // down/<version>_<name>.sql or a sibling .down.sql (migrations/down.hpp), "" when none
     std::string down_display;  // that file for messages
 };
 

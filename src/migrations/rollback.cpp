@@ -31,11 +31,12 @@ Error step_error(const RollbackStep& step, const Migration* down, const std::vec
         return e;
     }
     Error e = f.error;
-    const std::size_t deletion = setup + item_to_statement.size();  // then the commit (deferred constraints)
+    // After the statements: the bookkeeping reset, the deletion, the commit (deferred constraints).
+    const std::size_t deletion = setup + item_to_statement.size() + BookkeepingReset::size;
     const bool known = f.index != db::BatchFailure::unknown_index && f.index >= setup;
     e.message = "rolling back " + step.version + " failed" +
                 (!known                ? std::string()
-                 : f.index == deletion ? std::string(" deleting its history row")
+                 : f.index <= deletion ? std::string(" deleting its history row")
                                        : std::string(" at commit (deferred constraints)")) +
                 ": " + with_sqlstate(e);
     e.column = 0;
@@ -130,7 +131,8 @@ Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, con
     const Migration* down = step.down();
     if (down == nullptr)
         return fail(ErrorKind::operation, "rolling back " + step.version + ": it has no down SQL",
-                    "add a -- sbdeploy:down section or a .down.sql file, or use --record-only");
+                    "write its undo in down/" + (step.migration ? step.migration->file.filename : step.version + "_<name>.sql") +
+                        " in the migrations folder, or use --record-only");
     auto start = std::chrono::steady_clock::now();
     std::deque<std::string> storage;
     auto items = transaction_prologue(session, settings, storage);
@@ -163,6 +165,8 @@ Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, con
         items.push_back({down->statements[i].text, {}});
         item_to_statement.push_back(i);
     }
+    const BookkeepingReset reset(settings);
+    reset.append_to(items);
     items.push_back(deletion);
     auto r = session.exec_batch(items, db::BatchMode::atomic);
     if (!r) return fail(step_error(step, down, item_to_statement, setup, r.error()));
@@ -202,11 +206,14 @@ Result<std::vector<RollbackDryRun>> dry_run_rollback(db::Session& session, std::
         std::vector<std::size_t> item_to_statement;
     };
     std::vector<Placed> placed;
+    const BookkeepingReset reset(settings);
     for (const auto& step : steps) {
         const Migration* down = record_only == RecordOnly::yes ? nullptr : step.down();
         if (record_only == RecordOnly::no && down == nullptr)
             return fail(ErrorKind::operation, "rolling back " + step.version + ": it has no down SQL",
-                        "add a -- sbdeploy:down section or a .down.sql file, or use --record-only");
+                        "write its undo in down/" +
+                            (step.migration ? step.migration->file.filename : step.version + "_<name>.sql") +
+                            " in the migrations folder, or use --record-only");
         if (down != nullptr && down->plan.mode == FileMode::non_transactional) {
             results.push_back(RollbackDryRun{&step, Verdict::not_dry_run, std::nullopt});
             continue;
@@ -220,6 +227,7 @@ Result<std::vector<RollbackDryRun>> dry_run_rollback(db::Session& session, std::
                 items.push_back({down->statements[i].text, {}});
                 p.item_to_statement.push_back(i);
             }
+        reset.append_to(items);
         items.push_back({db::delete_history_sql(), {step.version}});
         items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
         items.push_back({"SET CONSTRAINTS ALL IMMEDIATE", {}});

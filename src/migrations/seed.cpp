@@ -439,6 +439,8 @@ Result<double> apply_seed(db::Session& session, const SeedFile& seed, CreateTabl
         items.push_back({m.statements[i].text, {}});
         item_to_statement.push_back(i);
     }
+    const BookkeepingReset reset(settings);
+    reset.append_to(items);
     items.push_back(db::upsert_seed_item(seed.display, seed.hash));
     auto r = session.exec_batch(items, db::BatchMode::atomic);
     if (!r) return fail(seed_error(seed, item_to_statement, setup, r.error()));

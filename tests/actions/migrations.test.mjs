@@ -137,6 +137,7 @@ test("validate-migrations: lint findings fail the check unless lint-fail-on says
     collect("validate-migrations", passing);
     assert.equal(passing.ok, true, passing.log);
     assert.equal(passing.outputs.valid, "true");
+    assert.equal(passing.annotations.filter((a) => a.command === "error").length, 0, "a passing check has no ::error");
   }
   assert.equal(tables(url), "", "the dry runs changed nothing");
 });
@@ -208,6 +209,36 @@ test("push-migrations: dry-run lists what would be applied and changes nothing",
   assert.equal(r.outputs.pending, '["20240101000000","20240102000000"]');
   assert.equal(r.outputs.applied_count, "0");
   assert.equal(tables(url), "");
+});
+
+test("push-migrations: include-seed runs the seed file after the migrations, then only seed data", async () => {
+  const url = freshDatabase();
+  const workspace = project({ ...A });
+  writeFiles(workspace, { "supabase/seed.sql": "insert into a values (1);\n" });
+  const run = () =>
+    runAction(actionDir("push-migrations"), {
+      workspace,
+      github: pushTo("staging"),
+      path: PATH,
+      with: { "staging-db-url": url, "include-seed": "true" },
+    });
+  const first = await run();
+  collect("push-migrations", first);
+  assert.equal(first.ok, true, first.log);
+  assert.equal(first.outputs.applied_count, "1");
+  assert.equal(first.outputs.seeded, '["supabase/seed.sql"]');
+  assert.equal(first.outputs.seeded_count, "1");
+  assert.equal(psql(url, "select count(*) from a"), "1");
+
+  // The seed file changed, no migration is pending: said so, no "Pushed 0 migrations".
+  writeFiles(workspace, { "supabase/seed.sql": "delete from a;\ninsert into a values (2);\n" });
+  const second = await run();
+  assert.equal(second.ok, true, second.log);
+  assert.equal(second.outputs.applied_count, "0");
+  assert.equal(second.outputs.seeded_count, "1");
+  assert.match(second.log, /No migrations to push to .*; seed data applied: 1 file/);
+  assert.ok(!second.log.includes("Pushed 0"));
+  assert.equal(psql(url, "select string_agg(id::text, ',') from a"), "2");
 });
 
 // A branch name an attacker controls (the ref of the push) reaches sbdeploy as data.
@@ -295,6 +326,21 @@ test("push-migrations: expect runs sbdeploy verify after the push", async (t) =>
       assert.equal(r.outputs.missing, missing);
     });
   }
+});
+
+test("push-migrations: expect-file alone runs sbdeploy verify too", async () => {
+  const url = freshDatabase();
+  const workspace = project({ ...A });
+  writeFiles(workspace, { "expect.txt": "# after the push\ntable:public.a\n" });
+  const r = await runAction(actionDir("push-migrations"), {
+    workspace,
+    github: pushTo("staging"),
+    path: PATH,
+    with: { "staging-db-url": url, "expect-file": "expect.txt" },
+  });
+  collect("push-migrations", r);
+  assert.equal(r.step.verify.outcome, "success", r.log);
+  assert.equal(r.outputs.verified, "true");
 });
 
 test("declared outputs are exactly the ones sbdeploy writes", () => {

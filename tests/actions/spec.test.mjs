@@ -77,3 +77,46 @@ test("kind option inputs are options of their command, with the same defaults", 
     }
   }
 });
+
+// The other way round: every option of a step's command is an input of the action, or is
+// named here with the reason it is not one. A new option of the binary fails this test until
+// it is added to actions/spec.json (and the action files regenerated) or listed below.
+const NOT_INPUTS = {
+  "*": {
+    "event-path": "the runner's GITHUB_EVENT_PATH",
+    json: "the actions read step outputs",
+    verbose: "RUNNER_DEBUG (re-run with debug logging)",
+  },
+  "push-migrations/run": {
+    "validate-against": "decides pull requests, which push-migrations does not handle",
+    "rollback-on-verify-failure": "the action runs verify as its own step",
+    expect: "the verify step's input",
+    "expect-file": "the verify step's input",
+    "health-url": "the verify step's input",
+    "health-status": "the verify step's input",
+    "health-timeout": "the verify step's input",
+    "health-retries": "the verify step's input",
+    "health-header": "the verify step's input",
+  },
+  "push-migrations/verify": { "validate-against": "decides pull requests" },
+  "record-metrics/run": {
+    environments: "not an input yet (metrics)",
+    repository: "not an input yet (metrics)",
+    "hotfix-pattern": "not an input yet (metrics)",
+  },
+};
+
+test("every option of a step's command is an input, or deliberately not one", async (t) => {
+  for (const [key, action] of Object.entries(spec.actions)) {
+    for (const step of action.steps.filter((s) => s.command)) {
+      const help = commandHelp(step.command);
+      await t.test(`${key}: sbdeploy ${step.command}`, { skip: help.built ? false : `sbdeploy ${step.command} is not built yet` }, () => {
+        const reasons = { ...NOT_INPUTS["*"], ...(NOT_INPUTS[`${key}/${step.id}`] ?? {}) };
+        const missing = [...help.options.keys()].filter(
+          (name) => !(name in reasons) && !(action.inputs[name] && inputSteps(action, name).includes(step.id)),
+        );
+        assert.deepEqual(missing, [], `${key}: step ${step.id} (sbdeploy ${step.command}) has options that are no input`);
+      });
+    }
+  }
+});

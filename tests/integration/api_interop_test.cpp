@@ -16,6 +16,7 @@
 #include "migrations/apply.hpp"
 #include "migrations/files.hpp"
 #include "support/dump.hpp"
+#include "support/migration_fixtures.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
 
@@ -25,10 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct File {
-    std::string name;
-    std::string sql;
-};
+using File = MigrationSource;
 
 // Text that string splicing would break: quotes, backslashes, dollar quotes (even the tag
 // of sbdeploy's own guard), E'' escapes, a newline escape, and CRLF line endings.
@@ -62,9 +60,6 @@ select public.shout('it''s \ done');
     };
 }
 
-void write_all(TempProject& project, const std::vector<File>& files) {
-    for (const auto& f : files) project.migration(f.name, f.sql);
-}
 
 void cli_push(const TempProject& project, const std::string& url) {
     auto r = run_supabase({"db", "push", "--remote=" + url, "--yes", "--workdir", project.root().string()},
@@ -79,22 +74,7 @@ void api_push(const TempProject& project, const std::string& ref) {
     REQUIRE(r.exit_code == 0);
 }
 
-std::vector<std::string> stored_statements(const std::string& url, const std::string& version) {
-    return query_column(url, "SELECT s FROM supabase_migrations.schema_migrations, unnest(statements) WITH ORDINALITY "
-                             "AS u(s, n) WHERE version = '" + version + "' ORDER BY n");
-}
 
-std::vector<std::string> golden_statements(const fs::path& source) {
-    fs::path json = source;
-    json.replace_extension(".json");
-    std::string text = slurp(json.string());
-    rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
-    REQUIRE_MESSAGE((!doc.HasParseError() && doc.IsArray()), json.string() << " is not a JSON array of strings");
-    std::vector<std::string> out;
-    for (const auto& item : doc.GetArray()) out.emplace_back(item.GetString(), item.GetStringLength());
-    return out;
-}
 
 const std::string kNotes = "SELECT string_agg(body, '|' ORDER BY id) FROM public.notes";
 

@@ -13,6 +13,7 @@
 
 #include "api_server.hpp"
 #include "support/dump.hpp"
+#include "support/migration_fixtures.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
 #include "version.hpp"
@@ -41,13 +42,6 @@ std::size_t count(const std::string& text, const std::string& needle) {
     return n;
 }
 
-constexpr const char* kFailsOnLine7 = "create table half_done (id int);\n"
-                                      "insert into half_done values (1);\n"
-                                      "-- the statement below fails on its last line\n"
-                                      "\n"
-                                      "insert into half_done (id)\n"
-                                      "  select id\n"
-                                      "  from missing_table;\n";
 
 } // namespace
 

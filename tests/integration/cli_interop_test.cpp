@@ -14,6 +14,7 @@
 #include "migrations/files.hpp"
 #include "migrations/split.hpp"
 #include "support/dump.hpp"
+#include "support/migration_fixtures.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
 #include "util/strings.hpp"
@@ -24,10 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct File {
-    std::string name;
-    std::string sql;
-};
+using File = MigrationSource;
 
 std::string crlf(std::string_view text) { return sbdeploy::util::replace_all(text, "\n", "\r\n"); }
 
@@ -177,9 +175,6 @@ update public.settings set updated_at = '2024-01-01T00:00:00Z' where key = 'them
     };
 }
 
-void write_all(TempProject& project, const std::vector<File>& files) {
-    for (const auto& f : files) project.migration(f.name, f.sql);
-}
 
 std::string describe(const sbdeploy::util::ProcessResult& r) {
     return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
@@ -249,25 +244,7 @@ bool refused_by_rules(const TempProject& project, const std::string& migration) 
     return true;
 }
 
-std::vector<std::string> stored_statements(const std::string& url, const std::string& version) {
-    return query_column(url, "SELECT s FROM supabase_migrations.schema_migrations, unnest(statements) WITH ORDINALITY "
-                             "AS u(s, n) WHERE version = '" + version + "' ORDER BY n");
-}
 
-std::vector<std::string> golden_statements(const fs::path& source) {
-    fs::path json = source;
-    json.replace_extension(".json");
-    std::string text = slurp(json.string());
-    rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
-    REQUIRE_MESSAGE((!doc.HasParseError() && doc.IsArray()), json.string() << " is not a JSON array of strings");
-    std::vector<std::string> out;
-    for (const auto& item : doc.GetArray()) {
-        REQUIRE(item.IsString());
-        out.emplace_back(item.GetString(), item.GetStringLength());
-    }
-    return out;
-}
 
 std::vector<std::string> sbdeploy_statements(const fs::path& source) {
     auto split = sbdeploy::migrations::split_statements(slurp(source.string()));

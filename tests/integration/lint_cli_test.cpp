@@ -181,11 +181,11 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
         CHECK(std::string(lint["findings"][0]["rule"].GetString()) == "rls-missing");
         CHECK(lint["findings"][0]["line"].GetInt() == 4);
     }
-    {  // --lint-fail-on never: annotated, but validation passes
+    {  // --lint-fail-on never: annotated as a warning (no ::error for a check that passes), validation passes
         auto ok = pr.validate({"--lint-fail-on", "never"});
         INFO(describe(ok));
         CHECK(ok.result.exit_code == 0);
-        CHECK(ok.result.err == annotation("error", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
+        CHECK(ok.result.err == annotation("warning", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
         CHECK(ok.outputs["valid"] == "true");
         CHECK(ok.outputs["lint_errors"] == "1");
         CHECK(ok.summary.find("1 error, 0 warnings; passes with `--lint-fail-on never`.\n") != std::string::npos);
@@ -276,6 +276,8 @@ TEST_CASE("lint in validate: warnings are annotated on their line and fail only 
     auto strict = pr.validate({"--lint-fail-on", "warning"});
     INFO(describe(strict));
     CHECK(strict.result.exit_code == 1);
+    // The warning fails the check, so its annotation is an error.
+    CHECK(strict.result.err == annotation("error", "index-not-concurrent", file, 2, 1, message, fix));
     CHECK(strict.outputs["valid"] == "false");
     CHECK(strict.summary.find(":x: 0 errors, 1 warning; fails with `--lint-fail-on warning`.") != std::string::npos);
 }
@@ -378,6 +380,11 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
         CHECK(out["files"] == "[\"supabase/migrations/20240101000001_profiles.sql\",\"" + kNotesFile + "\"]");
         CHECK(out["findings"].find("\"line\":4") != std::string::npos);
         CHECK(slurp(project.path("summary")).starts_with("### sbdeploy lint\n\n#### Lint: all 2 migration files"));
+
+        // With --lint-fail-on never the same finding passes: a warning annotation, no ::error.
+        auto never = lint({"--lint-fail-on", "never"}, env);
+        CHECK(never.exit_code == 0);
+        CHECK(never.err == annotation("warning", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
     }
     SUBCASE("usage errors: exit 2 with the fix") {
         auto bad = lint({"--lint-disable", "rls-mising"});

@@ -10,6 +10,7 @@
 
 #include "support/dump.hpp"
 #include "support/file_commands.hpp"
+#include "support/migration_fixtures.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
 
@@ -41,14 +42,6 @@ std::map<std::string, std::string> outputs(const std::string& path) {
     return m;
 }
 
-// Fails on its line 7: the statement spans lines 5-7 and the error position is on 7.
-constexpr const char* kFailsOnLine7 = "create table half_done (id int);\n"
-                                      "insert into half_done values (1);\n"
-                                      "-- the statement below fails on its last line\n"
-                                      "\n"
-                                      "insert into half_done (id)\n"
-                                      "  select id\n"
-                                      "  from missing_table;\n";
 
 } // namespace
 

@@ -224,9 +224,9 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: rollback refused, nothing was changed: 1 version has no down SQL: "
                        "20240101000002 (supabase/migrations/20240101000002_plain.sql)\n"
-                       "hint: add a '-- sbdeploy:down' section at the end of the migration or a "
-                       "<version>_<name>.down.sql file beside it; or delete only the history rows with "
-                       "--record-only and undo the schema yourself\n");
+                       "hint: write each undo in supabase/migrations/down/<version>_<name>.sql (a folder the "
+                       "Supabase CLI ignores); or delete only the history rows with --record-only and undo the "
+                       "schema yourself\n");
         CHECK(catalog(url) == before);
         CHECK(history_rows(url) == rows);
     }

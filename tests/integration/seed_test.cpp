@@ -105,11 +105,17 @@ TEST_CASE("seed: push --include-seed runs supabase/seed.sql once, and again only
     INFO(describe(would));
     CHECK(would.exit_code == 0);
     CHECK(contains(would.out, "Would seed 1 file:\n  supabase/seed.sql (changed since it was seeded)\n"));
+    // Only seed data: said so, no count of zero migrations.
+    CHECK(would.out.starts_with("No migrations to push to "));
+    CHECK_FALSE(contains(would.out, "Would push"));
     CHECK(ids(url) == v({"1", "2"}));
     auto rerun = push(project, url, {"--include-seed"});
     INFO(describe(rerun));
     CHECK(rerun.exit_code == 0);
     CHECK(contains(rerun.out, "Seeded supabase/seed.sql again: it changed since it was seeded ("));
+    CHECK(rerun.out.ends_with("; seed data applied: 1 file\n"));
+    CHECK(contains(rerun.out, "No migrations to push to "));
+    CHECK_FALSE(contains(rerun.out, "Pushed 0"));
     CHECK(ids(url) == v({"1", "2", "3"}));
     CHECK(seed_rows(url) ==
           std::vector<std::string>{"supabase/seed.sql|" + util::sha256_hex("delete from public.moods;\n" + changed)});
@@ -200,9 +206,14 @@ TEST_CASE("seed: a failing seed file leaves nothing of itself, the migrations st
 
     // Fixed, it runs.
     project.file("supabase/seed.sql", kSeed);
-    auto fixed = push(project, url, {"--include-seed"});
+    const std::string summary = project.path("summary.md");
+    project.file("summary.md", "");
+    auto fixed = push(project, url, {"--include-seed"}, {{"GITHUB_STEP_SUMMARY", summary}});
     INFO(describe(fixed));
     CHECK(fixed.exit_code == 0);
+    CHECK(fixed.out.ends_with("; seed data applied: 1 file\n"));
+    CHECK(contains(slurp(summary), "No migrations to push.\n"));
+    CHECK_FALSE(contains(slurp(summary), "| Version | Name |"));
     CHECK(ids(url) == v({"1", "2"}));
 }
 

@@ -150,6 +150,68 @@ TEST_CASE("down: the listing pairs .down.sql files with their migrations") {
     }
 }
 
+TEST_CASE("down: the listing pairs down/<version>_<name>.sql with its migration") {
+    test::TempDir d;
+    fs::create_directories(d.path("down"));
+    d.write("20240101000000_a.sql", "create table a (id int);\n");
+    d.write("20240102000000_b.sql", "create table b (id int);\n");
+    SUBCASE("paired, neither a migration nor an ignored subfolder") {
+        d.write("down/20240101000000_a.sql", "drop table a;\n");
+        d.write("down/20240102000000_b.down.sql", "drop table b;\n");  // the sibling's name, moved as it was
+        d.write("down/README.md", "undo files\n");
+        auto l = list_migrations(d.path(""), "supabase/migrations");
+        REQUIRE(l);
+        REQUIRE(l->files.size() == 2);
+        CHECK(l->files[0].down_display == "supabase/migrations/down/20240101000000_a.sql");
+        CHECK(l->files[0].down_path == d.path("down/20240101000000_a.sql"));
+        CHECK(l->files[1].down_display == "supabase/migrations/down/20240102000000_b.down.sql");
+        CHECK(l->notices == std::vector<std::string>{"ignored \"supabase/migrations/down/README.md\" (not a down "
+                                                     "migration)"});
+        auto m = load_migration(l->files[0]);
+        REQUIRE(m);
+        REQUIRE(m->down);
+        CHECK(m->down->texts() == v({"drop table a"}));
+        CHECK(m->down->file.display == "supabase/migrations/down/20240101000000_a.sql");
+    }
+    SUBCASE("one without its migration is an error naming it, with the layout") {
+        d.write("down/20240103000000_c.sql", "drop table c;\n");
+        auto l = list_migrations(d.path(""), "supabase/migrations");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().exit_code() == 2);
+        CHECK(l.error().file == "supabase/migrations/down/20240103000000_c.sql");
+        CHECK(l.error().message == "down migration \"supabase/migrations/down/20240103000000_c.sql\" has no "
+                                   "migration \"20240103000000_c.sql\" to undo");
+        CHECK(l.error().hint == "name it as the migration it undoes: supabase/migrations/down/<version>_<name>.sql for "
+                                "supabase/migrations/<version>_<name>.sql");
+    }
+    SUBCASE("a .sql file not named like a migration is an error") {
+        d.write("down/undo_a.sql", "drop table a;\n");
+        auto l = list_migrations(d.path(""), "supabase/migrations");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().file == "supabase/migrations/down/undo_a.sql");
+    }
+    SUBCASE("in down/ and beside the migration: an error saying which to keep") {
+        d.write("down/20240101000000_a.sql", "drop table a;\n");
+        d.write("20240101000000_a.down.sql", "drop table a;\n");
+        auto l = list_migrations(d.path(""), "supabase/migrations");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().exit_code() == 2);
+        CHECK(l.error().message == "migration \"supabase/migrations/20240101000000_a.sql\" has two down files: "
+                                   "\"supabase/migrations/20240101000000_a.down.sql\" and "
+                                   "\"supabase/migrations/down/20240101000000_a.sql\"");
+        CHECK(l.error().hint == "keep one: the one in supabase/migrations/down/, which the Supabase CLI ignores");
+    }
+    SUBCASE("in down/ and as a section: an error") {
+        d.write("20240102000000_b.sql", "create table b (id int);\n-- sbdeploy:down\ndrop table b;\n");
+        d.write("down/20240102000000_b.sql", "drop table b;\n");
+        auto l = list_migrations(d.path(""), "supabase/migrations");
+        REQUIRE(l);
+        auto m = load_migration(l->files[1]);
+        REQUIRE_FALSE(m);
+        CHECK(m.error().exit_code() == 2);
+    }
+}
+
 TEST_CASE("down: loading a migration with its down SQL") {
     test::TempDir d;
     auto load = [&](const std::string& name) -> Result<Migration> {

@@ -1,5 +1,7 @@
 #include "changes/base.hpp"
 
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -26,6 +28,10 @@ Request make_request(const github::RunFacts& facts, const github::Event& event, 
         r.after = event.after.empty() || github::is_null_sha(event.after) ? facts.sha : event.after;
         r.deleted = r.deleted || github::is_null_sha(event.after);
         r.forced = event.forced;
+        if (event.document && event.document->IsObject()) {
+            auto it = event.document->FindMember("forced");
+            r.fast_forward = it != event.document->MemberEnd() && it->value.IsFalse();
+        }
     }
     if (event.pull_request) {
         r.pr_number = facts.pr_number;
@@ -73,6 +79,32 @@ std::string nothing_reason(const Request& req) {
     if (req.ref.starts_with("refs/tags/")) return "push of tag " + quoted(req.ref.substr(10)) + ": nothing to compare";
     std::string what = req.event == "delete" ? "deletion" : "deletion of branch " + quoted(req.branch);
     return what + ": nothing to compare";
+}
+
+std::vector<std::string> commits_to_check(const Request& req) {
+    std::vector<std::string> shas;
+    auto add = [&](const std::string& sha) {
+        if (!sha.empty() && !github::is_null_sha(sha)) shas.push_back(sha);
+    };
+    switch (choose_rule(req)) {
+    case Rule::nothing: break;
+    case Rule::push:
+        add(req.after);
+        add(req.before);
+        break;
+    case Rule::new_branch: add(req.after); break;
+    case Rule::pull_request:
+        add(req.pr_head_sha);
+        if (req.pr_merged || req.pr_base_ref.empty()) add(req.pr_base_sha);
+        break;
+    case Rule::merge_group:
+        add(req.group_head_sha);
+        add(req.group_base_sha);
+        break;
+    case Rule::explicit_base:
+    case Rule::default_branch: add(req.sha); break;
+    }
+    return shas;
 }
 
 ApiQuery api_query(const Request& req, Rule rule) {
@@ -340,8 +372,10 @@ Result<Resolution> resolve_push(Resolver& r, const Git& git, const Request& req)
     const std::string before = **before_r;
     std::string since = what + ": changes since the previous push " + short_sha(before);
     // GitHub says whether the push was forced: a push that was not moved the branch forward
-    // from `before`, so a shallow checkout needs no history to compare the two.
-    if (!req.forced && r.shallow()) return found(Rule::push, before, head, since);
+    // from `before`, so their merge-base is `before` itself and needs no look-up (nor, in a
+    // shallow checkout, any history). A force push, or a payload that does not say, gets
+    // the merge-base.
+    if (!req.forced && (req.fast_forward || r.shallow())) return found(Rule::push, before, head, since);
     TRY_FOUND(mb, r.merge_base(before, head));
     if (mb->state == Found::State::unrelated)
         return found(Rule::push, before, head,

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "changes/git.hpp"
 #include "github/event.hpp"
@@ -21,6 +22,9 @@ struct Request {
     std::string before;  // push: as in the payload (forty zeros for a new branch)
     std::string after;
     bool forced = false;   // push: a force push (the payload's "forced")
+    // push: the payload says `"forced": false` (not merely leaves it out): GitHub moved the
+    // branch forward from `before`, so `before` is an ancestor of `after`.
+    bool fast_forward = false;
     bool deleted = false;  // a branch or tag deletion
     std::optional<long> pr_number;
     std::string pr_base_ref;
@@ -52,6 +56,9 @@ std::string_view rule_name(Rule r);
 Rule choose_rule(const Request& req);
 // Why a `nothing` rule applies: `push of tag "v1"`, `deletion of branch "x"`.
 std::string nothing_reason(const Request& req);
+// The commits the rule for `req` looks up first (full names from the payload), for
+// Git::expect.
+std::vector<std::string> commits_to_check(const Request& req);
 
 struct Range {
     Rule rule = Rule::nothing;

@@ -1,5 +1,7 @@
 #include "changes/collect.hpp"
 
+#include <vector>
+
 #include "changes/github_files.hpp"
 #include "util/strings.hpp"
 
@@ -52,12 +54,23 @@ Error api_failed(const std::string& why_git, Error e) {
     return e;
 }
 
-Result<Collected> from_git(const Git& git, Range range) {
+Result<Collected> from_git(const Git& git, Range range, const Keep& keep) {
     Collected c;
     c.source = Source::git;
-    auto changes = git.diff(range.base, range.head);
-    if (!changes) return fail(changes.error());
-    c.changes = std::move(*changes);
+    auto diff = git.diff(range.base, range.head, keep);
+    if (!diff) return fail(diff.error());
+    c.changes = std::move(diff->changes);
+    c.total = diff->total;
+    c.range = std::move(range);
+    return c;
+}
+
+Collected from_api(Range range, std::vector<Change> listed, const Keep& keep) {
+    Collected c;
+    c.source = Source::api;
+    c.total = listed.size();
+    if (keep) std::erase_if(listed, [&](const Change& change) { return !keep(change); });
+    c.changes = std::move(listed);
     c.range = std::move(range);
     return c;
 }
@@ -65,12 +78,12 @@ Result<Collected> from_git(const Git& git, Range range) {
 } // namespace
 
 Result<Collected> collect(const Git& git, const github::Api* api, const Request& req, const ResolveSettings& settings,
-                          const Note& note) {
+                          const Note& note, const Keep& keep) {
     auto resolved = resolve_range(git, req, settings, note);
     if (!resolved) return fail(resolved.error());
     if (resolved->range) {
-        if (resolved->range->rule == Rule::nothing) return Collected{std::move(*resolved->range), {}, Source::none};
-        return from_git(git, std::move(*resolved->range));
+        if (resolved->range->rule == Rule::nothing) return Collected{std::move(*resolved->range), {}, Source::none, 0};
+        return from_git(git, std::move(*resolved->range), keep);
     }
 
     Rule rule = choose_rule(req);
@@ -101,7 +114,7 @@ Result<Collected> collect(const Git& git, const github::Api* api, const Request&
         range.reason = subject(req, rule) + ": GitHub's comparison " + rev_text(query.base) + "..." +
                        rev_text(query.head) + " (GitHub API)";
     }
-    if (!files.capped) return Collected{std::move(range), std::move(files.changes), Source::api};
+    if (!files.capped) return from_api(std::move(range), std::move(files.changes), keep);
 
     std::string capped = "the GitHub API lists at most " + with_thousands(files.cap) + " files " +
                          (query.kind == ApiQuery::Kind::pull_files ? "of a pull request" : "of a comparison") +
@@ -119,7 +132,7 @@ Result<Collected> collect(const Git& git, const github::Api* api, const Request&
                                               again->unavailable,
                     "check out the repository with fetch-depth: 0 so git can list every file");
     again->range->reason += " (the GitHub API list was capped at " + with_thousands(files.cap) + " files)";
-    return from_git(git, std::move(*again->range));
+    return from_git(git, std::move(*again->range), keep);
 }
 
 } // namespace sbdeploy::changes

@@ -3,6 +3,7 @@
 // whole history. Never a silently truncated or "everything added" list.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "changes/base.hpp"
@@ -17,12 +18,14 @@ std::string_view source_name(Source s);  // "none", "git", "GitHub API"
 
 struct Collected {
     Range range;
-    std::vector<Change> changes;  // in git's (or GitHub's) order
+    std::vector<Change> changes;  // those `keep` selected, in git's (or GitHub's) order
     Source source = Source::none;
+    std::size_t total = 0;        // every changed file, kept or not
 };
 
-// `api` may be null (no repository to ask about).
+// `api` may be null (no repository to ask about). Only the changes `keep` selects are
+// kept (all without it): a diff of tens of thousands of files is not held in memory.
 Result<Collected> collect(const Git& git, const github::Api* api, const Request& req, const ResolveSettings& settings,
-                          const Note& note);
+                          const Note& note, const Keep& keep = {});
 
 } // namespace sbdeploy::changes

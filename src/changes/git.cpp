@@ -1,5 +1,8 @@
 #include "changes/git.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "util/strings.hpp"
 
 namespace sbdeploy::changes {
@@ -40,8 +43,10 @@ Git::Git(GitSettings settings) : settings_(std::move(settings)) {
     settings_.env["LC_ALL"] = "C";
 }
 
-Result<util::ProcessResult> Git::run(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+Result<util::ProcessResult> Git::run(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                                     std::function<void(std::string_view)> on_out) const {
     util::ProcessSpec spec;
+    spec.on_out = std::move(on_out);
     spec.program = settings_.program;
     spec.args = args;
     spec.env = settings_.env;
@@ -63,19 +68,41 @@ Result<std::string> Git::output(const std::vector<std::string>& args, std::chron
     return std::move(r->out);
 }
 
+void Git::expect(const std::vector<std::string>& commits) {
+    for (const auto& c : commits) {
+        bool full = (c.size() == 40 || c.size() == 64) && c.find_first_not_of("0123456789abcdef") == std::string::npos;
+        if (full && std::find(expected_.begin(), expected_.end(), c) == expected_.end()) expected_.push_back(c);
+    }
+}
+
 Result<Git::Facts> Git::facts() const {
     if (facts_) return *facts_;
-    auto r = run({"rev-parse", "--git-dir", "--show-prefix", "--is-shallow-repository"});
+    std::vector<std::string> args = {"rev-parse", "--git-dir", "--show-prefix", "--is-shallow-repository"};
+    // The expected commits too, each peeled to a commit. With --revs-only, rev-parse takes
+    // the first argument that names no commit, and every one after it, for a path and
+    // leaves it out: it prints the names of the longest run of commits, from the first,
+    // that are all here. The others are asked about one by one by resolve().
+    std::vector<std::string> commits = std::exchange(expected_, {});
+    if (!commits.empty()) args.push_back("--revs-only");
+    for (const auto& c : commits) args.push_back(c + "^{commit}");
+    auto r = run(args);
     if (!r) return fail(r.error());
     Facts f;
     if (r->ok()) {
-        // One line each, in the order asked: the git dir, the prefix ("" at the top), true/false.
+        // One line each, in the order asked: the git dir, the prefix ("" at the top),
+        // true/false, then the commits found.
         auto lines = util::split(r->out, '\n');
-        if (lines.size() < 3)
-            return fail(ErrorKind::io, "git rev-parse: unexpected output " + util::quoted(r->out));
+        if (lines.size() < 3) return fail(ErrorKind::io, "git rev-parse: unexpected output " + util::quoted(r->out));
         f.repository = true;
         f.prefix = std::string(util::trim(lines[1]));
         f.shallow = util::trim(lines[2]) == "true";
+        for (std::size_t i = 0; i < commits.size() && 3 + i < lines.size(); ++i) {
+            auto sha = util::trim(lines[3 + i]);
+            bool full = (sha.size() == 40 || sha.size() == 64) &&
+                        sha.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+            if (!full) break;
+            resolved_[commits[i]] = std::string(sha);
+        }
     }
     facts_ = f;
     return f;
@@ -108,6 +135,7 @@ bool Git::has_remote() const {
 }
 
 std::optional<std::string> Git::resolve(const std::string& rev) const {
+    if (auto known = resolved_.find(rev); known != resolved_.end()) return known->second;
     auto r = run({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
     if (!r || !r->ok()) return std::nullopt;
     auto sha = std::string(util::trim(r->out));
@@ -170,15 +198,23 @@ Result<void> Git::fetch(const std::vector<std::string>& refspecs, FetchDepth dep
     return {};
 }
 
-Result<std::vector<Change>> Git::diff(const std::string& base, const std::string& head) const {
+Result<Git::DiffResult> Git::diff(const std::string& base, const std::string& head, const Keep& keep) const {
     // --raw shows modes (for mode changes) where --name-status does not; -z keeps every
     // byte of a path; no textconv, external diff or submodule recursion can run.
     // --no-relative and --no-color overrule a user's diff.relative and color.diff settings.
+    // The output is read as it comes (a large diff is megabytes): only kept changes stay.
+    DiffResult result;
+    RawDiffReader reader([&](const Change& c) {
+        ++result.total;
+        if (!keep || keep(c)) result.changes.push_back(c);
+    });
     auto r = run({"diff", "--raw", "-z", "-M", "--no-abbrev", "--no-relative", "--no-color", "--no-ext-diff",
-                  "--no-textconv", "--ignore-submodules=none", "--end-of-options", base, head});
+                  "--no-textconv", "--ignore-submodules=none", "--end-of-options", base, head},
+                 {}, [&](std::string_view piece) { reader.feed(piece); });
     if (!r) return fail(r.error());
     if (!r->ok()) return fail(ErrorKind::io, "git diff: " + git_message(*r));
-    return parse_raw_diff(r->out);
+    if (auto read = reader.finish(); !read) return fail(read.error());
+    return result;
 }
 
 } // namespace sbdeploy::changes

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "changes/diff.hpp"
@@ -39,8 +42,16 @@ public:
     explicit Git(GitSettings settings);
 
     // Runs `git <args>` in the working tree; fails only when git cannot be started.
+    // With `on_out`, stdout goes to it as it arrives (see util::ProcessSpec::on_out).
     [[nodiscard]] Result<util::ProcessResult> run(const std::vector<std::string>& args,
-                                                  std::chrono::milliseconds timeout = {}) const;
+                                                  std::chrono::milliseconds timeout = {},
+                                                  std::function<void(std::string_view)> on_out = {}) const;
+
+    // Commits (full object names) that resolve() will be asked about, the likeliest to be
+    // here first: they are checked in the same `git rev-parse` that learns the repository
+    // facts below, so a run whose commits are here starts no git process per commit.
+    // Call before anything else.
+    void expect(const std::vector<std::string>& commits);
 
     // The working tree is inside a git repository.
     [[nodiscard]] bool is_repository() const;
@@ -63,8 +74,13 @@ public:
     // `git fetch --no-tags <remote> <refspecs>` at `depth`; the error carries git's message.
     [[nodiscard]] Result<void> fetch(const std::vector<std::string>& refspecs, FetchDepth depth) const;
 
-    // `git diff --raw -z -M --no-abbrev base head`, parsed.
-    [[nodiscard]] Result<std::vector<Change>> diff(const std::string& base, const std::string& head) const;
+    // `git diff --raw -z -M --no-abbrev base head`, read as it arrives: the changes `keep`
+    // selects (all without it), and how many changed files there are in all.
+    struct DiffResult {
+        std::vector<Change> changes;
+        std::size_t total = 0;
+    };
+    [[nodiscard]] Result<DiffResult> diff(const std::string& base, const std::string& head, const Keep& keep = {}) const;
 
     [[nodiscard]] const GitSettings& settings() const { return settings_; }
 
@@ -84,6 +100,9 @@ private:
     GitSettings settings_;
     mutable std::optional<Facts> facts_;
     mutable std::optional<bool> has_remote_;
+    mutable std::vector<std::string> expected_;  // checked with the first facts
+    // Commits found present (by the name asked for): objects never go away during a run.
+    mutable std::map<std::string, std::string, std::less<>> resolved_;
 };
 
 // The first line of git's stderr without the "fatal: " / "error: " prefix, for messages.

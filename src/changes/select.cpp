@@ -5,11 +5,14 @@
 
 namespace sbdeploy::changes {
 
+bool selects(const util::GlobList& filter, const Change& c) {
+    return filter.matches(c.path) || (!c.old_path.empty() && filter.matches(c.old_path));
+}
+
 Selection select(const std::vector<Change>& changes, const util::GlobList& filter) {
     Selection s;
     for (const auto& c : changes) {
-        bool in = filter.matches(c.path) || (!c.old_path.empty() && filter.matches(c.old_path));
-        if (!in) continue;
+        if (!selects(filter, c)) continue;
         s.matched.push_back(c);
         s.files.push_back(c.path);
         switch (c.status) {

@@ -25,7 +25,8 @@ struct Selection {
     std::vector<Change> edited_existing;
 };
 
-// A change is selected when its path, or a rename's old path, passes the filter.
+// A change is selected when its path, or a rename's (or copy's) old path, passes the filter.
+bool selects(const util::GlobList& filter, const Change& c);
 Selection select(const std::vector<Change>& changes, const util::GlobList& filter);
 
 enum class ListFormat { none, csv, json, shell, escape };

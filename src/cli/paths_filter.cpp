@@ -84,7 +84,7 @@ std::string summary(const changes::Collected& got, const changes::Selection& sel
     if (got.range.rule == changes::Rule::nothing) return s + escape_markdown(got.range.reason) + "\n";
     s += "Compared `" + changes::short_sha(got.range.base) + "`..`" + changes::short_sha(got.range.head) + "` (" +
          escape_markdown(got.range.reason) + "), " + std::string(changes::source_name(got.source)) + ": " +
-         std::to_string(got.changes.size()) + " changed file" + (got.changes.size() == 1 ? "" : "s") + ", " +
+         std::to_string(got.total) + " changed file" + (got.total == 1 ? "" : "s") + ", " +
          std::to_string(sel.matched.size()) + " matching " + escape_markdown(filter_text) + ".\n\n";
     if (sel.matched.empty()) return s + "**No migration changed.**\n";
     s += "| change | file |\n| --- | --- |\n";
@@ -118,10 +118,18 @@ int run_paths_filter(Context& ctx) {
     if (!fs::is_directory(workdir, ec))
         return report(ctx, make_error(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
                                       "set --workdir (SBDEPLOY_WORKDIR) to the repository checkout"));
+    auto runner = github::RunnerContext::from(ctx.env);
+    auto event = github::load_event(runner, ctx.options.get_or("event-path", runner.event_path));
+    if (!event) return report(ctx, event.error());
+    auto facts = github::run_facts(runner, *event);
+    auto request = changes::make_request(facts, *event, ctx.options.get_or("base", ""));
+
     changes::GitSettings git_settings;
     git_settings.workdir = workdir;
     git_settings.env = ctx.env.all();
     changes::Git git(std::move(git_settings));
+    // The payload's commits are checked with the repository facts, in one git process.
+    git.expect(changes::commits_to_check(request));
 
     // Paths from git are relative to the repository root; the default filter follows
     // --migrations-dir from wherever the workdir sits in the repository.
@@ -139,12 +147,6 @@ int run_paths_filter(Context& ctx) {
     std::string filter_text;
     for (const auto& l : filter->lines()) filter_text += (filter_text.empty() ? "" : ", ") + std::string(l.exclude ? "!" : "") + l.glob.pattern();
 
-    auto runner = github::RunnerContext::from(ctx.env);
-    auto event = github::load_event(runner, ctx.options.get_or("event-path", runner.event_path));
-    if (!event) return report(ctx, event.error());
-    auto facts = github::run_facts(runner, *event);
-    auto request = changes::make_request(facts, *event, ctx.options.get_or("base", ""));
-
     std::optional<github::Api> api;
     if (!request.repository.empty()) {
         github::ApiSettings s;
@@ -156,7 +158,9 @@ int run_paths_filter(Context& ctx) {
     changes::ResolveSettings resolve;
     resolve.fetch_limit = *fetch_limit;
     auto note = [&](const std::string& text) { ctx.console.line("paths-filter: " + text); };
-    auto got = changes::collect(git, api ? &*api : nullptr, request, resolve, note);
+    // Only the changes the filter selects are kept; the others are counted.
+    auto keep = [&](const changes::Change& c) { return changes::selects(*filter, c); };
+    auto got = changes::collect(git, api ? &*api : nullptr, request, resolve, note, keep);
     if (!got) return report(ctx, got.error());
     auto sel = changes::select(got->changes, *filter);
 
@@ -187,8 +191,11 @@ int run_paths_filter(Context& ctx) {
     if (got->range.rule != changes::Rule::nothing) {
         ctx.console.line("paths-filter: " + changes::short_sha(got->range.base) + ".." + changes::short_sha(got->range.head) +
                          " (" + std::string(changes::source_name(got->source)) + "): " +
-                         std::to_string(got->changes.size()) + " changed, " + count + " matching " + filter_text);
-        for (const auto& c : sel.matched) ctx.console.line(change_line(c));
+                         std::to_string(got->total) + " changed, " + count + " matching " + filter_text);
+        // One write for all of them (each line ends in a newline but the last).
+        std::string listed;
+        for (const auto& c : sel.matched) listed += (listed.empty() ? "" : "\n") + change_line(c);
+        if (!listed.empty()) ctx.console.line(listed);
     }
     bool fail_on_edited = ctx.options.flag("fail-on-edited");
     // Under Actions the annotation sits on the file; in a terminal the message names it

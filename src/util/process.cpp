@@ -212,7 +212,11 @@ Result<ProcessResult> run_process(const ProcessSpec& spec) {
             }
             ssize_t r = ::read(fd, buffer.data(), buffer.size());
             if (r > 0) {
-                (fd == out.read ? result.out : result.err).append(buffer.data(), static_cast<std::size_t>(r));
+                auto size = static_cast<std::size_t>(r);
+                if (fd == out.read && spec.on_out)
+                    spec.on_out(std::string_view(buffer.data(), size));
+                else
+                    (fd == out.read ? result.out : result.err).append(buffer.data(), size);
             } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
                 close_fd(fd == out.read ? out.read : err.read);
             }

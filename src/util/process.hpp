@@ -4,9 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -22,6 +24,9 @@ struct ProcessSpec {
     std::optional<std::string> stdin_text;  // nothing: stdin is /dev/null
     std::optional<std::string> workdir;     // nothing: the current directory
     std::chrono::milliseconds timeout{60'000};
+    // When set, stdout is handed to it piece by piece as it arrives instead of being kept
+    // in ProcessResult::out (which stays empty): large output is read in constant memory.
+    std::function<void(std::string_view)> on_out;
 };
 
 struct ProcessResult {

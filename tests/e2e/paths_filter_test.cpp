@@ -187,6 +187,83 @@ TEST_CASE("paths-filter: a force push compares from the merge-base of the old an
     }
 }
 
+TEST_CASE("paths-filter: a push GitHub says was not forced needs no merge-base, a forced or unsaid one gets it") {
+    World w;
+    std::string c0 = initial(w);
+    w.repo.git({"checkout", "--quiet", "-b", "feature"});
+    w.repo.write(M2, "create table users (id int);\n");
+    std::string old_tip = w.repo.commit("feature: users");
+    w.repo.push(old_tip, "refs/heads/feature");
+    w.repo.write(M3, "create table orders (id int);\n");
+    std::string next = w.repo.commit("feature: orders");
+    w.repo.push(next, "refs/heads/feature");
+    // Rewritten: the branch starts again from main with another migration.
+    w.repo.git({"reset", "--quiet", "--hard", c0});
+    w.repo.write(M4, "create table invoices (id int);\n");
+    std::string new_tip = w.repo.commit("feature: invoices instead");
+    w.repo.push(new_tip, "refs/heads/feature");
+    fs::path checkout = w.checkout(new_tip, "refs/remotes/origin/feature", 0);
+    run_git(checkout, w.env, {"fetch", "--quiet", "origin", next, old_tip});
+
+    // Every git command paths-filter runs, by its subcommand, through a logging git on PATH.
+    fs::path bin = w.tmp.path("logging-bin");
+    fs::create_directories(bin);
+    std::string log = w.tmp.path("git.log");
+    const std::string path = w.env.at("PATH");
+    w.tmp.write("logging-bin/git",
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >>'" + log + "'\nPATH='" + path + "' exec git \"$@\"\n");
+    fs::permissions(bin / "git", fs::perms::owner_all);
+    auto logged = [&](Runner runner) {
+        runner.env["PATH"] = bin.string() + ":" + path;
+        fs::remove(log);
+        auto r = w.run(checkout, runner);
+        std::string commands = read_all(log);
+        return std::pair(r, commands);
+    };
+
+    // One repository for all four runs (no SUBCASE: each would build it again).
+    Expected forward;
+    forward.files = forward.added = {M3};
+    forward.base = old_tip;
+    forward.head = next;
+    forward.reason = "push to \"feature\": changes since the previous push " + short_sha(old_tip);
+    Expected rewritten;
+    rewritten.files = rewritten.added = {M4};
+    rewritten.base = c0;
+    rewritten.head = new_tip;
+    rewritten.reason = "force push to \"feature\": merge-base " + short_sha(c0) + " of the previous tip " +
+                       short_sha(next) + " and the new one";
+    {
+        INFO("\"forced\": false: the previous tip is the base, checked in the same git process as the facts");
+        auto [r, commands] = logged(push_runner("feature", old_tip, next, false));
+        check_outputs(r, forward);
+        CHECK(commands == "rev-parse\ndiff\n");
+    }
+    {
+        INFO("\"forced\": true: the merge-base of the old and the new tip");
+        auto [r, commands] = logged(push_runner("feature", next, new_tip, true));
+        check_outputs(r, rewritten);
+        CHECK(commands == "rev-parse\nmerge-base\ndiff\n");
+    }
+    {
+        INFO("a payload that does not say whether it was forced: the merge-base too");
+        Runner runner = push_runner("feature", next, new_tip);
+        auto at = runner.payload.find(R"("forced":false,)");
+        REQUIRE(at != std::string::npos);
+        runner.payload.erase(at, std::string(R"("forced":false,)").size());
+        auto [r, commands] = logged(runner);
+        check_outputs(r, rewritten);
+        CHECK(commands == "rev-parse\nmerge-base\ndiff\n");
+    }
+    {
+        INFO("one commit deep: the previous tip is not here, so it is looked up alone and fetched");
+        checkout = w.checkout(new_tip, "refs/remotes/origin/feature");
+        auto [r, commands] = logged(push_runner("feature", next, new_tip, true));
+        check_outputs(r, rewritten);
+        CHECK(commands.starts_with("rev-parse\nrev-parse\nremote\nfetch\n"));
+    }
+}
+
 TEST_CASE("paths-filter: a tag push or a branch deletion compares nothing") {
     World w;
     std::string c0 = initial(w);

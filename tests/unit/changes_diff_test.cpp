@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "changes/diff.hpp"
 #include "changes/github_files.hpp"
@@ -102,6 +104,49 @@ TEST_CASE("changes: malformed raw output is an error saying where") {
     std::string no_nul = ok + ":000000 100644 " + Z + " " + B + " A";
     CHECK(message(no_nul).starts_with("git diff: unexpected output at byte " + std::to_string(ok.size()) +
                                       " (a record starts with \":\")"));
+}
+
+TEST_CASE("changes: raw output read piece by piece, split anywhere, gives the same changes") {
+    const std::string odd = "a b/\"q\"\n\xc3\xa9.sql";
+    std::string out = rec(":000000 100644 " + Z + " " + B + " A", {"s/new.sql"}) +
+                      rec(":100644 100644 " + A + " " + A + " R100", {"s/old.sql", "s/renamed.sql"}) +
+                      rec(":100644 100755 " + A + " " + A + " M", {odd}) +
+                      rec(":100644 100644 " + A + " " + B + " C075", {"s/src.sql", "s/copy.sql"}) +
+                      rec(":100644 000000 " + A + " " + Z + " D", {"s/gone.sql"});
+    auto whole = changes::parse_raw_diff(out);
+    REQUIRE(whole);
+    REQUIRE(whole->size() == 5);
+    auto same = [](const Change& a, const Change& b) {
+        return a.status == b.status && a.path == b.path && a.old_path == b.old_path && a.old_mode == b.old_mode &&
+               a.new_mode == b.new_mode && a.similarity == b.similarity;
+    };
+    for (std::size_t piece = 1; piece <= out.size(); ++piece) {
+        CAPTURE(piece);
+        std::vector<Change> got;
+        changes::RawDiffReader reader([&](const Change& c) { got.push_back(c); });
+        for (std::size_t at = 0; at < out.size(); at += piece) reader.feed(std::string_view(out).substr(at, piece));
+        REQUIRE(reader.finish());
+        REQUIRE(got.size() == whole->size());
+        for (std::size_t i = 0; i < got.size(); ++i) CHECK(same(got[i], (*whole)[i]));
+    }
+    SUBCASE("an error in a later piece counts its bytes from the start of the output") {
+        std::string bad = out + rec(":100644 100644 " + A + " " + B + " X", {"f"});
+        changes::RawDiffReader reader([](const Change&) {});
+        for (std::size_t at = 0; at < bad.size(); at += 7) reader.feed(std::string_view(bad).substr(at, 7));
+        auto r = reader.finish();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.starts_with("git diff: unexpected output at byte " + std::to_string(out.size()) +
+                                            " (a known status letter)"));
+    }
+    SUBCASE("output that stops inside a record is an error at its start") {
+        std::string cut = out + ":000000 100644 " + Z;
+        changes::RawDiffReader reader([](const Change&) {});
+        reader.feed(cut);
+        auto r = reader.finish();
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.starts_with("git diff: unexpected output at byte " + std::to_string(out.size()) +
+                                            " (a record starts with \":\")"));
+    }
 }
 
 TEST_CASE("changes: GitHub's file objects become changes") {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "changes/base.hpp"
 
@@ -146,3 +147,58 @@ TEST_CASE("rules: the request from the run's facts and payload") {
 }
 
 TEST_CASE("rules: short commit names") { CHECK(changes::short_sha(A) == "aaaaaaa"); }
+
+TEST_CASE("rules: a push the payload says was not forced needs no merge-base, one that does not say does") {
+    github::RunFacts facts;
+    facts.event = "push";
+    facts.ref = "refs/heads/main";
+    facts.branch = "main";
+    facts.sha = B;
+    auto request = [&](const std::string& forced_member) {
+        auto event = github::parse_event(R"({"ref":"refs/heads/main","before":")" + A + R"(","after":")" + B + "\"" +
+                                             forced_member + "}",
+                                         "push");
+        REQUIRE(event);
+        return changes::make_request(facts, *event, "");
+    };
+    auto not_forced = request(R"(,"forced":false)");
+    CHECK(not_forced.fast_forward);
+    CHECK_FALSE(not_forced.forced);
+    auto forced = request(R"(,"forced":true)");
+    CHECK(forced.forced);
+    CHECK_FALSE(forced.fast_forward);
+    auto unsaid = request("");
+    CHECK_FALSE(unsaid.forced);
+    CHECK_FALSE(unsaid.fast_forward);  // unknown: the merge-base is looked up
+    auto odd = request(R"(,"forced":null)");
+    CHECK_FALSE(odd.fast_forward);
+}
+
+TEST_CASE("rules: the commits each rule looks up first") {
+    using V = std::vector<std::string>;
+    CHECK(changes::commits_to_check(push(A)) == V{B, A});
+    CHECK(changes::commits_to_check(push(kZeros)) == V{B});  // new branch: the zeros are no commit
+    CHECK(changes::commits_to_check(push(A, "refs/tags/v1")).empty());
+
+    Request pr;
+    pr.event = "pull_request";
+    pr.pr_head_sha = B;
+    pr.pr_base_sha = A;
+    pr.pr_base_ref = "main";
+    CHECK(changes::commits_to_check(pr) == V{B});  // the base branch's tip is fetched, not the recorded base
+    pr.pr_merged = true;
+    CHECK(changes::commits_to_check(pr) == V{B, A});
+
+    Request group;
+    group.event = "merge_group";
+    group.group_base_sha = A;
+    group.group_head_sha = B;
+    CHECK(changes::commits_to_check(group) == V{B, A});
+
+    Request dispatch;
+    dispatch.event = "workflow_dispatch";
+    dispatch.sha = B;
+    CHECK(changes::commits_to_check(dispatch) == V{B});
+    dispatch.explicit_base = "main";
+    CHECK(changes::commits_to_check(dispatch) == V{B});
+}

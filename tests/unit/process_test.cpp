@@ -123,3 +123,26 @@ TEST_CASE("a program that cannot start is an error") {
     REQUIRE_FALSE(missing);
     CHECK(missing.error().message == "cannot run \"/nonexistent/bin/tool\": no such file or directory");
 }
+
+TEST_CASE("stdout can be handed over piece by piece instead of kept") {
+    ProcessSpec spec;
+    spec.program = "sh";
+    spec.args = {"-c", "head -c 1000000 /dev/zero | tr '\\0' x; echo warn >&2"};
+    spec.env = {{"PATH", "/usr/bin:/bin"}};
+    std::size_t bytes = 0;
+    std::size_t pieces = 0;
+    bool only_x = true;
+    spec.on_out = [&](std::string_view piece) {
+        bytes += piece.size();
+        ++pieces;
+        only_x = only_x && piece.find_first_not_of('x') == std::string_view::npos;
+    };
+    auto r = run_process(spec);
+    REQUIRE(r);
+    CHECK(r->exit_code == 0);
+    CHECK(bytes == 1000000);
+    CHECK(pieces > 1);
+    CHECK(only_x);
+    CHECK(r->out.empty());
+    CHECK(r->err == "warn\n");  // stderr is kept as before
+}

@@ -106,7 +106,9 @@ std::string fresh_database(std::string_view prefix) {
   static const unsigned salt = std::random_device{}();
   const std::string name = std::string(prefix) + "_" + std::to_string(::getpid()) + "_" +
                            std::to_string(counter.fetch_add(1)) + "_" + std::to_string(salt % 1000000U);
-  query_column(server_url("postgres"), "CREATE DATABASE \"" + name + "\"");
+  // FILE_COPY copies template1's files instead of writing them through the WAL: half the disk
+  // and faster on a server whose durability is off anyway.
+  query_column(server_url("postgres"), "CREATE DATABASE \"" + name + "\" STRATEGY FILE_COPY");
   return server_url(name);
 }
 

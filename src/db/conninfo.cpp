@@ -34,9 +34,25 @@ std::string_view url_authority(std::string_view text) {
     return rest.substr(0, rest.find_first_of("/?"));
 }
 
+// The "@" that ends USER:PASSWORD when a "/" or "?" in the password was not percent-encoded:
+// the authority then ends inside the password and the "@" follows in the path or query
+// (unless it is in a query value: "?user=me@corp"). Relative to the text after "://".
+std::size_t misplaced_at(std::string_view text) {
+    if (url_scheme(text).empty()) return std::string_view::npos;
+    auto rest = text.substr(text.find("://") + 3);
+    auto authority = url_authority(text);
+    if (authority.find('@') != std::string_view::npos) return std::string_view::npos;
+    auto at = rest.find('@', authority.size());
+    if (at == std::string_view::npos) return std::string_view::npos;
+    auto query = rest.find('?');
+    if (query < at && rest.substr(query, at - query).find('=') != std::string_view::npos) return std::string_view::npos;
+    return at;
+}
+
 // USER:PASSWORD of a URL, up to the last "@" of the authority (a password may hold an
-// unencoded "@", which libpq would take for the end of it).
+// unencoded "@", which libpq would take for the end of it), or up to a misplaced "@".
 std::string_view url_userinfo(std::string_view text) {
+    if (auto at = misplaced_at(text); at != std::string_view::npos) return text.substr(text.find("://") + 3, at);
     auto authority = url_authority(text);
     auto at = authority.rfind('@');
     return at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
@@ -87,6 +103,13 @@ Result<ConnInfo> parse_conninfo(std::string_view conninfo) {
     if (auto authority = url_authority(text); authority.find('@') != authority.rfind('@'))
         return fail(ErrorKind::config, "invalid database URL: it has more than one \"@\" before the host",
                     "percent-encode \"@\" in the user name or password as %40");
+    // Else libpq reads the password's tail as the database name or a query, and messages show it.
+    if (misplaced_at(text) != std::string_view::npos)
+        return fail(ErrorKind::config,
+                    "invalid database URL: it has an \"@\" after the host, as when a \"/\" or \"?\" in the password "
+                    "is not percent-encoded",
+                    "percent-encode \"/\" as %2F, \"?\" as %3F and \"@\" as %40 in the user name, password or database "
+                    "name");
     char* errmsg = nullptr;
     PQconninfoOption* opts = PQconninfoParse(text.c_str(), &errmsg);
     if (opts == nullptr) {

@@ -296,6 +296,9 @@ bool transient_connect_failure(std::string_view libpq_message) {
     static constexpr std::string_view kTransient[] = {
         "connection refused",
         "temporary failure in name resolution",
+        // A name that does not resolve (yet): a new project's DNS record, a resolver that
+        // answers NXDOMAIN while it fails over. Retried within the same bound.
+        "could not translate host name",
         "the database system is starting up",
         "the database system is shutting down",
         "the database system is in recovery mode",

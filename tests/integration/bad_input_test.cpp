@@ -632,10 +632,14 @@ TEST_CASE("bad input: database URLs are refused before connecting, or fail to co
         {"an unknown --sslmode", [](World& w) { w.args.insert(w.args.end(), {"--sslmode", "strict"}); }, 2,
          "sbdeploy: error: --sslmode \"strict\" is not an sslmode\n"
          "hint: use disable, allow, prefer, require, verify-ca or verify-full\n"},
-        {"an unknown host",
-         [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@no-such-host.invalid:5432/postgres"); }, 1,
+        {"an unknown host, retried within --connect-timeout",
+         [](World& w) {
+             w.set("--db-url", "postgresql://postgres:s3cret-pw@no-such-host.invalid:5432/postgres");
+             w.args.insert(w.args.end(), {"--connect-timeout", "1s"});
+         },
+         1,
          "sbdeploy: error: cannot connect to no-such-host.invalid:5432/postgres as postgres: could not translate host "
-         "name \"no-such-host.invalid\" to address: Name or service not known\n"
+         "name \"no-such-host.invalid\" to address: Name or service not known (N attempts in T s)\n"
          "hint: check the host name in the database URL\n"},
         {"a wrong password",
          [](World& w) {

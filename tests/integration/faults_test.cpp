@@ -325,3 +325,45 @@ TEST_CASE("transient failures: a server that never answers fails once its connec
     CHECK(proxy.accepted() == 1);  // one attempt: the timeout used the whole budget
     CHECK(history_versions(url).empty());
 }
+
+// A DNS failure, without a network: names under .invalid never resolve (RFC 6761), so every
+// attempt fails at once, the way a name does while its record is not published yet.
+TEST_CASE("transient failures: a host name that does not resolve is retried within the bound, then one error") {
+    TempProject project;
+    three_migrations(project);
+    std::vector<std::string> args{"push", "--workdir", project.root().string(), "--verbose"};
+    std::string retried, error;
+    Env env;
+    SUBCASE("over libpq, within --connect-timeout") {
+        args.insert(args.end(), {"--db-url", "postgresql://postgres:s3cret-pw@nonexistent.invalid:5432/postgres",
+                                 "--connect-timeout", "2s"});
+        retried = "debug: cannot connect to nonexistent.invalid:5432/postgres as postgres: could not translate host "
+                  "name \"nonexistent.invalid\" to address: Name or service not known; attempt 2 in ";
+        error = "sbdeploy: error: cannot connect to nonexistent.invalid:5432/postgres as postgres: could not "
+                "translate host name \"nonexistent.invalid\" to address: Name or service not known (";
+    }
+    SUBCASE("over the Management API, within --api-retry-budget") {
+        args.insert(args.end(), {"--transport", "api", "--project-ref", "abcdefghijklmnopqrst", "--api-url",
+                                 "http://nonexistent.invalid", "--api-retry-budget", "2s"});
+        env["SUPABASE_ACCESS_TOKEN"] = "sbp_0123456789abcdef0123456789abcdef01234567";
+        retried = "debug: management api: POST http://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/database/"
+                  "query: Could not resolve host: nonexistent.invalid; retrying in ";
+        error = "sbdeploy: error: management api: POST http://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/"
+                "database/query: Could not resolve host: nonexistent.invalid after ";
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto r = run_sbdeploy(args, env);
+    auto took = std::chrono::steady_clock::now() - started;
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find(retried) != std::string::npos);
+    // One error, last, with its hint; the retries before it are debug lines only.
+    auto at = r.err.find("sbdeploy: error: ");
+    REQUIRE(at != std::string::npos);
+    CHECK(r.err.find("error", at + 16) == std::string::npos);
+    CHECK(r.err.substr(at).starts_with(error));
+    const bool hinted = r.err.ends_with(" s)\nhint: check the host name in the database URL\n") ||
+                        r.err.ends_with("s\nhint: check the host name in the URL\n");
+    CHECK(hinted);
+    CHECK(took < std::chrono::seconds(8));
+}

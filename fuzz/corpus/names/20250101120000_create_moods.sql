@@ -1,0 +1,1 @@
+20250101120000_create_moods.sql

@@ -1,0 +1,6 @@
+create table public.after (id int);
+
+-- Rollback:
+-- drop table public.after;
+/* end */
+

@@ -124,9 +124,6 @@ inline ApiServer& api_server() {
     return server;
 }
 
-inline std::string describe(const util::ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 // sbdeploy <command> over the stand-in: --project-ref, --api-url and the token in the environment.
 inline util::ProcessResult run_api(const std::string& command, const TempProject& project, const std::string& ref,

@@ -176,9 +176,6 @@ update public.settings set updated_at = '2024-01-01T00:00:00Z' where key = 'them
 }
 
 
-std::string describe(const sbdeploy::util::ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 void cli_push(const TempProject& project, const std::string& url) {
     auto r = run_supabase({"db", "push", "--remote=" + url, "--yes", "--workdir", project.root().string()},

@@ -17,16 +17,7 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
-ProcessResult run(const std::string& command, const TempProject& project, const std::string& url,
-                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{command, "--db-url", url, "--workdir", project.root().string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_sbdeploy(args);
-}
 
 ProcessResult cli(const TempProject& project, std::vector<std::string> args) {
     args.push_back("--workdir");
@@ -61,11 +52,11 @@ TEST_CASE("down folder: the Supabase CLI ignores supabase/migrations/down/, roll
     CHECK_FALSE(contains(said, "down"));
 
     // validate has nothing to warn about; push applies the two.
-    auto validated = run("validate", project, url);
+    auto validated = run_with_db("validate", project, url);
     INFO(describe(validated));
     CHECK(validated.exit_code == 0);
     CHECK_FALSE(contains(validated.err, "warning"));
-    auto pushed = run("push", project, url);
+    auto pushed = run_with_db("push", project, url);
     INFO(describe(pushed));
     REQUIRE(pushed.exit_code == 0);
 
@@ -80,7 +71,7 @@ TEST_CASE("down folder: the Supabase CLI ignores supabase/migrations/down/, roll
     CHECK_FALSE(contains(list.out + list.err, "down"));
 
     // sbdeploy rolls back with the files in down/.
-    auto rolled = run("rollback", project, url, {"--last", "2"});
+    auto rolled = run_with_db("rollback", project, url, {"--last", "2"});
     INFO(describe(rolled));
     CHECK(rolled.exit_code == 0);
     CHECK(history_versions(url).empty());
@@ -100,7 +91,7 @@ TEST_CASE("down folder: validate warns about down SQL the Supabase CLI would run
     INFO(describe(dry));
     CHECK(contains(dry.out + dry.err, "20240101000001_moods.down.sql"));
 
-    auto validated = run("validate", project, url);
+    auto validated = run_with_db("validate", project, url);
     INFO(describe(validated));
     CHECK(validated.exit_code == 0);
     CHECK(contains(validated.err,
@@ -124,7 +115,7 @@ TEST_CASE("down folder: validate warns about down SQL the Supabase CLI would run
                             project.root() / "supabase/migrations/down/20240101000001_moods.sql");
     project.migration("20240101000002_labels.sql", kLabels);
     project.migration("down/20240101000002_labels.sql", "drop table public.labels;\n");
-    auto clean = run("validate", project, url);
+    auto clean = run_with_db("validate", project, url);
     INFO(describe(clean));
     CHECK(clean.exit_code == 0);
     CHECK_FALSE(contains(clean.err, "warning"));

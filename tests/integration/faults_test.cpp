@@ -48,10 +48,6 @@ private:
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + " signal " + std::to_string(r.signal) + "\nstdout:\n" + r.out +
-           "\nstderr:\n" + r.err;
-}
 
 std::string port_of(const std::string& url) {
     auto host = url.substr(url.rfind('@') + 1);

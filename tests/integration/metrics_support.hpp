@@ -63,9 +63,6 @@ inline std::string without_masks(const std::string& text) {
     return rest;
 }
 
-inline std::string describe(const util::ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 // GitHub's webhook examples (@octokit/webhooks-examples): [{name, examples: [...]}].
 inline const rapidjson::Document& webhook_examples() {

@@ -19,16 +19,7 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
-ProcessResult run(const std::string& command, const TempProject& project, const std::string& url,
-                       std::vector<std::string> extra = {}, const Env& env = {}) {
-    std::vector<std::string> args{command, "--db-url", url, "--workdir", project.root().string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_sbdeploy(args, env);
-}
 
 bool exists(const std::string& url, const std::string& relation) {
     return query_column(url, "SELECT to_regclass('" + relation + "') IS NOT NULL") == std::vector<std::string>{"t"};
@@ -53,7 +44,7 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
     const std::string url = fresh_database("push_fail");
 
     SUBCASE("in a terminal") {
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000002_fails.sql:7: relation \"missing_table\" "
@@ -71,7 +62,7 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
                 {"GITHUB_STEP_SUMMARY", project.path("step_summary")}};
         project.file("github_output", "");
         project.file("step_summary", "");
-        auto r = run("push", project, url, {}, env);
+        auto r = run_with_db("push", project, url, {}, env);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err.starts_with("::error file=supabase/migrations/20240101000002_fails.sql,line=7::relation "
@@ -87,7 +78,7 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
                            "exist (SQLSTATE 42P01)\n") != std::string::npos);
     }
     SUBCASE("with --json") {
-        auto r = run("push", project, url, {"--json"});
+        auto r = run_with_db("push", project, url, {"--json"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out.find(R"("pending":["20240101000002","20240101000003"],"error":{"file":"supabase/migrations/)"
@@ -102,7 +93,7 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
 
     // Fixed, the same push goes on from the failed file.
     project.migration("20240101000002_fails.sql", "create table half_done (id int);\n");
-    auto again = run("push", project, url);
+    auto again = run_with_db("push", project, url);
     INFO(describe(again));
     CHECK(again.exit_code == 0);
     CHECK(history_versions(url) == v({"20240101000001", "20240101000002", "20240101000003"}));
@@ -112,7 +103,7 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
     TempProject project;
     project.migration("20240101000001_base.sql", "create table base (id int primary key, label text);\n");
     const std::string url = fresh_database("validate");
-    REQUIRE(run("push", project, url).exit_code == 0);
+    REQUIRE(run_with_db("push", project, url).exit_code == 0);
     project.migration("20240101000002_more.sql",
                       "alter table base add column note text;\n"
                       "insert into base values (1, 'one', 'a; b');\n"
@@ -124,7 +115,7 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
     REQUIRE(history.size() == 1);
 
     SUBCASE("all pass") {
-        auto r = run("validate", project, url);
+        auto r = run_with_db("validate", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("ok      20240101000002_more.sql\nok      20240101000003_uses_more.sql\n") != std::string::npos);
@@ -133,7 +124,7 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
     SUBCASE("one fails: named with its file and line") {
         project.migration("20240101000004_fails.sql", kFailsOnLine7);
         // The dry run's verdict alone (its table has no row level security: not what this is about).
-        auto r = run("validate", project, url, {"--lint-fail-on", "never"});
+        auto r = run_with_db("validate", project, url, {"--lint-fail-on", "never"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("ok      20240101000003_uses_more.sql\nFAILED  20240101000004_fails.sql line 7\n") !=
@@ -151,7 +142,7 @@ TEST_CASE("validate: on a database never pushed to, not even the history table i
     project.migration("20240101000001_base.sql", "create table base (id int);\nalter table base enable row level security;\n");
     const std::string url = fresh_database("validate_new");
     const auto schema = schema_dump(url);
-    auto r = run("validate", project, url);
+    auto r = run_with_db("validate", project, url);
     INFO(describe(r));
     CHECK(r.exit_code == 0);
     CHECK(schema_dump(url) == schema);
@@ -170,8 +161,8 @@ TEST_CASE("push: two pushes started together apply each migration exactly once")
     }
     const std::string url = fresh_database("push_race");
     ProcessResult first, second;
-    std::thread a([&] { first = run("push", project, url); });
-    std::thread b([&] { second = run("push", project, url); });
+    std::thread a([&] { first = run_with_db("push", project, url); });
+    std::thread b([&] { second = run_with_db("push", project, url); });
     a.join();
     b.join();
     INFO(describe(first));
@@ -199,7 +190,7 @@ TEST_CASE("push: a file wrapped in its own BEGIN and COMMIT is atomic with its h
 
     SUBCASE("applies, recorded with BEGIN and COMMIT as the CLI stores them") {
         project.migration("20240101000001_wrapped.sql", wrapped);
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(query_column(url, "SELECT count(*) FROM wrapped") == v({"1"}));
@@ -209,7 +200,7 @@ TEST_CASE("push: a file wrapped in its own BEGIN and COMMIT is atomic with its h
     SUBCASE("a failing statement leaves nothing") {
         project.migration("20240101000001_wrapped.sql",
                           "BEGIN;\ncreate table wrapped (id int);\ninsert into wrapped values ('x');\nCOMMIT;\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000001_wrapped.sql:3: invalid input "
@@ -222,7 +213,7 @@ TEST_CASE("push: a file wrapped in its own BEGIN and COMMIT is atomic with its h
         project.migration("20240101000001_wrapped.sql",
                           "BEGIN;\ncreate table wrapped (id int);\ninsert into supabase_migrations.schema_migrations "
                           "(version) values ('20240101000001');\nCOMMIT;\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("recording \"20240101000001_wrapped.sql\" failed: duplicate key value violates unique "
@@ -235,7 +226,7 @@ TEST_CASE("push: a file wrapped in its own BEGIN and COMMIT is atomic with its h
         project.migration("20240101000002_split.sql",
                           "BEGIN;\ncreate table part_one (id int);\nCOMMIT;\nBEGIN;\ncreate table part_two (id int);\n"
                           "COMMIT;\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 2);
         CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_split.sql:3: COMMIT in the "
@@ -255,7 +246,7 @@ TEST_CASE("push: statements that cannot run in a transaction block") {
     SUBCASE("a file of only CREATE INDEX CONCURRENTLY applies and is recorded") {
         project.migration("20240101000002_index.sql",
                           "-- built without locking writes\ncreate index concurrently events_kind_idx on events (kind);\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("notice: applying 20240101000002_index.sql statement by statement: it cannot run in a "
@@ -268,7 +259,7 @@ TEST_CASE("push: statements that cannot run in a transaction block") {
     }
     SUBCASE("a failing one is not recorded") {
         project.migration("20240101000002_index.sql", "create index concurrently events_kind_idx on no_such_table (kind);\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_index.sql:1: relation "
@@ -279,7 +270,7 @@ TEST_CASE("push: statements that cannot run in a transaction block") {
         project.migration("20240101000002_mixed.sql",
                           "alter table events add column at timestamptz;\n\n"
                           "create index concurrently events_at_idx on events (at);\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 2);
         CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_mixed.sql:3: this statement "
@@ -293,11 +284,11 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
     const std::string url = fresh_database("push_plan");
     project.migration("20240101000001_one.sql", "create table one (id int);\n");
     project.migration("20240101000003_three.sql", "create table three (id int);\n");
-    REQUIRE(run("push", project, url).exit_code == 0);
+    REQUIRE(run_with_db("push", project, url).exit_code == 0);
 
     SUBCASE("a local version older than the newest remote one: refused, then applied with --include-all") {
         project.migration("20240101000002_two.sql", "create table two (id int);\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: local migrations older than the last remote one (20240101000003) are not "
@@ -305,7 +296,7 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
                        "hint: rename them to a version after 20240101000003, or apply them anyway with --include-all\n");
         CHECK_FALSE(exists(url, "public.two"));
 
-        auto all = run("push", project, url, {"--include-all"});
+        auto all = run_with_db("push", project, url, {"--include-all"});
         INFO(describe(all));
         CHECK(all.exit_code == 0);
         CHECK(exists(url, "public.two"));
@@ -314,7 +305,7 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
     SUBCASE("a remote version missing locally: refused with the repair hint") {
         project.remove_migration("20240101000003_three.sql");
         project.migration("20240101000004_four.sql", "create table four (id int);\n");
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: remote migration versions not found in \"supabase/migrations\": "
@@ -327,7 +318,7 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
         project.migration("20240101000001_one.sql", "create table one (id int);\ncomment on table one is 'edited';\n");
         project.migration("20240101000004_four.sql", "create table four (id int);\n");
         const auto recorded = history_rows(url);
-        auto r = run("push", project, url);
+        auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000001_one.sql: migrations edited after they "
@@ -336,7 +327,7 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
                        "deliberate (comments, formatting), push with --allow-edited\n");
         CHECK_FALSE(exists(url, "public.four"));
 
-        auto allowed = run("push", project, url, {"--allow-edited"});
+        auto allowed = run_with_db("push", project, url, {"--allow-edited"});
         INFO(describe(allowed));
         CHECK(allowed.exit_code == 0);
         CHECK(allowed.err == "sbdeploy: warning: migration 20240101000001 was edited after it was applied; pushing "
@@ -356,7 +347,7 @@ TEST_CASE("repair, status and push --dry-run change only what they say") {
 
     SUBCASE("push --dry-run lists the files and changes nothing") {
         const auto schema = schema_dump(url);
-        auto r = run("push", project, url, {"--dry-run"});
+        auto r = run_with_db("push", project, url, {"--dry-run"});
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out.starts_with("Would push 2 migrations to "));
@@ -367,7 +358,7 @@ TEST_CASE("repair, status and push --dry-run change only what they say") {
     SUBCASE("status --json and --fail-on-pending") {
         REQUIRE(run_sbdeploy({"push", "--db-url", url, "--workdir", project.root().string()}).exit_code == 0);
         project.migration("20240101000003_three.sql", "create table three (id int);\n");
-        auto r = run("status", project, url, {"--json"});
+        auto r = run_with_db("status", project, url, {"--json"});
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out == R"({"environment":"","applied_count":2,"pending_count":1,"migrations":[)"
@@ -375,13 +366,13 @@ TEST_CASE("repair, status and push --dry-run change only what they say") {
                        R"({"version":"20240101000002","name":"two","time":"2024-01-01 00:00:02","state":"applied"},)"
                        R"({"version":"20240101000003","name":"three","time":"2024-01-01 00:00:03","state":"pending"}]})"
                        "\n");
-        auto failing = run("status", project, url, {"--fail-on-pending"});
+        auto failing = run_with_db("status", project, url, {"--fail-on-pending"});
         INFO(describe(failing));
         CHECK(failing.exit_code == 1);
         CHECK(failing.err == "sbdeploy: error: 1 migration is pending\n"
                              "hint: apply them with 'sbdeploy push' (through the deployment workflow)\n");
-        REQUIRE(run("push", project, url).exit_code == 0);
-        CHECK(run("status", project, url, {"--fail-on-pending"}).exit_code == 0);
+        REQUIRE(run_with_db("push", project, url).exit_code == 0);
+        CHECK(run_with_db("status", project, url, {"--fail-on-pending"}).exit_code == 0);
     }
     SUBCASE("repair --status applied records a file without running it") {
         const auto schema = schema_dump(url);
@@ -397,7 +388,7 @@ TEST_CASE("repair, status and push --dry-run change only what they say") {
         CHECK(schema_dump(url) == schema);
     }
     SUBCASE("repair --status reverted forgets a version and keeps its objects") {
-        REQUIRE(run("push", project, url).exit_code == 0);
+        REQUIRE(run_with_db("push", project, url).exit_code == 0);
         const auto schema = schema_dump(url);
         auto r = run_sbdeploy({"repair", "--status", "reverted", "20240101000002", "--db-url", url, "--workdir",
                                project.root().string()});
@@ -448,12 +439,12 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
                               "end $$;\n");
     }
     const auto schema = schema_dump(url);
-    auto validated = run("validate", project, url);
+    auto validated = run_with_db("validate", project, url);
     INFO(describe(validated));
     CHECK(validated.exit_code == 0);
     CHECK(schema_dump(url) == schema);
 
-    auto r = run("push", project, url);
+    auto r = run_with_db("push", project, url);
     INFO(describe(r));
     CHECK(r.exit_code == 0);
     CHECK(exists(url, "public.unqualified"));
@@ -474,12 +465,12 @@ TEST_CASE("push: a deferred constraint that fails at commit fails the file") {
                                  "\"20240101000002_child.sql\" failed: insert or update on table \"child\" violates "
                                  "foreign key constraint \"child_parent_id_fkey\" (SQLSTATE 23503)\n";
 
-    auto validated = run("validate", project, url);
+    auto validated = run_with_db("validate", project, url);
     INFO(describe(validated));
     CHECK(validated.exit_code == 1);
     CHECK(validated.err.starts_with(expected));
 
-    auto r = run("push", project, url);
+    auto r = run_with_db("push", project, url);
     INFO(describe(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.starts_with(expected));

@@ -19,16 +19,7 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
-ProcessResult run(const std::string& command, const TempProject& project, const std::string& url,
-                  std::vector<std::string> extra = {}, const Env& env = {}) {
-    std::vector<std::string> args{command, "--db-url", url, "--workdir", project.root().string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_sbdeploy(args, env);
-}
 
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
@@ -103,7 +94,7 @@ TEST_CASE("rollback --to the first of three: schema and history as if only the f
     TempProject project;
     write_release(project);
     const std::string url = database(0);
-    auto pushed = run("push", project, url);
+    auto pushed = run_with_db("push", project, url);
     INFO(describe(pushed));
     REQUIRE(pushed.exit_code == 0);
     REQUIRE(history_versions(url) == v({"20240101000001", "20240101000002", "20240101000003"}));
@@ -114,7 +105,7 @@ TEST_CASE("rollback --to the first of three: schema and history as if only the f
     CHECK_FALSE(contains(history_rows(url)[0] + history_rows(url)[1], "drop"));
 
     // status says which applied versions can be rolled back.
-    auto status = run("status", project, url);
+    auto status = run_with_db("status", project, url);
     INFO(describe(status));
     CHECK(status.exit_code == 0);
     CHECK(contains(status.out, "(3 can be rolled back)"));
@@ -123,9 +114,9 @@ TEST_CASE("rollback --to the first of three: schema and history as if only the f
     TempProject only_first;
     only_first.migration("20240101000001_moods.sql", kFirst);
     const std::string reference = database(1);
-    REQUIRE(run("push", only_first, reference).exit_code == 0);
+    REQUIRE(run_with_db("push", only_first, reference).exit_code == 0);
 
-    auto r = run("rollback", project, url, {"--to", "20240101000001"});
+    auto r = run_with_db("rollback", project, url, {"--to", "20240101000001"});
     INFO(describe(r));
     CHECK(r.exit_code == 0);
     CHECK(r.err == "");
@@ -140,7 +131,7 @@ TEST_CASE("rollback --to the first of three: schema and history as if only the f
     CHECK(history_rows(url) == history_rows(reference));
 
     // They are pending again, and push brings them back.
-    auto again = run("push", project, url);
+    auto again = run_with_db("push", project, url);
     INFO(describe(again));
     CHECK(again.exit_code == 0);
     CHECK(history_versions(url) == v({"20240101000001", "20240101000002", "20240101000003"}));
@@ -150,7 +141,7 @@ TEST_CASE("rollback --to the first of three: schema and history as if only the f
     const std::string empty = database(1);
     query_column(empty, "CREATE SCHEMA supabase_migrations; CREATE TABLE supabase_migrations.schema_migrations "
                         "(version text NOT NULL PRIMARY KEY, statements text[], name text); SELECT 1");
-    auto all = run("rollback", project, url, {"--last", "3"});
+    auto all = run_with_db("rollback", project, url, {"--last", "3"});
     INFO(describe(all));
     CHECK(all.exit_code == 0);
     CHECK(history_versions(url).empty());
@@ -168,11 +159,11 @@ TEST_CASE("rollback: a failing step leaves nothing of itself, the newer one stay
                                                    "-- sbdeploy:down\n"
                                                    "drop table public.labels;\n");
     const std::string url = database(0);
-    REQUIRE(run("push", project, url).exit_code == 0);
+    REQUIRE(run_with_db("push", project, url).exit_code == 0);
     const auto before = catalog(url);
 
     SUBCASE("the dry run finds it and changes nothing") {
-        auto r = run("rollback", project, url, {"--to", "20240101000001", "--dry-run"});
+        auto r = run_with_db("rollback", project, url, {"--to", "20240101000001", "--dry-run"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.out, "ok      20240101000004_labels.sql\n"));
@@ -187,7 +178,7 @@ TEST_CASE("rollback: a failing step leaves nothing of itself, the newer one stay
                 {"GITHUB_STEP_SUMMARY", project.path("step_summary")}};
         project.file("github_output", "");
         project.file("step_summary", "");
-        auto r = run("rollback", project, url, {"--to", "20240101000001"}, env);
+        auto r = run_with_db("rollback", project, url, {"--to", "20240101000001"}, env);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.out, "Rolled back 20240101000004_labels.sql ("));
@@ -214,12 +205,12 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
     project.migration("20240101000003_count.sql", kThird);
     project.migration("20240101000003_count.down.sql", kThirdDown);
     const std::string url = database(0);
-    REQUIRE(run("push", project, url).exit_code == 0);
+    REQUIRE(run_with_db("push", project, url).exit_code == 0);
     const auto before = catalog(url);
     const auto rows = history_rows(url);
 
     SUBCASE("named, exit 1, nothing changed") {
-        auto r = run("rollback", project, url, {"--last", "2"});
+        auto r = run_with_db("rollback", project, url, {"--last", "2"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err == "sbdeploy: error: rollback refused, nothing was changed: 1 version has no down SQL: "
@@ -233,14 +224,14 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
     SUBCASE("a version without a local file is named too") {
         project.remove_migration("20240101000003_count.sql");
         project.remove_migration("20240101000003_count.down.sql");
-        auto r = run("rollback", project, url, {"--last", "1"});
+        auto r = run_with_db("rollback", project, url, {"--last", "1"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.err, "1 version has no down SQL: 20240101000003 (no local file)\n"));
         CHECK(history_rows(url) == rows);
     }
     SUBCASE("--dry-run runs the down SQL and rolls it back") {
-        auto r = run("rollback", project, url, {"--last", "1", "--dry-run"});
+        auto r = run_with_db("rollback", project, url, {"--last", "1", "--dry-run"});
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(contains(r.out, "ok      20240101000003_count.sql\n"));
@@ -249,7 +240,7 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
         CHECK(history_rows(url) == rows);
     }
     SUBCASE("--record-only deletes the history rows and runs nothing, as repair --status reverted") {
-        auto r = run("rollback", project, url, {"--last", "2", "--record-only"});
+        auto r = run_with_db("rollback", project, url, {"--last", "2", "--record-only"});
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(contains(r.out, "Deleted the history row of 20240101000002_plain (record only: no SQL was run)\n"));
@@ -258,19 +249,19 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
 
         // The same as the seeds' record-only rollback with repair.
         const std::string other = database(1);
-        REQUIRE(run("push", project, other).exit_code == 0);
-        auto repaired = run("repair", project, other, {"--status", "reverted", "20240101000002", "20240101000003"});
+        REQUIRE(run_with_db("push", project, other).exit_code == 0);
+        auto repaired = run_with_db("repair", project, other, {"--status", "reverted", "20240101000002", "20240101000003"});
         INFO(describe(repaired));
         REQUIRE(repaired.exit_code == 0);
         CHECK(history_rows(other) == history_rows(url));
     }
     SUBCASE("usage errors: exit 2 before connecting") {
-        auto neither = run("rollback", project, url);
+        auto neither = run_with_db("rollback", project, url);
         CHECK(neither.exit_code == 2);
         CHECK(contains(neither.err, "rollback: say what to roll back"));
-        auto both = run("rollback", project, url, {"--to", "20240101000001", "--last", "1"});
+        auto both = run_with_db("rollback", project, url, {"--to", "20240101000001", "--last", "1"});
         CHECK(both.exit_code == 2);
-        auto not_applied = run("rollback", project, url, {"--to", "20240101000009"});
+        auto not_applied = run_with_db("rollback", project, url, {"--to", "20240101000009"});
         CHECK(not_applied.exit_code == 2);
         CHECK(contains(not_applied.err, "rollback --to 20240101000009: that version is not applied"));
         CHECK(history_rows(url) == rows);
@@ -307,7 +298,7 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
     const std::string url = database(0);
     TempProject first;
     first.migration("20240101000001_moods.sql", kFirst);
-    REQUIRE(run("push", first, url).exit_code == 0);
+    REQUIRE(run_with_db("push", first, url).exit_code == 0);
     const auto before = catalog(url);
     const auto rows = history_rows(url);
 
@@ -317,7 +308,7 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
                 {"GITHUB_STEP_SUMMARY", project.path("step_summary")}};
         project.file("github_output", "");
         project.file("step_summary", "");
-        auto r = run("push", project, url,
+        auto r = run_with_db("push", project, url,
                      {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
                       "table:public.feelings"},
                      env);
@@ -337,7 +328,7 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
         CHECK(history_rows(url) == rows);
     }
     SUBCASE("verify passes: nothing is rolled back") {
-        auto r = run("push", project, url,
+        auto r = run_with_db("push", project, url,
                      {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
                       "function:public.mood_count()"});
         INFO(describe(r));
@@ -347,7 +338,7 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
     }
     SUBCASE("a pending migration without down SQL: refused before anything is applied") {
         project.migration("20240101000004_plain.sql", "create table public.plain (id int);\n");
-        auto r = run("push", project, url, {"--rollback-on-verify-failure", "--expect", "table:public.plain"});
+        auto r = run_with_db("push", project, url, {"--rollback-on-verify-failure", "--expect", "table:public.plain"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.err, "push --rollback-on-verify-failure refused, nothing was applied: 1 pending migration "
@@ -356,7 +347,7 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
         CHECK(history_rows(url) == rows);
     }
     SUBCASE("nothing to verify is a usage error") {
-        auto r = run("push", project, url, {"--rollback-on-verify-failure"});
+        auto r = run_with_db("push", project, url, {"--rollback-on-verify-failure"});
         CHECK(r.exit_code == 2);
         CHECK(contains(r.err, "push --rollback-on-verify-failure: nothing to verify"));
         CHECK(history_rows(url) == rows);

@@ -20,9 +20,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 ProcessResult push(const TempProject& project, const std::string& url, std::vector<std::string> extra = {},
                    const Env& env = {}) {

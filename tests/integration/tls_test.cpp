@@ -22,9 +22,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 void openssl(const TempDir& dir, std::vector<std::string> args) {
     sbdeploy::util::ProcessSpec spec;

@@ -21,9 +21,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 // What the seeds' releases create: a table with row level security and a policy, a
 // function, a view, an index, and a table left open.

@@ -68,4 +68,16 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+util::ProcessResult run_with_db(const std::string& command, const TempProject& project, const std::string& url,
+                                std::vector<std::string> extra, const Env& env) {
+    std::vector<std::string> args{command, "--db-url", url, "--workdir", project.root().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_sbdeploy(args, env);
+}
+
+std::string describe(const util::ProcessResult& r) {
+    return "exit " + std::to_string(r.exit_code) + (r.signal != 0 ? " signal " + std::to_string(r.signal) : std::string()) +
+           "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
 } // namespace sbdeploy::test

@@ -36,6 +36,13 @@ using Env = std::map<std::string, std::string, std::less<>>;
 util::ProcessResult run_sbdeploy(const std::vector<std::string>& args, const Env& env = {},
                                  const std::string& workdir = ".");
 
+// sbdeploy COMMAND --db-url URL --workdir <project> EXTRA..., with exactly `env`.
+util::ProcessResult run_with_db(const std::string& command, const TempProject& project, const std::string& url,
+                                std::vector<std::string> extra = {}, const Env& env = {});
+
+// "exit N" (and the signal, if any), stdout and stderr of a run: for INFO() when a check fails.
+std::string describe(const util::ProcessResult& r);
+
 // Runs the real Supabase CLI 3.1.0 from tests/node_modules (fails the test if missing).
 util::ProcessResult run_supabase(const std::vector<std::string>& args, const std::string& workdir);
 

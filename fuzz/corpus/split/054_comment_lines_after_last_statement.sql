@@ -1,6 +1,0 @@
-create table public.after (id int);
-
--- Rollback:
--- drop table public.after;
-/* end */
-

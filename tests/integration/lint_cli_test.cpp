@@ -15,22 +15,14 @@
 #include "support/file_commands.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
+#include "support/workflow_step.hpp"
 
 using namespace sbdeploy::test;
 using sbdeploy::util::ProcessResult;
 
 namespace {
 
-struct Run {
-    ProcessResult result;
-    std::map<std::string, std::string> outputs;
-    std::string summary;
-};
-
-std::string describe(const Run& r) {
-    return "exit " + std::to_string(r.result.exit_code) + "\nstdout:\n" + r.result.out + "\nstderr:\n" + r.result.err +
-           "\nsummary:\n" + r.summary;
-}
+using Run = StepRun;
 
 std::string pr_payload(const std::string& head_repo) {
     return R"({"action": "opened", "number": 7, "pull_request": {"number": 7, "merged": false,
@@ -39,18 +31,6 @@ std::string pr_payload(const std::string& head_repo) {
               "base": {"ref": "staging", "sha": "4444444444444444444444444444444444444444",
                        "repo": {"full_name": "acme/app"}}},
               "repository": {"full_name": "acme/app"}})";
-}
-
-// Lines of `text` that are not ::add-mask:: commands (the runner is told the password first).
-std::string unmasked(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size();) {
-        auto eol = text.find('\n', i);
-        auto line = text.substr(i, eol == std::string::npos ? std::string::npos : eol + 1 - i);
-        if (!line.starts_with("::add-mask::")) out += line;
-        i = eol == std::string::npos ? text.size() : eol + 1;
-    }
-    return out;
 }
 
 // A project whose first migration is applied to a fresh staging database; a pull request's
@@ -70,24 +50,10 @@ struct PullRequest {
 
     // fork: from another repository, without the database's secret (as GitHub runs it).
     Run validate(std::vector<std::string> args = {}, bool fork = false) {
-        const std::string n = std::to_string(++runs);
-        project.file("runner/event.json", pr_payload(fork ? "someone/app" : "acme/app"));
-        project.file("runner/output" + n, "");
-        project.file("runner/summary" + n, "");
-        Env env{{"GITHUB_ACTIONS", "true"},
-                {"GITHUB_EVENT_NAME", "pull_request"},
-                {"GITHUB_EVENT_PATH", project.path("runner/event.json")},
-                {"GITHUB_OUTPUT", project.path("runner/output" + n)},
-                {"GITHUB_STEP_SUMMARY", project.path("runner/summary" + n)},
-                {"GITHUB_WORKSPACE", project.root().string()},
-                {"SBDEPLOY_STAGING_DB_URL", url}};
-        if (fork) env.erase("SBDEPLOY_STAGING_DB_URL");
-        std::vector<std::string> full{"validate"};
-        full.insert(full.end(), args.begin(), args.end());
-        Run r{run_sbdeploy(full, env), {}, slurp(project.path("runner/summary" + n))};
-        r.result.out = unmasked(r.result.out);
-        for (auto& [name, value] : parse_file_commands(slurp(project.path("runner/output" + n)))) r.outputs[name] = value;
-        return r;
+        args.insert(args.begin(), "validate");
+        // A fork's run has no database secret (an empty value leaves the variable out).
+        return run_step(project, ++runs, "pull_request", pr_payload(fork ? "someone/app" : "acme/app"), args,
+                        {{"SBDEPLOY_STAGING_DB_URL", fork ? "" : url}});
     }
 };
 

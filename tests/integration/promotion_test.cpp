@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "support/dump.hpp"
-#include "support/file_commands.hpp"
 #include "support/pg.hpp"
 #include "support/project.hpp"
+#include "support/workflow_step.hpp"
 
 using namespace sbdeploy::test;
 using sbdeploy::util::ProcessResult;
@@ -34,28 +34,7 @@ std::string pr_payload(const std::string& head, const std::string& base, const s
               "repository": {"full_name": "acme/app"}})";
 }
 
-// Without the masks the runner is told first (the databases' passwords).
-std::string unmasked(const std::string& text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size();) {
-        auto eol = text.find('\n', i);
-        auto line = text.substr(i, eol == std::string::npos ? std::string::npos : eol + 1 - i);
-        if (!line.starts_with("::add-mask::")) out += line;
-        i = eol == std::string::npos ? text.size() : eol + 1;
-    }
-    return out;
-}
-
-struct Run {
-    ProcessResult result;
-    std::map<std::string, std::string> outputs;
-    std::string summary;
-};
-
-std::string describe(const Run& r) {
-    return "exit " + std::to_string(r.result.exit_code) + "\nstdout:\n" + r.result.out + "\nstderr:\n" + r.result.err +
-           "\nsummary:\n" + r.summary;
-}
+using Run = StepRun;
 
 // Staging and production databases, created once per test process and emptied for each
 // pipeline (cheaper than a CREATE DATABASE per subcase).
@@ -82,26 +61,10 @@ struct Pipeline {
     // the payload, fresh output and summary files, both databases' secrets.
     Run run(const std::string& command, const std::string& event, const std::string& payload,
             std::vector<std::string> args = {}, Env extra = {}) {
-        const std::string n = std::to_string(++runs);
-        project.file("runner/event" + n + ".json", payload);
-        project.file("runner/output" + n, "");
-        project.file("runner/summary" + n, "");
-        Env env{{"GITHUB_ACTIONS", "true"},
-                {"GITHUB_EVENT_NAME", event},
-                {"GITHUB_EVENT_PATH", project.path("runner/event" + n + ".json")},
-                {"GITHUB_OUTPUT", project.path("runner/output" + n)},
-                {"GITHUB_STEP_SUMMARY", project.path("runner/summary" + n)},
-                {"GITHUB_WORKSPACE", project.root().string()},
-                {"SBDEPLOY_STAGING_DB_URL", staging},
-                {"SBDEPLOY_PRODUCTION_DB_URL", production}};
+        Env env{{"SBDEPLOY_STAGING_DB_URL", staging}, {"SBDEPLOY_PRODUCTION_DB_URL", production}};
         for (auto& [k, value] : extra) env[k] = value;
-        for (auto it = env.begin(); it != env.end();) it = it->second.empty() ? env.erase(it) : std::next(it);
-        std::vector<std::string> full{command};
-        full.insert(full.end(), args.begin(), args.end());
-        Run r{run_sbdeploy(full, env), {}, slurp(project.path("runner/summary" + n))};
-        r.result.out = unmasked(r.result.out);
-        for (auto& [name, value] : parse_file_commands(slurp(project.path("runner/output" + n)))) r.outputs[name] = value;
-        return r;
+        args.insert(args.begin(), command);
+        return run_step(project, ++runs, event, payload, args, env);
     }
     Run push(const std::string& branch, std::vector<std::string> args = {}, Env extra = {}) {
         return run("push", "push", push_payload(branch), std::move(args), std::move(extra));

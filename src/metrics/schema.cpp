@@ -13,8 +13,6 @@ constexpr std::string_view kMissingHint =
     "apply the metrics schema first: sbdeploy metrics schema --apply (or commit the migration that 'sbdeploy "
     "metrics schema' prints)";
 
-Error in_context(Error e, std::string_view what) { return database_error(std::move(e), what); }
-
 std::int64_t to_int(const db::Value& v) {
     std::int64_t n = 0;
     if (v) std::from_chars(v->data(), v->data() + v->size(), n);
@@ -60,7 +58,7 @@ Result<void> apply_schema(db::Session& session) {
     // One simple-protocol query string is one implicit transaction: all of it or nothing.
     auto r = session.exec(sql);
     session.take_notices();
-    if (!r) return fail(in_context(std::move(r.error()), "applying the metrics schema"));
+    if (!r) return fail(database_error(std::move(r.error()), "applying the metrics schema"));
     return {};
 }
 
@@ -82,7 +80,7 @@ Result<History> load_history(db::Session& session, const Window& w) {
         "   and deployed_at >= to_timestamp($2::bigint) and deployed_at < to_timestamp($3::bigint))"
         " order by 1, 4",
         p);
-    if (!d) return fail(in_context(std::move(d.error()), "reading metrics.deployment_events"));
+    if (!d) return fail(database_error(std::move(d.error()), "reading metrics.deployment_events"));
     for (const auto& row : d->rows) h.deployments.push_back({to_int(row[0]), row[1] == db::Value("t"), to_opt(row[2])});
 
     const db::Value window_params[] = {w.repository, std::to_string(w.from), std::to_string(w.until)};
@@ -93,7 +91,7 @@ Result<History> load_history(db::Session& session, const Window& w) {
         "   and event_timestamp >= to_timestamp($2::bigint) and event_timestamp < to_timestamp($3::bigint)"
         " order by 1",
         wp);
-    if (!m) return fail(in_context(std::move(m.error()), "reading metrics.pr_events"));
+    if (!m) return fail(database_error(std::move(m.error()), "reading metrics.pr_events"));
     for (const auto& row : m->rows) h.merged.push_back({to_int(row[0]), to_opt(row[1])});
 
     auto t = session.exec_params(
@@ -102,7 +100,7 @@ Result<History> load_history(db::Session& session, const Window& w) {
         "   and run_timestamp >= to_timestamp($2::bigint) and run_timestamp < to_timestamp($3::bigint)"
         " order by 1",
         wp);
-    if (!t) return fail(in_context(std::move(t.error()), "reading metrics.test_runs"));
+    if (!t) return fail(database_error(std::move(t.error()), "reading metrics.test_runs"));
     for (const auto& row : t->rows)
         h.tests.push_back({to_int(row[0]), static_cast<long>(to_int(row[1])), static_cast<long>(to_int(row[2])),
                            static_cast<long>(to_int(row[3])), static_cast<long>(to_int(row[4]))});
@@ -113,7 +111,7 @@ Result<History> load_history(db::Session& session, const Window& w) {
         "   and event_timestamp >= to_timestamp($2::bigint) and event_timestamp < to_timestamp($3::bigint)"
         " order by 1",
         wp);
-    if (!r) return fail(in_context(std::move(r.error()), "reading metrics.rule_compliance_events"));
+    if (!r) return fail(database_error(std::move(r.error()), "reading metrics.rule_compliance_events"));
     for (const auto& row : r->rows) h.rules.push_back({to_int(row[0]), row[1].value_or(""), row[2] == db::Value("t")});
     return h;
 }
@@ -139,7 +137,7 @@ Result<PruneCounts> prune(db::Session& session, std::int64_t cutoff, PruneMode m
               " (select count(*) from metrics.development_metrics"
               "  where metric_date < ((select t from c) at time zone 'UTC')::date)";
     auto res = session.exec_params(sql, params);
-    if (!res) return fail(in_context(std::move(res.error()), "pruning the metrics tables"));
+    if (!res) return fail(database_error(std::move(res.error()), "pruning the metrics tables"));
     if (res->rows.size() != 1 || res->rows[0].size() != 5)
         return fail(ErrorKind::database, "metrics: pruning the metrics tables: unexpected answer from the server");
     const auto& row = res->rows[0];

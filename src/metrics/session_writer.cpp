@@ -37,8 +37,6 @@ std::size_t inserted_count(std::string_view status) {
     return n;
 }
 
-Error in_context(Error e, std::string_view what) { return database_error(std::move(e), what); }
-
 class SessionWriter final : public Writer {
 public:
     SessionWriter(db::Session& session, std::size_t batch_rows)
@@ -73,7 +71,7 @@ public:
                 a += '}';
             }
             auto result = session_.exec_params(sql, params);
-            if (!result) return fail(in_context(std::move(result.error()), "writing metrics." + std::string(t.name)));
+            if (!result) return fail(database_error(std::move(result.error()), "writing metrics." + std::string(t.name)));
             inserted += inserted_count(result->command_status);
         }
         return inserted;
@@ -82,7 +80,7 @@ public:
     Result<void> refresh_daily(std::string_view from, std::string_view to, std::string_view environment) override {
         db::Value params[] = {std::string(from), std::string(to), std::string(environment)};
         auto r = session_.exec_params("select metrics.refresh_development_metrics($1::date, $2::date, $3)", params);
-        if (!r) return fail(in_context(std::move(r.error()), "refreshing metrics.development_metrics"));
+        if (!r) return fail(database_error(std::move(r.error()), "refreshing metrics.development_metrics"));
         return {};
     }
 

@@ -441,20 +441,6 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
 }
 
 namespace {
-Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
-                                               const Settings& settings);
-} // namespace
-
-Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                                    const Settings& settings) {
-    if (session.scope() == db::Scope::call) return dry_run_in_one_call(session, pending, settings);
-    auto r = dry_run_in_session(session, pending, settings);
-    if (!r && r.error().kind == ErrorKind::connection)
-        r.error().hint = "the dry run changed nothing: its transaction is never committed; run the command again";
-    return r;
-}
-
-namespace {
 
 // The dry run over a session transport: BEGIN, a savepoint per file, ROLLBACK.
 Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
@@ -481,6 +467,7 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
             }
         }
     }
+    const BookkeepingReset reset(settings);
     for (const Migration* m : pending) {
         DryRun d{m, Verdict::ok, std::nullopt, 0};
         if (m->plan.mode == FileMode::non_transactional) {
@@ -517,7 +504,6 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
             item_to_statement.push_back(i);
         }
         auto literal = db::text_array_literal(m->texts());
-        const BookkeepingReset reset(settings);
         reset.append_to(items);
         items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));
         // What the commit would check: deferred constraints. The savepoint restores their
@@ -546,5 +532,14 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
 }
 
 } // namespace
+
+Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
+                                    const Settings& settings) {
+    if (session.scope() == db::Scope::call) return dry_run_in_one_call(session, pending, settings);
+    auto r = dry_run_in_session(session, pending, settings);
+    if (!r && r.error().kind == ErrorKind::connection)
+        r.error().hint = "the dry run changed nothing: its transaction is never committed; run the command again";
+    return r;
+}
 
 } // namespace sbdeploy::migrations

@@ -50,6 +50,14 @@ std::string local_setting(std::string_view name, long ms) {
     return "SET LOCAL " + std::string(name) + " = '" + std::to_string(ms) + "ms'";
 }
 
+// A step refused before anything runs: its version has no down SQL.
+Error no_down_sql(const RollbackStep& step) {
+    return make_error(ErrorKind::operation, "rolling back " + step.version + ": it has no down SQL",
+                      "write its undo in down/" +
+                          (step.migration ? step.migration->file.filename : step.version + "_<name>.sql") +
+                          " in the migrations folder, or use --record-only");
+}
+
 } // namespace
 
 std::vector<db::BatchItem> transaction_prologue(const db::Session& session, const Settings& settings,
@@ -130,9 +138,7 @@ std::vector<std::string> without_down(std::span<const RollbackStep> steps) {
 Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, const Settings& settings) {
     const Migration* down = step.down();
     if (down == nullptr)
-        return fail(ErrorKind::operation, "rolling back " + step.version + ": it has no down SQL",
-                    "write its undo in down/" + (step.migration ? step.migration->file.filename : step.version + "_<name>.sql") +
-                        " in the migrations folder, or use --record-only");
+        return fail(no_down_sql(step));
     auto start = std::chrono::steady_clock::now();
     std::deque<std::string> storage;
     auto items = transaction_prologue(session, settings, storage);
@@ -210,10 +216,7 @@ Result<std::vector<RollbackDryRun>> dry_run_rollback(db::Session& session, std::
     for (const auto& step : steps) {
         const Migration* down = record_only == RecordOnly::yes ? nullptr : step.down();
         if (record_only == RecordOnly::no && down == nullptr)
-            return fail(ErrorKind::operation, "rolling back " + step.version + ": it has no down SQL",
-                        "write its undo in down/" +
-                            (step.migration ? step.migration->file.filename : step.version + "_<name>.sql") +
-                            " in the migrations folder, or use --record-only");
+            return fail(no_down_sql(step));
         if (down != nullptr && down->plan.mode == FileMode::non_transactional) {
             results.push_back(RollbackDryRun{&step, Verdict::not_dry_run, std::nullopt});
             continue;

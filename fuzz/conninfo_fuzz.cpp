@@ -39,26 +39,20 @@ std::size_t count(std::string_view haystack, std::string_view needle) {
     return n;
 }
 
+std::string drop_backslashes(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        out += s[i];
+    }
+    return out;
+}
+
 std::string toggle_case(std::string_view s) {
     std::string out(s);
     for (char& c : out)
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) c = static_cast<char>(c ^ 0x20);
     return out;
-}
-
-void parse_all(std::string_view text) {
-    auto info = sbdeploy::db::parse_conninfo(text);
-    (void)sbdeploy::db::conninfo_secrets(text);
-    auto described = sbdeploy::db::describe_conninfo(text);
-    (void)sbdeploy::db::is_local_host(text);
-    if (info) {
-        (void)sbdeploy::db::is_local_host(info->get("host"));
-        const std::string password = info->get("password");
-        // Only a password written once, and nowhere else in the text (not also the host).
-        if (password.size() >= 8 && count(text, password) == 1 &&
-            described.find(password) != std::string::npos)
-            __builtin_trap();
-    }
 }
 
 // `text` holds `password` once, at `at`: neither a parse error nor the description may show
@@ -77,6 +71,23 @@ void check_secret(const std::string& text, std::string_view password, std::size_
     for (const std::string& secret : {std::string(password), percent_decode(password)}) {
         if (!checkable(secret, without)) continue;
         if (count(mine, secret) > count(theirs, secret)) __builtin_trap();
+    }
+}
+
+void parse_all(std::string_view text) {
+    auto info = sbdeploy::db::parse_conninfo(text);
+    (void)sbdeploy::db::conninfo_secrets(text);
+    (void)sbdeploy::db::describe_conninfo(text);
+    (void)sbdeploy::db::is_local_host(text);
+    if (info) {
+        (void)sbdeploy::db::is_local_host(info->get("host"));
+        const std::string password = info->get("password");
+        // Only a password written once, literally, and nowhere else in the text: not also in
+        // the host, and not percent-encoded or backslash-escaped in its own field while the
+        // host holds it literally (then the description rightly shows the host).
+        if (password.size() >= 8 && count(text, password) == 1 && count(percent_decode(text), password) == 1 &&
+            count(drop_backslashes(text), password) == 1)
+            check_secret(std::string(text), password, text.find(password));
     }
 }
 

@@ -1,6 +1,10 @@
 #include "db/api_sql.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -35,13 +39,6 @@ int chars_between(std::string_view text, std::size_t from, std::size_t to) {
     int n = 0;
     for (std::size_t i = from; i < to && i < text.size(); i += utf8_length(text[i])) ++n;
     return n;
-}
-
-std::string json_text(const rapidjson::Value& v) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
-    return {buf.GetString(), buf.GetSize()};
 }
 
 bool is_sqlstate(std::string_view s) {
@@ -245,40 +242,132 @@ std::string body_message(std::string_view body) {
     return raw;
 }
 
+namespace {
+
+// Reads the rows of a 2xx body as SAX events, numbers as their text (kParseNumbersAsStringsFlag:
+// "1.10" stays 1.10, a numeric wider than a double keeps every digit, and no string-to-double
+// conversion runs at all). A cell that is an array or object is written back as JSON with its
+// numbers as they were.
+class RowsReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RowsReader> {
+public:
+    enum class Problem { none, not_array, first_row, row };
+
+    QueryResult result;
+    Problem problem = Problem::none;
+
+    bool Null() { return scalar(std::nullopt); }
+    bool Bool(bool b) { return nested() ? writer_.Bool(b) : scalar(std::string(b ? "t" : "f")); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+        return nested() ? writer_.RawValue(s, n, rapidjson::kNumberType) : scalar(std::string(s, n));
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool) {
+        return nested() ? writer_.String(s, n) : scalar(std::string(s, n));
+    }
+    bool Key(const char* s, rapidjson::SizeType n, bool) {
+        if (nested()) return writer_.Key(s, n);
+        key_.assign(s, n);
+        return true;
+    }
+    bool StartObject() {
+        if (depth_ == 1) {  // a row
+            ++depth_;
+            cells_.clear();
+            return true;
+        }
+        return start_nested() && writer_.StartObject();
+    }
+    bool EndObject(rapidjson::SizeType) {
+        if (depth_ == 2) {
+            --depth_;
+            return end_row();
+        }
+        return writer_.EndObject() && end_nested();
+    }
+    bool StartArray() {
+        if (depth_ == 0) {
+            ++depth_;
+            return true;
+        }
+        return start_nested() && writer_.StartArray();
+    }
+    bool EndArray(rapidjson::SizeType) {
+        if (depth_ == 1) {
+            --depth_;
+            return true;
+        }
+        return writer_.EndArray() && end_nested();
+    }
+
+private:
+    bool nested() const { return depth_ > 2; }
+
+    // A value where a row, a cell or the top-level array is expected.
+    bool scalar(std::optional<std::string> value) {
+        if (nested()) return writer_.Null();  // only Null() gets here nested
+        if (depth_ == 2) {
+            cells_.emplace_back(std::move(key_), std::move(value));
+            return true;
+        }
+        return refuse();
+    }
+    bool start_nested() {
+        if (depth_ < 2) return refuse();
+        if (depth_ == 2) {
+            buffer_.Clear();
+            writer_.Reset(buffer_);
+        }
+        ++depth_;
+        return true;
+    }
+    bool end_nested() {
+        if (--depth_ == 2) cells_.emplace_back(std::move(key_), std::string(buffer_.GetString(), buffer_.GetSize()));
+        return true;
+    }
+    bool refuse() {
+        problem = depth_ == 0 ? Problem::not_array : result.columns.empty() && result.rows.empty() ? Problem::first_row : Problem::row;
+        return false;
+    }
+    // The first row names the columns; a later row's cells go by name (the first of a name
+    // that appears twice), NULL where the row lacks one.
+    bool end_row() {
+        if (result.rows.empty() && result.columns.empty())
+            for (const auto& cell : cells_) result.columns.push_back(cell.first);
+        Row row;
+        row.reserve(result.columns.size());
+        for (const auto& column : result.columns) {
+            auto it = std::find_if(cells_.begin(), cells_.end(), [&](const auto& cell) { return cell.first == column; });
+            row.push_back(it == cells_.end() ? std::nullopt : it->second);
+        }
+        result.rows.push_back(std::move(row));
+        return true;
+    }
+
+    int depth_ = 0;  // 1 inside the array of rows, 2 inside a row, 3 and more inside a cell
+    std::string key_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> cells_;
+    rapidjson::StringBuffer buffer_;
+    rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+} // namespace
+
 Result<QueryResult> parse_rows(std::string_view body) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
-    if (doc.HasParseError() || !doc.IsArray())
+    RowsReader rows;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(body.data(), body.size());
+    reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag>(stream, rows);
+    if (rows.problem == RowsReader::Problem::first_row)
+        return fail(ErrorKind::connection, "the management api answered with rows that are not JSON objects");
+    if (rows.problem == RowsReader::Problem::row)
+        return fail(ErrorKind::connection, "the management api answered with a row that is not a JSON object");
+    if (reader.GetParseErrorCode() == rapidjson::kParseErrorNumberTooBig)  // RapidJSON 1.1 reads none over 1e308
+        return fail(ErrorKind::connection,
+                    "the management api answered with a number over 1e308, which sbdeploy cannot read",
+                    "select such a value as text (::text) in the query");
+    if (reader.HasParseError())
         return fail(ErrorKind::connection, "the management api answered with something other than a JSON array of rows",
                     "check --api-url: it must be the Management API (https://api.supabase.com)");
-    QueryResult r;
-    const auto rows = doc.GetArray();
-    if (rows.Empty()) return r;
-    if (!rows[0].IsObject())
-        return fail(ErrorKind::connection, "the management api answered with rows that are not JSON objects");
-    for (const auto& m : rows[0].GetObject()) r.columns.emplace_back(m.name.GetString(), m.name.GetStringLength());
-    r.rows.reserve(rows.Size());
-    for (const auto& row : rows) {
-        if (!row.IsObject()) return fail(ErrorKind::connection, "the management api answered with a row that is not a JSON object");
-        Row out;
-        out.reserve(r.columns.size());
-        for (const auto& column : r.columns) {
-            auto it = row.FindMember(rapidjson::StringRef(column.data(), column.size()));
-            if (it == row.MemberEnd() || it->value.IsNull()) {
-                out.emplace_back(std::nullopt);
-                continue;
-            }
-            const auto& v = it->value;
-            if (v.IsString())
-                out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
-            else if (v.IsBool())
-                out.emplace_back(std::string(v.GetBool() ? "t" : "f"));
-            else
-                out.emplace_back(json_text(v));
-        }
-        r.rows.push_back(std::move(out));
-    }
-    return r;
+    return std::move(rows.result);
 }
 
 } // namespace sbdeploy::db

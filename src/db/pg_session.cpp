@@ -188,6 +188,32 @@ public:
         return to_result(res.get());
     }
 
+    [[nodiscard]] bool can_copy() const override { return true; }
+
+    Result<QueryResult> copy_in(std::string_view sql, std::string_view data) override {
+        std::string text(sql);
+        ResultPtr start(PQexec(conn_, text.c_str()), &PQclear);
+        if (!start) return fail(connection_lost(conn_));
+        if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+            if (!ok_status(PQresultStatus(start.get()))) return fail(server_error(start.get(), conn_));
+            return fail(ErrorKind::operation, "copy_in needs a COPY ... FROM STDIN statement");
+        }
+        // The server reads on after a failing row (a unique violation) until the end of the
+        // data, then reports it: send everything, then read the one result.
+        constexpr std::size_t kChunk = 1 << 16;
+        for (std::size_t at = 0; at < data.size(); at += kChunk) {
+            const auto n = static_cast<int>(std::min(kChunk, data.size() - at));
+            if (PQputCopyData(conn_, data.data() + at, n) != 1) return fail(connection_lost(conn_));
+        }
+        if (PQputCopyEnd(conn_, nullptr) != 1) return fail(connection_lost(conn_));
+        ResultPtr res(PQgetResult(conn_), &PQclear);
+        while (ResultPtr more{PQgetResult(conn_), &PQclear}) {
+        }
+        if (!res) return fail(connection_lost(conn_));
+        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
+        return to_result(res.get());
+    }
+
     std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
         // Both modes are one pipeline ended by one Sync, so one round trip. Atomic mode
         // brackets the items with an explicit BEGIN and COMMIT: the implicit transaction of

@@ -69,6 +69,13 @@ public:
     // Runs the items in order in one round trip, stopping at the first failure.
     // Returns the number of items run, or the failure.
     virtual std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) = 0;
+    // COPY ... FROM STDIN: `sql` is the COPY statement, `data` its rows in COPY's text format;
+    // the command status says how many rows ("COPY 12"). One statement: all rows or none.
+    // Only libpq sessions can (can_copy()); the Management API has no COPY.
+    [[nodiscard]] virtual bool can_copy() const { return false; }
+    virtual Result<QueryResult> copy_in(std::string_view /*sql*/, std::string_view /*data*/) {
+        return fail(ErrorKind::operation, "this connection cannot COPY: " + describe());
+    }
     // Server notices (RAISE NOTICE, warnings) collected since the last call.
     virtual std::vector<std::string> take_notices() = 0;
     // Backend process id, for lock holder messages; 0 when unknown.

@@ -1,9 +1,10 @@
-// Rows into the metrics tables over a db::Session. One statement per batch whatever the
-// number of rows: each column is one array parameter, so a statement has as many
-// parameters as the table has columns (libpq's 65,535-parameter limit never applies) and
-// the server parses one short statement instead of thousands of VALUES tuples.
+// Rows into the metrics tables over a db::Session: one statement per batch whatever the
+// number of rows (two when COPY finds a key recorded already), never thousands of VALUES
+// tuples nor more parameters than the table has columns.
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <span>
 
 #include "metrics/schema.hpp"
 #include "metrics/writer.hpp"
@@ -13,7 +14,23 @@ namespace sbdeploy::metrics {
 
 namespace {
 
-std::string insert_sql(const Table& t) {
+// A batch goes in one of two ways, each one statement (all rows or none):
+//   COPY metrics.t (...) FROM STDIN: where the session can (libpq), first;
+//   INSERT ... SELECT * FROM unnest($1::text[], ...) ON CONFLICT DO NOTHING: each column one
+//     array parameter, so a statement has as many parameters as the table has columns.
+// COPY writes at the server's full speed but refuses the whole batch when one of its keys is
+// there already (a backfill over days already recorded), twice in the batch, or committed by
+// another writer meanwhile (unique_violation): that batch then goes in with the insert, which
+// skips those rows (ON CONFLICT's speculative insertion costs about a third of the time of a
+// fresh backfill, so it is the fallback, not the rule). The insert also writes where the
+// server refuses COPY to the role (row-level security). A COPY that fails on its first rows
+// costs little, and a table whose batches keep being refused is tried less and less often
+// (CopyState).
+struct InsertSql {
+    std::string copy, insert;
+};
+
+InsertSql insert_sql(const Table& t) {
     std::string cols;
     std::string arrays;
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
@@ -24,8 +41,25 @@ std::string insert_sql(const Table& t) {
         cols += t.columns[i].name;
         arrays += "$" + std::to_string(i + 1) + "::" + std::string(sql_type(t.columns[i].type)) + "[]";
     }
-    return "insert into metrics." + std::string(t.name) + " (" + cols + ") select * from unnest(" + arrays +
-           ") on conflict do nothing";
+    const std::string table = "metrics." + std::string(t.name) + " (" + cols + ")";
+    return {"copy " + table + " from stdin", "insert into " + table + " select * from unnest(" + arrays + ") on conflict do nothing"};
+}
+
+// One cell in COPY's text format: \N for NULL, backslash, newline, carriage return and tab escaped.
+void append_copy_cell(std::string& out, const db::Value& value) {
+    if (!value) {
+        out += "\\N";
+        return;
+    }
+    for (char c : *value) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: out += c;
+        }
+    }
 }
 
 // "INSERT 0 17" -> 17.
@@ -46,31 +80,19 @@ public:
 
     Result<std::size_t> insert(const TableRows& rows) override {
         const Table& t = *rows.table;
-        const std::size_t width = t.columns.size();
-        const std::string sql = insert_sql(t);
+        const InsertSql sql = insert_sql(t);
         std::size_t inserted = 0;
-        std::vector<db::Value>& params = params_;
-        params.resize(width);
+        CopyState& copy = copy_[t.name];
         for (std::size_t begin = 0; begin < rows.rows(); begin += batch_rows_) {
-            std::size_t end = std::min(rows.rows(), begin + batch_rows_);
-            for (std::size_t c = 0; c < width; ++c) {
-                if (!params[c]) params[c].emplace();
-                std::string& a = *params[c];  // reused: its memory stays from batch to batch
-                a.clear();
-                std::size_t size = 2;
-                for (std::size_t r = begin; r < end; ++r) {
-                    const db::Value& v = rows.cells[r * width + c];
-                    size += (v ? v->size() + 3 : 5);
+            const std::size_t end = std::min(rows.rows(), begin + batch_rows_);
+            auto result = [&]() -> Result<db::QueryResult> {
+                if (session_.can_copy() && copy.try_next()) {
+                    auto copied = session_.copy_in(sql.copy, copy_data(rows, begin, end));
+                    if (copied) copy.succeeded();
+                    if (copied || !copy.refused(copied.error().sqlstate)) return copied;
                 }
-                a.reserve(size + size / 16);
-                a += '{';
-                for (std::size_t r = begin; r < end; ++r) {
-                    if (r != begin) a += ',';
-                    append_array_element(a, rows.cells[r * width + c]);
-                }
-                a += '}';
-            }
-            auto result = session_.exec_params(sql, params);
+                return session_.exec_params(sql.insert, array_params(rows, begin, end));
+            }();
             if (!result) return fail(database_error(std::move(result.error()), "writing metrics." + std::string(t.name)));
             inserted += inserted_count(result->command_status);
         }
@@ -85,9 +107,74 @@ public:
     }
 
 private:
+    // Rows begin..end in COPY's text format (the buffer is reused from batch to batch).
+    std::string_view copy_data(const TableRows& rows, std::size_t begin, std::size_t end) {
+        const std::size_t width = rows.table->columns.size();
+        std::string& out = copy_buffer_;
+        out.clear();
+        for (std::size_t r = begin; r < end; ++r) {
+            for (std::size_t c = 0; c < width; ++c) {
+                if (c) out += '\t';
+                append_copy_cell(out, rows.cells[r * width + c]);
+            }
+            out += '\n';
+        }
+        return out;
+    }
+
+    // Rows begin..end as one array literal a column.
+    std::span<const db::Value> array_params(const TableRows& rows, std::size_t begin, std::size_t end) {
+        const std::size_t width = rows.table->columns.size();
+        params_.resize(width);
+        for (std::size_t c = 0; c < width; ++c) {
+            if (!params_[c]) params_[c].emplace();
+            std::string& a = *params_[c];  // reused: its memory stays from batch to batch
+            a.clear();
+            std::size_t size = 2;
+            for (std::size_t r = begin; r < end; ++r) {
+                const db::Value& v = rows.cells[r * width + c];
+                size += (v ? v->size() + 3 : 5);
+            }
+            a.reserve(size + size / 16);
+            a += '{';
+            for (std::size_t r = begin; r < end; ++r) {
+                if (r != begin) a += ',';
+                append_array_element(a, rows.cells[r * width + c]);
+            }
+            a += '}';
+        }
+        return params_;
+    }
+
     db::Session& session_;
     std::size_t batch_rows_;
     std::vector<db::Value> params_;
+    std::string copy_buffer_;
+    // Whether to try COPY for a table's next batch: after a unique violation, not for the
+    // next batch, then not for the next 2, 4, ... while COPY keeps being refused (a re-run
+    // over recorded days wastes a few COPYs, not one a batch), and always again after one
+    // that went in. Never again when the server has no COPY for us (feature_not_supported:
+    // a role under row-level security).
+    struct CopyState {
+        std::size_t skip = 0, penalty = 1;
+        bool never = false;
+        bool try_next() {
+            if (never) return false;
+            if (skip == 0) return true;
+            --skip;
+            return false;
+        }
+        void succeeded() { penalty = 1; }
+        // Whether the insert should write the batch COPY refused with `sqlstate`.
+        bool refused(std::string_view sqlstate) {
+            if (sqlstate == "0A000") return never = true;
+            if (sqlstate != "23505") return false;
+            skip = penalty;
+            penalty *= 2;
+            return true;
+        }
+    };
+    std::map<std::string_view, CopyState, std::less<>> copy_;  // by table
 };
 
 } // namespace

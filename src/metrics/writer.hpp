@@ -36,9 +36,9 @@ public:
                                        std::string_view environment) = 0;
 };
 
-// Multi-row inserts: each column one array parameter, unnested server side
-// (INSERT ... SELECT * FROM unnest($1::text[], ...) ON CONFLICT DO NOTHING), `batch_rows`
-// rows a statement.
+// `batch_rows` rows a statement: COPY where the session can (libpq), and where COPY finds a
+// key recorded already (or the role is under row-level security) INSERT ... SELECT * FROM
+// unnest($1::text[], ...) ON CONFLICT DO NOTHING, each column one array parameter.
 std::unique_ptr<Writer> session_writer(db::Session& session, std::size_t batch_rows = 10'000);
 
 struct PostgrestSettings {

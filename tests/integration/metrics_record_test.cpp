@@ -248,7 +248,7 @@ TEST_CASE("record-metrics: errors name the cause and the fix") {
         run.env["SBDEPLOY_PRODUCTION_DB_URL"] = fresh_database("metrics_none");
         auto r = run();
         CHECK(r.exit_code == 1);
-        CHECK(r.err.find("::error::metrics: writing metrics.pr_events: relation \"metrics.pr_events\" does not exist") == 0);
+        CHECK(r.err.find("::error::metrics: writing metrics.pr_events: schema \"metrics\" does not exist (SQLSTATE 3F000)") == 0);
         CHECK(r.err.find("apply the metrics schema first: sbdeploy metrics schema --apply") != std::string::npos);
     }
     SUBCASE("a bad deployment status") {

@@ -43,13 +43,13 @@ constexpr std::string_view kPathsFilterOptions[] = {"workdir",     "migrations-d
                                                     "json",        "verbose"};
 constexpr std::string_view kRecordMetricsOptions[] = {
     "workdir",      "event-path",          "environment",    "db-url",      "project-ref",  "transport",
-    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "environments",
+    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "sslrootcert", "environments",
     "supabase-url", "repository",          "deployment-status", "applied-count", "deployment-duration", "junit",
     "test-results", "test-type",           "branch-rules",   "hotfix-pattern", "json",       "verbose"};
 constexpr std::string_view kMetricsOptions[] = {
     "workdir",        "db-url",           "project-ref",        "transport",          "api-url",
-    "api-timeout",    "api-retry-budget", "connect-timeout",    "sslmode",            "environments",
-    "environment",    "supabase-url",     "repository",         "apply",              "days",
+    "api-timeout",    "api-retry-budget", "connect-timeout",    "sslmode",            "sslrootcert",
+    "environments",   "environment",    "supabase-url",     "repository",         "apply",              "days",
     "until",          "sources",          "workflow",           "pulls-file",         "test-results",
     "branch-rules",   "hotfix-pattern",   "older-than",         "dry-run",            "min-test-pass-rate",
     "min-rule-compliance", "max-change-failure-rate", "min-deployment-frequency", "max-lead-time",

@@ -116,6 +116,20 @@ TEST_CASE("tls: require, verify-full with the right CA and with a wrong one, aga
         INFO(describe(r));
         CHECK(r.exit_code == 0);
     }
+    SUBCASE("the metrics commands verify the server with --sslrootcert too") {
+        // The report reaches the server over verified TLS and finds no metrics schema there.
+        auto r = run_sbdeploy({"metrics", "report", "--db-url", url, "--sslmode", "verify-full", "--sslrootcert",
+                               certs.path("ca.crt"), "--workdir", project.root().string(), "--connect-timeout", "5s"});
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.starts_with("sbdeploy: error: metrics: reading metrics.deployment_events: relation "
+                                "\"metrics.deployment_events\" does not exist (SQLSTATE 42P01)\n"));
+        auto wrong = run_sbdeploy({"metrics", "report", "--db-url", url, "--sslmode", "verify-full", "--sslrootcert",
+                                   certs.path("other.crt"), "--workdir", project.root().string()});
+        INFO(describe(wrong));
+        CHECK(wrong.exit_code == 1);
+        CHECK(wrong.err.find("SSL error: certificate verify failed") != std::string::npos);
+    }
     SUBCASE("--sslmode verify-full with a wrong CA fails clearly") {
         auto r = status(project, url, {"--sslmode", "verify-full", "--sslrootcert", certs.path("other.crt")});
         INFO(describe(r));

@@ -122,7 +122,11 @@ HealthResult check_health(const HealthCheck& check, const net::RetryHooks& given
         if (!result.ok)
             result.problem = "answered HTTP " + std::to_string(result.status) + ", expected " + check.expected.text;
     } else {
-        result.problem = outcome.response.error().message;
+        // The transport's message starts "GET <url>: ", which every caller shows already.
+        std::string_view message = outcome.response.error().message;
+        if (const auto colon = message.find(": "); message.starts_with(request.method + " ") && colon != std::string_view::npos)
+            message.remove_prefix(colon + 2);
+        result.problem = std::string(message);
     }
     return result;
 }

@@ -274,10 +274,12 @@ TEST_CASE("verify: health URLs, retried with backoff within a timeout") {
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(took < std::chrono::seconds(4));
-        CHECK(r.out.starts_with("FAILED   GET " + s.url() + "/hang: GET " + s.url() + "/hang: "));
+        // The request is named once, then the cause.
+        CHECK(r.out.starts_with("FAILED   GET " + s.url() + "/hang: "));
+        CHECK(r.out.find("/hang: GET") == std::string::npos);
         CHECK(r.out.find("(1 attempt, 1.") != std::string::npos);
-        CHECK(r.err.starts_with("sbdeploy: error: verify: 1 check failed: GET " + s.url() + "/hang: GET " + s.url() +
-                                "/hang: "));
+        CHECK(r.err.starts_with("sbdeploy: error: verify: 1 check failed: GET " + s.url() + "/hang: "));
+        CHECK(r.err.find("/hang: GET") == std::string::npos);
         CHECK(r.err.ends_with("hint: the service did not answer as expected: check the deploy and its logs\n"));
     }
     SUBCASE("a wrong status after the retries") {

@@ -42,7 +42,8 @@ InsertSql insert_sql(const Table& t) {
         arrays += "$" + std::to_string(i + 1) + "::" + std::string(sql_type(t.columns[i].type)) + "[]";
     }
     const std::string table = "metrics." + std::string(t.name) + " (" + cols + ")";
-    return {"copy " + table + " from stdin", "insert into " + table + " select * from unnest(" + arrays + ") on conflict do nothing"};
+    return {"copy " + table + " from stdin",
+            "insert into " + table + " select * from unnest(" + arrays + ") on conflict do nothing"};
 }
 
 // One cell in COPY's text format: \N for NULL, backslash, newline, carriage return and tab escaped.
@@ -62,7 +63,7 @@ void append_copy_cell(std::string& out, const db::Value& value) {
     }
 }
 
-// "INSERT 0 17" -> 17.
+// "INSERT 0 17" or "COPY 17" -> 17.
 std::size_t inserted_count(std::string_view status) {
     auto space = status.rfind(' ');
     if (space == std::string_view::npos) return 0;
@@ -93,7 +94,8 @@ public:
                 }
                 return session_.exec_params(sql.insert, array_params(rows, begin, end));
             }();
-            if (!result) return fail(database_error(std::move(result.error()), "writing metrics." + std::string(t.name)));
+            if (!result)
+                return fail(database_error(std::move(result.error()), "writing metrics." + std::string(t.name)));
             inserted += inserted_count(result->command_status);
         }
         return inserted;

@@ -85,6 +85,23 @@ struct GitHub {
     }
 };
 
+// A project with one test results file a day old, and `metrics backfill --days 90` of it and
+// of `gh` (the deploy.yml workflow) into `url`.
+struct Backfill {
+    TempProject project;
+    Env env;
+    std::vector<std::string> args;
+    Backfill(const GitHub& gh, const std::string& url, std::int64_t now)
+        : env{{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}},
+          args{"metrics",    "backfill", "--days", "90", "--db-url", url, "--workdir", project.root().string(),
+               "--workflow", "deploy.yml"} {
+        project.file("development-metrics/tests/run.json",
+                     R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
+                         R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
+    }
+    util::ProcessResult operator()() const { return run_sbdeploy(args, env); }
+};
+
 } // namespace
 
 TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metrics tables, once") {
@@ -93,15 +110,9 @@ TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metr
     GitHub gh;
     // The first request meets a secondary rate limit: waited out (retry-after 1 s).
     gh.state(now, R"("secondary_limit":{"times":1,"retry_after":1},)");
-    TempProject project;
-    project.file("development-metrics/tests/run.json",
-                 R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
-                     R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
-    Env env = {{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}};
-    const std::vector<std::string> args = {"metrics", "backfill", "--days", "90", "--db-url", url, "--workdir",
-                                           project.root().string(), "--workflow", "deploy.yml"};
+    Backfill backfill(gh, url, now);
 
-    auto first = run_sbdeploy(args, env);
+    auto first = backfill();
     INFO(describe(first));
     REQUIRE(first.exit_code == 0);
     auto lines = util::split(first.out, '\n');
@@ -112,7 +123,7 @@ TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metr
     CHECK(lines[1] == "backfill: pull requests: 200 pull requests read (2 pages), 540 rows (540 new)");
     CHECK(lines[2] == "backfill: deployments: 3 deployments read, 2 finished, 2 rows (2 new)");
     CHECK(lines[3] == "backfill: workflow runs: 4 runs read, 2 deployments, 2 rows (2 new)");
-    CHECK(lines[4] == "notice: backfill: git: skipped (\"" + project.root().string() +
+    CHECK(lines[4] == "notice: backfill: git: skipped (\"" + backfill.project.root().string() +
                           "\" is not a git clone with history)");
     CHECK(lines[5] == "backfill: files: 1 test result file, 1 row (1 new)");
     CHECK(lines[6] == "backfill: 545 rows, 545 new (pr_events 180, deployment_events 4, test_runs 1, "
@@ -146,7 +157,7 @@ TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metr
     CHECK(requests.find("Bearer " + kToken) != std::string::npos);
 
     // Again: every row is already there.
-    auto second = run_sbdeploy(args, env);
+    auto second = backfill();
     INFO(describe(second));
     REQUIRE(second.exit_code == 0);
     CHECK(second.out.find("backfill: 545 rows, 0 new\n") != std::string::npos);
@@ -178,15 +189,9 @@ TEST_CASE("metrics backfill: a run stopped by a rate limit keeps what it read, t
     GitHub gh;
     // One request left until a reset an hour away: the first page of pull requests, no more.
     gh.state(now, R"("rate_limit":{"limit":5000,"remaining":1,"reset":)" + std::to_string(now + 3600) + "},");
-    TempProject project;
-    project.file("development-metrics/tests/run.json",
-                 R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
-                     R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
-    Env env = {{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}};
-    const std::vector<std::string> args = {"metrics", "backfill", "--days", "90", "--db-url", url, "--workdir",
-                                           project.root().string(), "--workflow", "deploy.yml"};
+    Backfill backfill(gh, url, now);
 
-    auto first = run_sbdeploy(args, env);
+    auto first = backfill();
     INFO(describe(first));
     CHECK(first.exit_code == 1);
     CHECK(first.err.find("rate limit") != std::string::npos);
@@ -201,7 +206,7 @@ TEST_CASE("metrics backfill: a run stopped by a rate limit keeps what it read, t
     CHECK(count(url, "deployment_events") == 0);
 
     gh.state(now, "");
-    auto second = run_sbdeploy(args, env);
+    auto second = backfill();
     INFO(describe(second));
     REQUIRE(second.exit_code == 0);
     // Only what the first run did not write is new.

@@ -172,7 +172,7 @@ int run_verify(Context& ctx) {
     std::vector<verify::HealthResult> health;
     for (const auto& check : plan->health) {
         net::RetryHooks hooks;
-        std::string shown = verify::display_url(check.url);
+        std::string shown = net::printable_url(check.url);
         hooks.on_retry = [&](int attempt, std::chrono::milliseconds delay, const std::string& why) {
             ctx.console.debug("health " + shown + ": attempt " + std::to_string(attempt) + " failed (" + why +
                               "); retrying in " + std::to_string(delay.count()) + " ms");

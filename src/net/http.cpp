@@ -67,17 +67,6 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// The URL without query string or credentials, for messages.
-std::string printable_url(std::string_view url) {
-    std::string_view u = url.substr(0, url.find_first_of("?#"));
-    auto scheme = u.find("://");
-    auto at = u.find('@', scheme == std::string_view::npos ? 0 : scheme + 3);
-    auto slash = u.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
-    if (scheme != std::string_view::npos && at != std::string_view::npos && (slash == std::string_view::npos || at < slash))
-        return std::string(u.substr(0, scheme + 3)) + std::string(u.substr(at + 1));
-    return std::string(u);
-}
-
 Failure failure_of(CURLcode code) {
     switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -117,6 +106,17 @@ std::string failure_hint(Failure f) {
 long as_millis(std::chrono::milliseconds d) { return static_cast<long>(std::max<std::int64_t>(1, d.count())); }
 
 } // namespace
+
+std::string printable_url(std::string_view url) {
+    std::string_view u = url.substr(0, url.find_first_of("?#"));
+    auto scheme = u.find("://");
+    std::size_t host = scheme == std::string_view::npos ? 0 : scheme + 3;
+    auto at = u.find('@', host);
+    auto slash = u.find('/', host);
+    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash))
+        return std::string(u.substr(0, host)) + std::string(u.substr(at + 1));
+    return std::string(u);
+}
 
 std::string Response::header(std::string_view name) const {
     auto it = headers.find(util::to_lower(name));

@@ -44,8 +44,11 @@ struct Outcome {
     Failure failure = Failure::none;
 };
 
+// The URL for messages: no credentials, no query string or fragment (they may hold keys).
+std::string printable_url(std::string_view url);
+
 // Performs one request. Any HTTP status is a Response; only transport problems are errors,
-// whose message names the method and URL (without query string) and the cause.
+// whose message is "<method> <printable_url>: <cause>".
 Outcome perform(const Request& request);
 
 // Seconds to wait from a Retry-After header (delta seconds or an HTTP date), if any.

@@ -66,28 +66,17 @@ Result<std::pair<std::string, std::string>> parse_header(std::string_view text) 
     return std::pair{std::move(name), std::move(value)};
 }
 
-std::string display_url(std::string_view url) {
-    std::string_view u = url.substr(0, url.find_first_of("?#"));
-    auto scheme = u.find("://");
-    std::size_t host = scheme == std::string_view::npos ? 0 : scheme + 3;
-    auto at = u.find('@', host);
-    auto slash = u.find('/', host);
-    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash))
-        return std::string(u.substr(0, host)) + std::string(u.substr(at + 1));
-    return std::string(u);
-}
-
 Result<void> check_url(std::string_view url) {
     std::string lower = util::to_lower(url.substr(0, 8));
     if (!lower.starts_with("http://") && !lower.starts_with("https://"))
-        return fail(ErrorKind::usage, "option --health-url: " + util::quoted(display_url(url)) + " is not an http or https URL",
+        return fail(ErrorKind::usage, "option --health-url: " + util::quoted(net::printable_url(url)) + " is not an http or https URL",
                     "give the full URL, such as https://<project>.supabase.co/functions/v1/health");
     return {};
 }
 
 HealthResult check_health(const HealthCheck& check, const net::RetryHooks& given) {
     HealthResult result;
-    result.url = display_url(check.url);
+    result.url = net::printable_url(check.url);
 
     net::Request request;
     request.url = check.url;
@@ -122,10 +111,10 @@ HealthResult check_health(const HealthCheck& check, const net::RetryHooks& given
         if (!result.ok)
             result.problem = "answered HTTP " + std::to_string(result.status) + ", expected " + check.expected.text;
     } else {
-        // The transport's message starts "GET <url>: ", which every caller shows already.
+        // The transport's message names the request ("GET <url>: cause"), as every caller does.
         std::string_view message = outcome.response.error().message;
-        if (const auto colon = message.find(": "); message.starts_with(request.method + " ") && colon != std::string_view::npos)
-            message.remove_prefix(colon + 2);
+        const std::string request_named = request.method + " " + result.url + ": ";
+        if (message.starts_with(request_named)) message.remove_prefix(request_named.size());
         result.problem = std::string(message);
     }
     return result;

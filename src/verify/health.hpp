@@ -25,9 +25,6 @@ Result<StatusSet> parse_status_set(std::string_view text);
 // "Authorization: Bearer x" -> {"Authorization", "Bearer x"}.
 Result<std::pair<std::string, std::string>> parse_header(std::string_view text);
 
-// The URL for messages: no credentials, no query string or fragment (they may hold keys).
-std::string display_url(std::string_view url);
-
 struct HealthCheck {
     std::string url;  // http:// or https:// only
     StatusSet expected;
@@ -42,7 +39,7 @@ struct HealthCheck {
 Result<void> check_url(std::string_view url);
 
 struct HealthResult {
-    std::string url;  // display_url
+    std::string url;  // net::printable_url
     bool ok = false;
     long status = 0;   // the last answer's status; 0 when there was none
     int attempts = 0;

@@ -128,9 +128,9 @@ TEST_CASE("verify: health headers and URLs") {
     CHECK(bad.error().message == "option --health-header: expected NAME: VALUE");
     CHECK(bad.error().message.find("secret") == std::string::npos);
 
-    CHECK(display_url("https://user:pw@x.supabase.co/functions/v1/health?apikey=k#a") ==
+    CHECK(net::printable_url("https://user:pw@x.supabase.co/functions/v1/health?apikey=k#a") ==
           "https://x.supabase.co/functions/v1/health");
-    CHECK(display_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/");
+    CHECK(net::printable_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/");
     CHECK(check_url("HTTPS://x"));
     CHECK_FALSE(check_url("file:///etc/passwd"));
     CHECK(check_url("ftp://x?k=secret").error().message == "option --health-url: \"ftp://x\" is not an http or https URL");

@@ -170,9 +170,7 @@ public:
     Result<QueryResult> exec(std::string_view sql) override {
         std::string text(sql);
         ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
-        if (!res) return fail(connection_lost(conn_));
-        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
-        return to_result(res.get());
+        return finish(res);
     }
 
     Result<QueryResult> exec_params(std::string_view sql, std::span<const Value> params) override {
@@ -183,9 +181,7 @@ public:
         ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                                    nullptr, nullptr, 0),
                       &PQclear);
-        if (!res) return fail(connection_lost(conn_));
-        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
-        return to_result(res.get());
+        return finish(res);
     }
 
     [[nodiscard]] bool can_copy() const override { return true; }
@@ -209,9 +205,7 @@ public:
         ResultPtr res(PQgetResult(conn_), &PQclear);
         while (ResultPtr more{PQgetResult(conn_), &PQclear}) {
         }
-        if (!res) return fail(connection_lost(conn_));
-        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
-        return to_result(res.get());
+        return finish(res);
     }
 
     std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
@@ -290,6 +284,13 @@ public:
     [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
 
 private:
+    // The one result of a statement: its rows, the server's error, or the lost connection.
+    Result<QueryResult> finish(const ResultPtr& res) const {
+        if (!res) return fail(connection_lost(conn_));
+        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
+        return to_result(res.get());
+    }
+
     // Sends what libpq has buffered, reading the server's answers meanwhile so that
     // neither side blocks on a full socket buffer.
     bool flush() {

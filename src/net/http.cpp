@@ -1,8 +1,10 @@
 #include "net/http.hpp"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <memory>
 #include <ctime>
@@ -97,10 +99,30 @@ std::string failure_hint(Failure f) {
     case Failure::dns: return "check the host name in the URL";
     case Failure::connect: return "check that the service is up and the URL's host and port are right";
     case Failure::timeout: return "the service did not answer in time; retry later or raise the timeout";
-    case Failure::tls: return "the TLS handshake failed; check the URL's scheme and the server's certificate";
+    case Failure::tls:
+        return "the TLS handshake failed; check the URL's scheme and the server's certificate (CA bundle: SSL_CERT_FILE, "
+               "else the system's)";
     case Failure::dropped: return "the connection was closed before a full answer; retry later";
     default: return {};
     }
+}
+
+// The CA bundle HTTPS is checked against. Debian's libcurl has its path compiled in, but the
+// static release binary runs on every distribution, so its libcurl has none: the bundle is
+// found as OpenSSL's tools find it, SSL_CERT_FILE first, then each distribution's usual path.
+// Empty: none found, libcurl's own default (if any) applies.
+const std::string& ca_bundle() {
+    static const std::string path = [] {
+        if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file) return std::string(file);
+        for (const char* candidate : {"/etc/ssl/certs/ca-certificates.crt",     // Debian, Ubuntu, Alpine, Arch
+                                      "/etc/pki/tls/certs/ca-bundle.crt",       // Fedora, RHEL, Amazon Linux
+                                      "/etc/ssl/ca-bundle.pem",                 // openSUSE
+                                      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+                                      "/etc/ssl/cert.pem"})                     // Alpine, macOS
+            if (::access(candidate, R_OK) == 0) return std::string(candidate);
+        return std::string();
+    }();
+    return path;
 }
 
 long as_millis(std::chrono::milliseconds d) { return static_cast<long>(std::max<std::int64_t>(1, d.count())); }
@@ -145,6 +167,8 @@ Outcome perform(const Request& request) {
     curl_easy_setopt(h.curl, CURLOPT_TIMEOUT_MS, as_millis(request.timeout));
     curl_easy_setopt(h.curl, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (const auto& bundle = ca_bundle(); !bundle.empty()) curl_easy_setopt(h.curl, CURLOPT_CAINFO, bundle.c_str());
+    if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) curl_easy_setopt(h.curl, CURLOPT_CAPATH, dir);
     curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h.curl, CURLOPT_HEADERFUNCTION, on_header);

@@ -8,7 +8,9 @@
 // unknown project.
 //
 // Usage: node management-api.mjs --token TOKEN [--forbidden-token TOKEN] [--project REF=DB_URL]...
-// Prints "http://127.0.0.1:<port>" on its first line once it listens; stops on SIGTERM.
+//        [--tls-cert FILE --tls-key FILE]
+// Prints "http://127.0.0.1:<port>" (https with a certificate) on its first line once it listens;
+// stops on SIGTERM.
 //
 // Test control (no auth), under /__admin:
 //   POST /__admin/projects {"ref": "...", "db_url": "..."}      add or replace a project
@@ -24,6 +26,8 @@
 // "timeout" never answers (the client's request timeout ends it); "drop" closes the connection.
 
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 const { DatabaseError } = pg;
@@ -42,12 +46,15 @@ const tokens = new Set();        // tokens with access to every project
 const forbidden = new Set();     // valid tokens without access (403)
 let rules = [];
 let log = [];
+const tls = {};                  // cert and key: serve HTTPS
 
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const value = args[i + 1];
   if (args[i] === '--token') tokens.add(value), i++;
   else if (args[i] === '--forbidden-token') forbidden.add(value), i++;
+  else if (args[i] === '--tls-cert') tls.cert = readFileSync(value), i++;
+  else if (args[i] === '--tls-key') tls.key = readFileSync(value), i++;
   else if (args[i] === '--project') {
     const eq = value.indexOf('=');
     projects.set(value.slice(0, eq), value.slice(eq + 1));
@@ -191,7 +198,7 @@ async function admin(req, res, path) {
   send(res, 404, { message: 'Not found' });
 }
 
-const server = http.createServer((req, res) => {
+const serve = (req, res) => {
   const path = new URL(req.url, 'http://localhost').pathname;
   const handle = async () => {
     if (path.startsWith('/__admin/')) return admin(req, res, path);
@@ -202,9 +209,14 @@ const server = http.createServer((req, res) => {
   handle().catch((error) => {
     if (!res.headersSent) send(res, 500, { message: `stand-in error: ${error.message}` });
   });
-});
+};
+if (!tls.cert !== !tls.key) {
+  console.error('management-api: --tls-cert and --tls-key go together');
+  process.exit(2);
+}
+const server = tls.cert ? https.createServer(tls, serve) : http.createServer(serve);
 // Hung requests ("timeout") must not keep the process alive on SIGTERM.
 process.on('SIGTERM', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`http://127.0.0.1:${server.address().port}\n`);
+  process.stdout.write(`${tls.cert ? 'https' : 'http'}://127.0.0.1:${server.address().port}\n`);
 });

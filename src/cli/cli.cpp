@@ -25,9 +25,11 @@ constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdi
                                             "validate-against"};
 constexpr std::string_view kStatusOptions[] = {COMMON_TARGET, "include-all", "fail-on-pending"};
 constexpr std::string_view kValidateOptions[] = {COMMON_TARGET, "include-all", "allow-edited", "lock-timeout",
+                                                 "strict-transactions", "ignore-unmatched",
                                                  "statement-timeout", "promote-from", "hotfix-pattern", "no-pr-guard",
                                                  "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
 constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all", "allow-edited", "dry-run",
+                                             "strict-transactions",
                                              "lock-timeout", "statement-timeout", "lock-wait", "promote-from",
                                              "allow-unpromoted", "include-seed", "allow-production-seed",
                                              "rollback-on-verify-failure", "expect", "expect-file", "health-url",
@@ -178,7 +180,7 @@ constexpr CommandSpec kCommands[] = {
      "applied file created exists, and RLS enabled in any file of the set counts.\n\n"
      "Rules, errors: parse-error, transaction-control, rls-missing, policy-always-true,\n"
      "security-definer-search-path, add-column-not-null; warnings: transaction-wrapper,\n"
-     "index-not-concurrent, set-not-null, column-type-rewrite, constraint-not-valid,\n"
+     "mid-file-commit, index-not-concurrent, set-not-null, column-type-rewrite, constraint-not-valid,\n"
      "drop-table, drop-column, truncate, rename-table, rename-column, unknown-ignore.\n"
      "Skip rules for one statement with a comment on the line(s) right above it:\n"
      "  -- sbdeploy-lint-ignore: drop-table, truncate  the reason\n"

@@ -159,6 +159,7 @@ int validate_offline(Context& ctx, const Project& project, const Target& target)
     // Lint needs no database: its findings fail the offline validation as they fail the online one.
     std::vector<const migrations::Migration*> targets;
     for (auto i : plan.to_apply) targets.push_back(&project.migrations[i]);
+    if (auto strict = check_split_files(ctx, targets)) return report(ctx, *strict);
     auto lint = run_lint_checks(ctx, project, targets, LintScope::all, "offline: no database tells which are pending");
     if (!lint) return report(ctx, lint.error());
     Report rep;

@@ -58,6 +58,10 @@ constexpr OptionSpec kOptions[] = {
     // Migrations
     {"include-all", OptionKind::flag, "", "also apply local versions older than the newest remote one", ""},
     {"allow-edited", OptionKind::flag, "", "push even when applied files were edited after apply", ""},
+    {"strict-transactions", OptionKind::flag, "",
+     "refuse migrations that COMMIT in the middle (by default each part runs in its own transaction)", ""},
+    {"ignore-unmatched", OptionKind::flag, "",
+     "validate: only warn about .sql files whose names the Supabase CLI skips, instead of failing", ""},
     {"dry-run", OptionKind::flag, "", "show what would be done, change nothing", ""},
     {"fail-on-pending", OptionKind::flag, "", "exit 1 when migrations are pending", ""},
     {"status", OptionKind::value, "applied|reverted", "state to record", ""},

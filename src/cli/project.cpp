@@ -44,6 +44,14 @@ Result<Project> load_project(Context& ctx) {
                            util::quoted(p.migrations_display) + " ignored (not migrations): " +
                            listing->notices.front() + (listing->notices.size() > 1 ? ", ..." : ""));
     for (const auto& w : listing->warnings) ctx.console.warning(w);
+    p.unmatched = std::move(listing->unmatched);
+    if (ctx.command != "validate" || ctx.options.flag("ignore-unmatched"))
+        for (const auto& u : p.unmatched) {
+            Error e = unmatched_problem(u);
+            github::Location where;
+            where.file = u.display;
+            ctx.console.warning(e.message + "; " + e.hint, where);
+        }
     p.migrations.reserve(listing->files.size());
     for (const auto& f : listing->files) {
         auto m = migrations::load_migration(f);
@@ -60,6 +68,39 @@ Result<Project> load_project(Context& ctx) {
         p.migrations.push_back(std::move(*m));
     }
     return p;
+}
+
+Error unmatched_problem(const migrations::Unmatched& u) {
+    return make_error(ErrorKind::operation,
+                      "the file name does not match <version>_<name>.sql (" + u.why +
+                          "), so neither sbdeploy nor the Supabase CLI applies it",
+                      u.rename.empty() ? "delete it, or rename it as 'supabase migration new <name>' names files: "
+                                         "20250101120000_<name>.sql"
+                                       : "rename it to " + util::quoted(u.rename))
+        .at(u.display);
+}
+
+std::optional<Error> check_split_files(Context& ctx, std::span<const migrations::Migration* const> pending) {
+    const bool strict = ctx.options.flag("strict-transactions");
+    for (const auto* m : pending) {
+        if (m->plan.mode != migrations::FileMode::parts) continue;
+        const int line = m->statements[m->plan.first_split].code_line;
+        const std::string parts = std::to_string(m->plan.part_ends.size());
+        if (strict)
+            return migrations::split_refused(m->plan.first_split, "a migration",
+                                             "--strict-transactions refuses such files: remove the COMMIT, or split "
+                                             "the file in " + parts + " migrations")
+                .at(m->file.display, line);
+        github::Location where;
+        where.file = m->file.display;
+        where.line = line;
+        ctx.console.warning("this file commits in the middle, so it is applied in " + parts +
+                                " transactions, each committed where the file says, the last with its history row; "
+                                "if a later part fails, the parts before it stay applied (--strict-transactions "
+                                "refuses such files)",
+                            where);
+    }
+    return std::nullopt;
 }
 
 Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& target) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,11 +26,21 @@ struct Project {
     std::string migrations_dir;      // to open
     std::string migrations_display;  // for messages: relative to the workdir
     std::vector<migrations::Migration> migrations;  // the CLI's order
+    std::vector<migrations::Unmatched> unmatched;   // .sql files the CLI skips: never applied
 };
 
 // Lists and loads every migration (read, split, classify), printing the listing's
-// notices and warnings. Errors are config errors naming the file.
+// notices and warnings, and a warning annotation for each unmatched file (validate, which
+// fails on them unless --ignore-unmatched, reports them itself). Errors are config errors
+// naming the file.
 Result<Project> load_project(Context& ctx);
+
+// What is wrong with an unmatched file, and the rename that fixes it.
+Error unmatched_problem(const migrations::Unmatched& u);
+
+// Files that commit in the middle, among `pending`: a warning annotation on each one's first
+// mid-file COMMIT, or, with --strict-transactions, the refusal of the first (exit 2).
+std::optional<Error> check_split_files(Context& ctx, std::span<const migrations::Migration* const> pending);
 
 struct Target {
     std::string environment;  // "staging", "production", ... or "" when not resolved

@@ -119,6 +119,10 @@ int run_push(Context& ctx) {
     std::vector<const migrations::Migration*> pending;
     for (auto i : plan.to_apply) pending.push_back(&project->migrations[i]);
     if (auto planned = plan_push_extras(db, *extras, pending); !planned) return report(ctx, planned.error());
+    if (auto refused = check_split_files(ctx, pending)) return report(ctx, *refused);
+    if (db.scope() == db::Scope::call)  // refused before anything runs, not when its turn comes
+        for (const auto* m : pending)
+            if (m->plan.mode == migrations::FileMode::parts) return report(ctx, migrations::parts_over_api(*m));
 
     Report rep;
     record_decision(ctx, rep, *target);

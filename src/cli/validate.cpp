@@ -75,6 +75,20 @@ int run_validate(Context& ctx) {
     if (!target) return report(ctx, target.error());
     if (target->nothing_to_do) return nothing_to_do(ctx, *target);
     warn_down_sql_the_cli_runs(ctx, *project);
+    // A file the CLI skips would never run: the pull request is where to catch it.
+    if (!project->unmatched.empty() && !ctx.options.flag("ignore-unmatched")) {
+        Report rep;
+        rep.set("valid", "false");
+        rep.summary = "### sbdeploy validate: " + target->environment + "\n\n";
+        for (const auto& u : project->unmatched) {
+            Error e = unmatched_problem(u);
+            ctx.console.error(e);
+            rep.summary += ":x: " + github::escape_markdown(e.message) + "; " + github::escape_markdown(e.hint) + "\n\n";
+        }
+        ctx.console.line(util::plural(project->unmatched.size(), "file") +
+                         " in the migrations folder would never be applied; --ignore-unmatched makes this a warning");
+        return finish(ctx, rep, 1);
+    }
     // Only the staging branch (or a hotfix branch) may merge into production's branch.
     auto refused = pr_guard(ctx, *target);
     if (!refused) return report(ctx, refused.error());
@@ -129,6 +143,7 @@ int run_validate(Context& ctx) {
         if (ctx.json) ctx.out << "{\"valid\":true,\"pending_count\":0,\"verdicts\":[]}\n";
         return finish(ctx, rep, 0);
     }
+    if (auto strict = check_split_files(ctx, pending)) return report(ctx, *strict);
     // The static checks of the files about to run (sbdeploy lint): findings at or above
     // --lint-fail-on fail validation, whatever the dry run says.
     auto lint = run_lint_checks(ctx, *project, pending, LintScope::pending, target->environment);
@@ -143,7 +158,7 @@ int run_validate(Context& ctx) {
     }
     std::size_t failed = 0, skipped = 0;
     std::string table = "| Version | Name | Dry run |\n|---|---|---|\n";
-    for (const auto& d : *results) {
+    for (const auto& d : results->files) {
         const auto& f = d.migration->file;
         switch (d.verdict) {
         case migrations::Verdict::ok:
@@ -152,8 +167,9 @@ int run_validate(Context& ctx) {
             break;
         case migrations::Verdict::not_dry_run:
             ++skipped;
-            ctx.console.line("skipped " + f.filename + " (cannot run in a transaction block, so it is not dry-run)");
-            table += "| " + f.version + " | " + f.name + " | not dry-run: cannot run in a transaction |\n";
+            ctx.console.line("skipped " + f.filename + " (not dry-run: " + d.why_not + ")");
+            table += "| " + f.version + " | " + f.name + " | not dry-run: " + util::replace_all(d.why_not, "|", "\\|") +
+                     " |\n";
             break;
         case migrations::Verdict::failed:
             ++failed;
@@ -164,13 +180,19 @@ int run_validate(Context& ctx) {
         }
     }
     ctx.console.group_end();
-    for (const auto& d : *results)
+    for (const auto& d : results->files)
         if (d.error) ctx.console.error(*d.error);
+    if (!results->sequences.empty()) {
+        std::string names;
+        for (const auto& name : results->sequences) names += (names.empty() ? "" : ", ") + name;
+        ctx.console.notice("put back " + util::plural(results->sequences.size(), "sequence") +
+                           " the dry run moved (nextval and setval are not rolled back): " + names);
+    }
     if (skipped > 0)
         ctx.console.notice(std::to_string(skipped) + " migration" + (skipped == 1 ? " was" : "s were") +
-                           " not dry-run: statements such as CREATE INDEX CONCURRENTLY cannot run in a transaction");
+                           " not dry-run (see above): push runs them for real only");
 
-    auto verdicts = verdicts_json(*results, ctx.console);
+    auto verdicts = verdicts_json(results->files, ctx.console);
     bool valid = failed == 0 && !lint->failed;
     rep.set("valid", valid ? "true" : "false");
     rep.set("pending_count", std::to_string(pending.size()));

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "lint/engine.hpp"
+#include "migrations/classify.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::lint {
@@ -222,32 +223,50 @@ private:
         if (any) real_.push_back(index);
     }
 
-    // One BEGIN first and COMMIT last: a redundant wrapper. Anything else that ends or
-    // opens a transaction: an error (push refuses the file).
+    // push's transaction rules (migrations::plan_file): ROLLBACK, PREPARE TRANSACTION and the
+    // like are errors (push refuses the file); the first COMMIT that splits the file is a
+    // warning (push applies it in parts); a BEGIN or COMMIT that splits nothing is redundant.
     void check_transactions() {
         if (real_.empty()) return;
-        std::size_t first = real_.front(), last = real_.back();
-        bool wrapped = first != last && tx_[first].first == Tx::begin && tx_[last].first == Tx::commit;
+        using K = migrations::StatementKind;
+        std::vector<K> kinds(file_.statements.size(), K::empty);
+        for (std::size_t i : real_)
+            kinds[i] = tx_[i].first == Tx::begin ? K::begin : tx_[i].first == Tx::commit ? K::commit : K::ordinary;
+        auto plan = migrations::plan_file(kinds, migrations::Splits::parts);
+        const bool parts = plan && plan->mode == migrations::FileMode::parts;
+        const bool wrapped = plan && plan->mode == migrations::FileMode::self_wrapped &&
+                             tx_[real_.front()].first == Tx::begin && tx_[real_.back()].first == Tx::commit;
+        bool redundant_reported = false;
         for (std::size_t i : real_) {
             auto [kind, name] = tx_[i];
             if (kind == Tx::none || kind == Tx::savepoint) continue;
             run_.begin_statement(i, static_cast<int>(code_start(file_.statements[i].text, 0)));
-            if (wrapped && i == first) {
-                run_.report(Rule::transaction_wrapper, -1,
-                            "BEGIN and COMMIT around the whole file are redundant: sbdeploy applies each file in one "
-                            "transaction with its history row",
-                            "remove the BEGIN and COMMIT statements");
-                continue;
-            }
-            if (wrapped && i == last) continue;
             std::string word(transaction_word(name));
-            std::string why = kind == Tx::other && word.starts_with("ROLLBACK")
-                                  ? "it would undo the statements before it while the file is recorded as applied"
-                                  : "it would split the file into separate transactions, so a failure could leave "
-                                    "half of it applied";
-            run_.report(Rule::transaction_control, -1, word + " inside a migration: " + why,
-                        "remove it: sbdeploy applies each file in one transaction with its history row (put what must "
-                        "commit on its own in a separate migration)");
+            if (kind == Tx::other) {
+                run_.report(Rule::transaction_control, -1,
+                            word + " inside a migration: " +
+                                (word.starts_with("ROLLBACK") ? "it would undo the statements before it"
+                                                              : "it would hand the file's work to another session"),
+                            "remove it: each file runs in a transaction that sbdeploy commits with its history row, or "
+                            "rolls back on failure");
+            } else if (parts) {
+                if (i == plan->first_split)
+                    run_.report(Rule::mid_file_commit, -1,
+                                "COMMIT in the middle: push applies this file in " +
+                                    std::to_string(plan->part_ends.size()) +
+                                    " transactions, and if a later part fails the parts before it stay applied",
+                                "legitimate when a later part uses an enum value that ALTER TYPE ... ADD VALUE added "
+                                "before it (Postgres needs the commit in between); otherwise remove the COMMIT, or "
+                                "split the file into migrations of their own");
+            } else if (!redundant_reported) {
+                redundant_reported = true;
+                run_.report(Rule::transaction_wrapper, -1,
+                            wrapped ? std::string("BEGIN and COMMIT around the whole file are redundant: sbdeploy "
+                                                  "applies each file in one transaction with its history row")
+                                    : word + " here is redundant: sbdeploy applies the file in one transaction with "
+                                             "its history row",
+                            wrapped ? "remove the BEGIN and COMMIT statements" : "remove it");
+            }
         }
     }
 

@@ -11,11 +11,17 @@ constexpr RuleInfo kRules[] = {
      "a statement PostgreSQL's parser rejects, or a file that ends inside a string or comment",
      "correct the SQL at the line and column given"},
     {Rule::transaction_control, "transaction-control", Severity::error,
-     "`BEGIN`, `COMMIT`, `ROLLBACK`, `PREPARE TRANSACTION` inside a migration file (push refuses the file)",
-     "remove it: each file is applied in one transaction with its history row"},
+     "`ROLLBACK`, `PREPARE TRANSACTION` and the like inside a migration file (push refuses the file)",
+     "remove it: each file is applied in a transaction that sbdeploy commits with its history row"},
     {Rule::transaction_wrapper, "transaction-wrapper", Severity::warning,
-     "a `BEGIN;` ... `COMMIT;` pair around the whole file (redundant: the file is applied in a transaction)",
-     "remove the two lines"},
+     "a `BEGIN;` ... `COMMIT;` pair around the whole file, or a `BEGIN` or `COMMIT` that splits nothing (redundant: "
+     "the file is applied in a transaction)",
+     "remove them"},
+    {Rule::mid_file_commit, "mid-file-commit", Severity::warning,
+     "a `COMMIT` in the middle of a migration: push applies the file in parts, each in its own transaction, and a "
+     "failure in a later part leaves the earlier parts applied (needed when a later part uses an enum value that "
+     "`ALTER TYPE ... ADD VALUE` added; `--strict-transactions` refuses such files)",
+     "remove the COMMIT, or split the file into migrations of their own"},
     {Rule::rls_missing, "rls-missing", Severity::error,
      "a table created in an exposed schema (`public` by default) without `ENABLE ROW LEVEL SECURITY` anywhere in the "
      "migrations, or row level security disabled on one",

@@ -19,6 +19,7 @@ enum class Rule {
     parse_error,
     transaction_control,
     transaction_wrapper,
+    mid_file_commit,
     rls_missing,
     policy_always_true,
     security_definer_search_path,

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "db/history.hpp"
+#include "db/sequences.hpp"
 #include "migrations/content.hpp"
 #include "migrations/down.hpp"
 #include "util/strings.hpp"
@@ -92,6 +93,57 @@ Error connection_failure(const Migration& m, const Error& cause) {
     return e;
 }
 
+constexpr std::string_view kNotInTransaction = "it cannot run in a transaction block";
+
+// Why a dry run's failure of `m` says nothing about the push: a file that commits in the middle
+// so that a later part can use an enum value an earlier part added (SQLSTATE 55P04, "unsafe use
+// of new value") fails in a dry run, which commits nothing, and passes in a push. Empty: a real
+// failure.
+std::string unfaithful_failure(const Migration& m, const Error& e) {
+    if (m.plan.mode != FileMode::parts || e.sqlstate != "55P04") return {};
+    return "it commits in the middle (line " + std::to_string(m.statements[m.plan.first_split].code_line) +
+           ") so that a later part can use an enum value an earlier part added, and a dry run commits nothing";
+}
+
+// The COMMIT ending a part other than the last failed (deferred constraints).
+Error commit_failure(const Migration& m, const Error& cause) {
+    Error e = cause;
+    e.message = "committing a part of " + util::quoted(m.file.filename) + " failed: " + e.message +
+                (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
+    e.file = m.file.display;
+    return e;
+}
+
+// First and last file line of part `part` (0-based) of a FileMode::parts file.
+std::pair<int, int> part_lines(const Migration& m, std::size_t part) {
+    std::size_t from = part == 0 ? 0 : m.plan.part_ends[part - 1];
+    std::size_t to = part + 1 == m.plan.part_ends.size() ? m.statements.size() : m.plan.part_ends[part];
+    int first = 0, last = 0;
+    for (std::size_t i = from; i < to; ++i) {
+        if (m.plan.skip[i] && first == 0) continue;
+        if (first == 0) first = m.statements[i].code_line;
+        last = m.statements[i].code_line;
+    }
+    return {first, last};
+}
+
+// A failure in part `part` (0-based, > 0) of a file that commits in the middle: the parts before
+// it were committed by the file's own COMMITs and stay, and the version is not recorded. Says
+// which, and what a re-run does: it runs the whole file again, from its first statement.
+Error after_parts(const Migration& m, std::size_t part, Error e) {
+    const int failed_from = part_lines(m, part).first;
+    const int kept_from = part_lines(m, 0).first;
+    const int kept_to = part_lines(m, part - 1).second;
+    const std::string kept = part == 1 ? "part 1" : "parts 1-" + std::to_string(part);
+    e.message += "; in part " + std::to_string(part + 1) + " of " + std::to_string(m.plan.part_ends.size()) +
+                 " (from line " + std::to_string(failed_from) + "): " + kept + " (lines " + std::to_string(kept_from) +
+                 "-" + std::to_string(kept_to) + ") stayed applied, committed by the file's own COMMIT";
+    e.hint = "the version is not recorded, so the next push runs the whole file again from line " +
+             std::to_string(kept_from) + ": undo what " + kept +
+             " did, or make it safe to run twice (IF NOT EXISTS, CREATE OR REPLACE), then run again";
+    return e;
+}
+
 // Line `line` of the file as it stands in the statement, with a caret under `column`.
 std::string caret_excerpt(const Statement& st, int line, int column) {
     std::string_view text = st.text;
@@ -125,6 +177,20 @@ std::string first_code_line(const Statement& st) {
 }
 
 // ---- Transports whose every call is its own session and transaction (Scope::call) ----
+
+} // namespace
+
+Error parts_over_api(const Migration& m) {
+    return make_error(ErrorKind::config,
+                      "this migration commits in the middle (line " +
+                          std::to_string(m.statements[m.plan.first_split].code_line) +
+                          "), which the Management API cannot apply safely: between its parts another run could apply "
+                          "the same file",
+                      "push it over a direct database connection (--db-url), or remove the COMMIT in the middle")
+        .at(m.file.display, m.statements[m.plan.first_split].code_line);
+}
+
+namespace {
 
 std::string seconds(long ms) { return std::to_string((ms + 999) / 1000) + "s"; }
 
@@ -161,6 +227,7 @@ std::string local_setting(std::string_view name, long ms) {
 // row; COMMIT. A retried request (after a timeout, a 5xx, a dropped connection) finds the
 // row its first attempt committed, and says so instead of running the file again.
 Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, const Settings& s) {
+    if (m.plan.mode == FileMode::parts) return fail(parts_over_api(m));
     auto start = std::chrono::steady_clock::now();
     const auto check = s.include_all == IncludeAll::yes ? db::CheckNewer::no : db::CheckNewer::yes;
     std::vector<db::BatchItem> items{{"RESET ALL", {}}, {"SET SESSION AUTHORIZATION DEFAULT", {}}};
@@ -221,7 +288,8 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
     literals.reserve(pending.size());
     for (const Migration* m : pending) {
         bool skipped = m->plan.mode == FileMode::non_transactional;
-        results.push_back(DryRun{m, skipped ? Verdict::not_dry_run : Verdict::ok, std::nullopt, 0});
+        results.push_back(DryRun{m, skipped ? Verdict::not_dry_run : Verdict::ok, std::nullopt, 0,
+                                 skipped ? std::string(kNotInTransaction) : std::string()});
         literals.push_back(db::text_array_literal(m->texts()));
     }
     const bool table_complete = db::history_table_complete(session);
@@ -276,6 +344,11 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
             return fail(std::move(e));
         }
         DryRun& d = results[where->k];
+        d.why_not = unfaithful_failure(*d.migration, f.error);
+        if (!d.why_not.empty()) {
+            d.verdict = Verdict::not_dry_run;
+            continue;
+        }
         d.verdict = Verdict::failed;
         d.error = batch_error(*d.migration, where->item_to_statement, where->setup,
                               db::BatchFailure{f.index - where->begin, f.error});
@@ -328,7 +401,7 @@ Result<Migration> load_migration(const MigrationFile& file) {
     }
     // A `-- sbdeploy:down` section is not part of the migration: never applied, never stored.
     const DownSection section = split_down_section(content);
-    auto m = parse_migration(file, section.up);
+    auto m = parse_migration(file, section.up, Splits::parts);
     if (!m) return m;
     auto down = load_down(file, section);
     if (!down) return fail(std::move(down.error()));
@@ -336,7 +409,7 @@ Result<Migration> load_migration(const MigrationFile& file) {
     return m;
 }
 
-Result<Migration> parse_migration(const MigrationFile& file, std::string_view content) {
+Result<Migration> parse_migration(const MigrationFile& file, std::string_view content, Splits splits) {
     auto statements = split_statements(content);
     if (!statements) {
         Error e = statements.error();
@@ -348,7 +421,7 @@ Result<Migration> parse_migration(const MigrationFile& file, std::string_view co
     std::vector<StatementKind> kinds;
     kinds.reserve(m.statements.size());
     for (const auto& s : m.statements) kinds.push_back(classify_statement(s.text));
-    auto plan = plan_file(kinds);
+    auto plan = plan_file(kinds, splits);
     if (!plan) {
         Error e = plan.error();
         auto index = static_cast<std::size_t>(e.line);
@@ -423,20 +496,38 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
         return Applied{elapsed_ms(start), session.take_notices()};
     }
 
-    std::vector<std::size_t> item_to_statement;
-    item_to_statement.reserve(m.statements.size());
-    for (std::size_t i = 0; i < m.statements.size(); ++i) {
-        if (m.plan.skip[i]) continue;
-        items.push_back({m.statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    // One transaction per part (a file that commits in the middle has several), committed where
+    // the file says; the history row goes with the last, so the version is recorded only when
+    // the whole file ran.
     const BookkeepingReset reset(settings);
-    reset.append_to(items);
-    items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
-    auto r = session.exec_batch(items, db::BatchMode::atomic);
-    if (!r)
-        return fail(lost(r.error().error) ? connection_failure(m, r.error().error)
-                                          : batch_error(m, item_to_statement, setup, r.error()));
+    const std::size_t parts = std::max<std::size_t>(1, m.plan.part_ends.size());
+    std::size_t from = 0;
+    for (std::size_t part = 0; part < parts; ++part) {
+        const bool last = part + 1 == parts;
+        const std::size_t to = last ? m.statements.size() : m.plan.part_ends[part];
+        std::vector<std::size_t> item_to_statement;
+        for (std::size_t i = from; i < to; ++i) {
+            if (m.plan.skip[i]) continue;
+            items.push_back({m.statements[i].text, {}});
+            item_to_statement.push_back(i);
+        }
+        if (last) {
+            reset.append_to(items);
+            items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
+        }
+        auto r = session.exec_batch(items, db::BatchMode::atomic);
+        if (!r) {
+            const db::BatchFailure& f = r.error();
+            Error e = lost(f.error) ? connection_failure(m, f.error)
+                      : !last && f.index != db::BatchFailure::unknown_index && f.index >= setup + item_to_statement.size()
+                          ? commit_failure(m, f.error)
+                          : batch_error(m, item_to_statement, setup, f);
+            return fail(part > 0 ? after_parts(m, part, std::move(e)) : std::move(e));
+        }
+        items.clear();
+        setup = 0;
+        from = to;
+    }
     return Applied{elapsed_ms(start), session.take_notices()};
 }
 
@@ -469,9 +560,10 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
     }
     const BookkeepingReset reset(settings);
     for (const Migration* m : pending) {
-        DryRun d{m, Verdict::ok, std::nullopt, 0};
+        DryRun d{m, Verdict::ok, std::nullopt, 0, {}};
         if (m->plan.mode == FileMode::non_transactional) {
             d.verdict = Verdict::not_dry_run;
+            d.why_not = kNotInTransaction;
             results.push_back(std::move(d));
             continue;
         }
@@ -515,8 +607,9 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
         d.ms = elapsed_ms(start);
         if (!r) {
             if (r.error().error.kind == ErrorKind::connection) return fail(r.error().error);
-            d.verdict = Verdict::failed;
-            d.error = batch_error(*m, item_to_statement, setup, r.error());
+            d.why_not = unfaithful_failure(*m, r.error().error);
+            d.verdict = d.why_not.empty() ? Verdict::failed : Verdict::not_dry_run;
+            if (d.why_not.empty()) d.error = batch_error(*m, item_to_statement, setup, r.error());
             auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
             if (!back) return fail(back.error());
         } else {
@@ -533,13 +626,23 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
 
 } // namespace
 
-Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                                    const Settings& settings) {
-    if (session.scope() == db::Scope::call) return dry_run_in_one_call(session, pending, settings);
-    auto r = dry_run_in_session(session, pending, settings);
+Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
+                             const Settings& settings) {
+    auto sequences = db::snapshot_sequences(session);
+    if (!sequences) return fail(std::move(sequences.error()));
+    auto r = session.scope() == db::Scope::call ? dry_run_in_one_call(session, pending, settings)
+                                                : dry_run_in_session(session, pending, settings);
     if (!r && r.error().kind == ErrorKind::connection)
-        r.error().hint = "the dry run changed nothing: its transaction is never committed; run the command again";
-    return r;
+        r.error().hint = "the dry run's transaction is never committed; sequences it used may have moved; run the "
+                         "command again";
+    if (!r) return fail(std::move(r.error()));
+    auto put_back = db::restore_sequences(session, *sequences);
+    if (!put_back) {
+        Error e = std::move(put_back.error());
+        e.message = "the dry run passed, but putting back the sequences it used failed: " + e.message;
+        return fail(std::move(e));
+    }
+    return DryRunReport{std::move(*r), std::move(*put_back)};
 }
 
 } // namespace sbdeploy::migrations

@@ -32,7 +32,12 @@ struct Migration {
 Result<Migration> load_migration(const MigrationFile& file);
 
 // Splits and classifies `sql` as the content of `file` (no down section, no down file).
-Result<Migration> parse_migration(const MigrationFile& file, std::string_view sql);
+// Splits::parts lets it commit in the middle (FileMode::parts), as migrations may.
+Result<Migration> parse_migration(const MigrationFile& file, std::string_view sql, Splits splits = Splits::refused);
+
+// The refusal of a FileMode::parts file over a transport without sessions (Scope::call): its
+// parts would be separate requests, and the push lock would not hold between them.
+Error parts_over_api(const Migration& m);
 
 struct Settings {
     long lock_timeout_ms = 0;       // 0: leave the server's setting
@@ -70,14 +75,23 @@ struct DryRun {
     Verdict verdict = Verdict::ok;
     std::optional<Error> error;
     double ms = 0;
+    std::string why_not;  // Verdict::not_dry_run: why a dry run cannot run it faithfully
 };
 
 // Executes `pending` in order inside one transaction, a savepoint per file, with the
-// history inserts, then rolls everything back. Non-transactional files are not run.
+// history inserts, then rolls everything back. Non-transactional files are not run. A file
+// that commits in the middle runs as one piece; when it fails only because a part uses an
+// enum value an earlier part added (which needs that part committed), it is not dry-run.
 // Over a Scope::call transport: one request ending in ROLLBACK; after a failing file,
 // another request without it, so each file still gets its own verdict.
-Result<std::vector<DryRun>> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                                    const Settings& settings);
+// Sequences the dry run moved (nextval, setval: not transactional) are put back afterwards
+// (db/sequences.hpp) and listed in `sequences`.
+struct DryRunReport {
+    std::vector<DryRun> files;
+    std::vector<std::string> sequences;  // put back after the rollback
+};
+Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
+                             const Settings& settings);
 
 // Put back, right before sbdeploy's own writes (the history row, the seed hash) in a
 // transaction that ran a user's SQL, what that SQL may have changed and the writes depend

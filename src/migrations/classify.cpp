@@ -43,6 +43,9 @@ StatementKind classify_node(const rapidjson::Value& stmt) {
             return StatementKind::savepoint;
         return StatementKind::other_control;
     }
+    // COPY with no file name reads from or writes to the client: nobody feeds it in a migration.
+    if (type == "CopyStmt" && str(node, "filename").empty() && !flag_true(node, "is_program"))
+        return StatementKind::copy_client;
     if (type == "IndexStmt" && flag_true(node, "concurrent")) return StatementKind::non_transactional;
     if (type == "DropStmt" && flag_true(node, "concurrent")) return StatementKind::non_transactional;
     if (type == "ReindexStmt" && has_defelem(node, "params", "concurrently")) return StatementKind::non_transactional;
@@ -91,26 +94,31 @@ std::string_view describe_kind(StatementKind kind) {
     case StatementKind::savepoint: return "savepoint";
     case StatementKind::other_control: return "transaction control";
     case StatementKind::non_transactional: return "statement that cannot run in a transaction block";
+    case StatementKind::copy_client: return "COPY from or to the client";
     case StatementKind::unparsed: return "statement";
     }
     return "statement";
 }
 
-Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds) {
+Error split_refused(std::size_t index, std::string_view what, std::string hint) {
+    Error e = make_error(ErrorKind::config,
+                         "COMMIT in the middle of " + std::string(what) +
+                             " would split it into separate transactions, so a failure could leave half of it applied",
+                         std::move(hint));
+    e.line = static_cast<int>(index);  // statement index; the caller maps it to a line
+    return e;
+}
+
+Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds, Splits splits) {
     FilePlan plan;
     plan.skip.assign(kinds.size(), false);
-    // Indexes of the first and last statements that are not comments.
-    std::size_t first = kinds.size(), last = kinds.size();
     std::size_t non_tx = 0, real = 0;
-    for (std::size_t i = 0; i < kinds.size(); ++i) {
-        if (kinds[i] == StatementKind::empty) continue;
-        if (first == kinds.size()) first = i;
-        last = i;
+    for (auto k : kinds) {
+        if (k == StatementKind::empty) continue;
         ++real;
-        if (kinds[i] == StatementKind::non_transactional) ++non_tx;
+        if (k == StatementKind::non_transactional) ++non_tx;
     }
     if (real == 0) return plan;
-    bool wrapped = kinds[first] == StatementKind::begin && kinds[last] == StatementKind::commit && first != last;
 
     auto error_at = [](std::size_t index, std::string message, std::string hint) {
         Error e = make_error(ErrorKind::config, std::move(message), std::move(hint));
@@ -119,25 +127,27 @@ Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds) {
     };
 
     // Rule table, first match wins:
-    //   BEGIN/COMMIT other than one pair around the whole file  -> error
     //   ROLLBACK, PREPARE TRANSACTION, ...                        -> error
+    //   COPY FROM STDIN / TO STDOUT                               -> error
     //   non-transactional mixed with anything else               -> error
     //   only non-transactional statements                        -> one by one
-    //   BEGIN first and COMMIT last                              -> self_wrapped
-    //   otherwise                                                -> atomic
+    //   otherwise the file's BEGINs are dropped (sbdeploy's transaction is open) and each COMMIT
+    //   ends a part; parts without a statement vanish:
+    //     one part (BEGIN/COMMIT around the file, or none)       -> atomic / self_wrapped
+    //     more (Splits::parts)                                   -> parts
+    //     more (Splits::refused)                                 -> error at the first split
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         auto k = kinds[i];
-        bool is_wrapper = wrapped && (i == first || i == last);
-        if ((k == StatementKind::begin || k == StatementKind::commit) && !is_wrapper)
-            return error_at(i,
-                            std::string(describe_kind(k)) +
-                                " in the middle of a migration would split it into separate transactions, so a "
-                                "failure could leave half of it applied",
-                            "remove the transaction control (sbdeploy applies each file atomically with its history "
-                            "row), or split the file into two migrations");
         if (k == StatementKind::other_control)
-            return error_at(i, "transaction control (ROLLBACK, PREPARE TRANSACTION, ...) cannot be part of a migration",
-                            "remove it: sbdeploy applies each file in one transaction and rolls it back on failure");
+            return error_at(i,
+                            "ROLLBACK, PREPARE TRANSACTION and the like cannot be part of a migration: it would undo "
+                            "or hand off its own work",
+                            "remove it: each file runs in a transaction that sbdeploy commits, or rolls back on failure");
+        if (k == StatementKind::copy_client)
+            return error_at(i,
+                            "COPY ... FROM STDIN and COPY ... TO STDOUT need a client that sends or reads the rows, and "
+                            "a migration has none (the Supabase CLI cannot feed it either)",
+                            "write the rows as INSERT statements (pg_dump --inserts), or put them in seed.sql");
         if (k == StatementKind::non_transactional && non_tx != real)
             return error_at(i,
                             "this statement cannot run in a transaction block, and the file has other statements "
@@ -149,11 +159,39 @@ Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds) {
         plan.mode = FileMode::non_transactional;
         return plan;
     }
-    if (wrapped) {
-        plan.mode = FileMode::self_wrapped;
-        plan.skip[first] = true;
-        plan.skip[last] = true;
+    bool controlled = false;
+    std::size_t in_part = 0;  // statements of the part being read
+    std::vector<std::size_t> commits;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        auto k = kinds[i];
+        if (k == StatementKind::begin || k == StatementKind::commit) {
+            plan.skip[i] = controlled = true;
+            if (k == StatementKind::commit && in_part > 0) {
+                plan.part_ends.push_back(i + 1);
+                commits.push_back(i);
+                in_part = 0;
+            }
+        } else if (k != StatementKind::empty) {
+            ++in_part;
+        }
     }
+    if (in_part > 0 || plan.part_ends.empty()) {
+        plan.part_ends.push_back(kinds.size());
+    } else {
+        plan.part_ends.back() = kinds.size();  // comments after the last COMMIT go with the last part
+        commits.pop_back();
+    }
+    if (plan.part_ends.size() == 1) {
+        plan.part_ends.clear();
+        plan.mode = controlled ? FileMode::self_wrapped : FileMode::atomic;
+        return plan;
+    }
+    if (splits == Splits::refused)
+        return fail(split_refused(commits.front(), "this file",
+                                  "remove the transaction control (the file is applied in one transaction), or split "
+                                  "the file in two"));
+    plan.mode = FileMode::parts;
+    plan.first_split = commits.front();
     return plan;
 }
 

@@ -92,6 +92,45 @@ bool parse_migration_name(std::string_view filename, std::string& version, std::
     return true;
 }
 
+Unmatched describe_unmatched(std::string_view filename, std::string display) {
+    Unmatched u{std::move(display), {}, {}};
+    auto stem = filename.substr(0, filename.size() - 4);
+    std::string version, name;
+    if (!filename.ends_with(".sql")) {
+        u.why = "it ends in " + util::quoted(filename.substr(filename.size() - 4)) + ", not \".sql\"";
+        if (parse_migration_name(std::string(stem) + ".sql", version, name)) u.rename = std::string(stem) + ".sql";
+        return u;
+    }
+    std::size_t digits = 0;
+    while (digits < stem.size() && stem[digits] >= '0' && stem[digits] <= '9') ++digits;
+    auto is_digit = [&](std::size_t i) { return i < stem.size() && stem[i] >= '0' && stem[i] <= '9'; };
+    // 2026-01-26_name.sql, 2026-01-26-name.sql: a date with dashes; the time is unknown, so 000000.
+    if (digits == 4 && stem.size() > 11 && stem[4] == '-' && is_digit(5) && is_digit(6) && stem[7] == '-' &&
+        is_digit(8) && is_digit(9) && (stem[10] == '_' || stem[10] == '-' || stem[10] == ' ')) {
+        u.why = "its version is a date written with dashes, and a version is digits only";
+        u.rename = std::string(stem.substr(0, 4)) + std::string(stem.substr(5, 2)) + std::string(stem.substr(8, 2)) +
+                   "000000_" + std::string(stem.substr(11)) + ".sql";
+        return u;
+    }
+    if (digits == 0) {
+        u.why = stem.starts_with('.') ? "it is a hidden file (a macOS ._ file?), not a migration"
+                                      : "it does not start with a version (digits)";
+        auto first = stem.empty() ? '\0' : stem.front();
+        if ((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z'))
+            u.rename = "<YYYYMMDDHHMMSS>_" + std::string(stem) + ".sql";
+        return u;
+    }
+    if (digits == stem.size()) {
+        u.why = "it has no underscore and name after the version";
+        u.rename = std::string(stem) + "_<name>.sql";
+        return u;
+    }
+    u.why = "the version is followed by " + util::quoted(stem.substr(digits, 1)) + ", not an underscore";
+    if (stem[digits] == '-' || stem[digits] == '.' || stem[digits] == ' ')
+        u.rename = std::string(stem.substr(0, digits)) + "_" + std::string(stem.substr(digits + 1)) + ".sql";
+    return u;
+}
+
 Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir) {
     std::error_code ec;
     auto st = fs::status(dir, ec);
@@ -183,21 +222,10 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
             continue;
         }
         if (!parse_migration_name(filename, version, name)) {
-            if (is_sql_like && !filename.ends_with(".sql"))
-                return fail(make_error(ErrorKind::config,
-                                       "migration file " + util::quoted(display) +
-                                           " ends in " + util::quoted(filename.substr(filename.size() - 4)) +
-                                           ", not \".sql\", so it would never be applied",
-                                       "rename it to end in lowercase .sql, as the Supabase CLI only reads those")
-                                .at(display));
-            if (is_sql_like)
-                return fail(make_error(ErrorKind::config,
-                                       "migration file " + util::quoted(display) +
-                                           " does not match <version>_<name>.sql, so it would never be applied",
-                                       "rename it to a digits-only version, an underscore and a name ending in .sql, "
-                                       "e.g. 'supabase migration new <name>' makes 20250101120000_<name>.sql")
-                                .at(display));
-            listing.notices.push_back("ignored " + util::quoted(display) + " (not a .sql file)");
+            if (is_sql_like && fs::is_regular_file(est))
+                listing.unmatched.push_back(describe_unmatched(filename, display));
+            else
+                listing.notices.push_back("ignored " + util::quoted(display) + " (not a .sql file)");
             continue;
         }
         if (!fs::is_regular_file(est))

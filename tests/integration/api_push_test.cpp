@@ -25,10 +25,6 @@ namespace {
 
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
-bool exists(const std::string& url, const std::string& relation) {
-    return query_column(url, "SELECT to_regclass('" + relation + "') IS NOT NULL") == std::vector<std::string>{"t"};
-}
-
 ProcessResult run_pg(const std::string& command, const TempProject& project, const std::string& url,
                      std::vector<std::string> extra = {}) {
     std::vector<std::string> args{command, "--db-url", url, "--workdir", project.root().string()};
@@ -284,4 +280,20 @@ TEST_CASE("api repair: records and forgets versions in one request, under the pu
                       "hint: wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep "
                       "one push per database at a time\n");
     CHECK(history_versions(url) == v({"20240101000001"}));
+}
+
+TEST_CASE("api push: a file that commits in the middle is refused before anything runs") {
+    // Its parts would be separate requests, and the push lock does not hold between them.
+    TempProject project;
+    project.migration("20240101000001_first.sql", "create table first_file (id int);\n");
+    project.migration("20240101000002_parts.sql", "create table p1 (id int);\ncommit;\ncreate table p2 (id int);\n");
+    const std::string url = fresh_database("api_parts");
+    const std::string ref = api_server().add_project(url);
+    auto r = run_api("push", project, ref);
+    INFO(describe(r));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("sbdeploy: error: supabase/migrations/20240101000002_parts.sql:2: this migration commits in the "
+                     "middle (line 2), which the Management API cannot apply safely") != std::string::npos);
+    CHECK_FALSE(exists(url, "public.first_file"));
+    CHECK(history_versions(url).empty());
 }

@@ -360,7 +360,7 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         CHECK(linted.outputs["valid"] == "false");
         p.project.remove_migration("20240101000003_open.sql");
         // A bad file still fails offline.
-        p.project.migration("20240101000002_broken.sql", "create table a (id int);\ncommit;\ncreate table b (id int);\n");
+        p.project.migration("20240101000002_broken.sql", "create table a (id int);\nrollback;\ncreate table b (id int);\n");
         CHECK(p.validate_pr("feature/x", "staging", {}, no_secrets, "someone/app").result.exit_code == 2);
         // The same pull request from this repository is a configuration error.
         p.project.remove_migration("20240101000002_broken.sql");

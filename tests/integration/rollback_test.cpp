@@ -23,10 +23,6 @@ namespace {
 
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
-bool exists(const std::string& url, const std::string& relation) {
-    return query_column(url, "SELECT to_regclass('" + relation + "') IS NOT NULL") == v({"t"});
-}
-
 std::map<std::string, std::string> outputs(const std::string& path) {
     std::map<std::string, std::string> m;
     for (auto& [name, value] : parse_file_commands(slurp(path))) m[name] = value;

@@ -132,4 +132,8 @@ std::vector<std::string> query_column(const std::string& url, const std::string&
   return column;
 }
 
+bool exists(const std::string& url, const std::string& relation) {
+  return query_column(url, "SELECT to_regclass('" + relation + "') IS NOT NULL") == std::vector<std::string>{"t"};
+}
+
 }  // namespace sbdeploy::test

@@ -15,5 +15,7 @@ std::string fresh_database(std::string_view prefix = "t");
 // Runs SQL on a database (through libpq) and returns the first column of every row;
 // throws std::runtime_error on failure. For test setup and inspection only.
 std::vector<std::string> query_column(const std::string& url, const std::string& sql);
+// Whether `relation` (e.g. "public.t") exists in the database at `url`.
+bool exists(const std::string& url, const std::string& relation);
 
 } // namespace sbdeploy::test

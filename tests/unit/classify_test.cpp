@@ -21,6 +21,11 @@ TEST_CASE("classify: statements by what they do to transactions") {
         {"release savepoint a", StatementKind::savepoint},
         {"rollback to savepoint a", StatementKind::savepoint},
         {"prepare transaction 'x'", StatementKind::other_control},
+        {"copy t from stdin", StatementKind::copy_client},
+        {"copy t (id) from stdin with (format csv)", StatementKind::copy_client},
+        {"copy (select 1) to stdout", StatementKind::copy_client},
+        {"copy t from '/tmp/rows.csv'", StatementKind::ordinary},
+        {"copy t to program 'cat'", StatementKind::ordinary},
         {"create index concurrently i on t (id)", StatementKind::non_transactional},
         {"create unique index concurrently if not exists i on t (id)", StatementKind::non_transactional},
         {"create index i on t (id)", StatementKind::ordinary},
@@ -54,19 +59,59 @@ TEST_CASE("classify: the rule table for whole files") {
         CHECK(p->mode == FileMode::self_wrapped);
         CHECK(p->skip == std::vector<bool>{false, true, false, false, false, true, false});
     }
-    SUBCASE("COMMIT; BEGIN; in the middle is refused, naming the statement") {
+    SUBCASE("COMMIT; BEGIN; in the middle: parts, each ending after its COMMIT; BEGIN and COMMIT skipped") {
+        auto p = plan_file({K::begin, K::ordinary, K::commit, K::begin, K::ordinary, K::commit}, Splits::parts);
+        REQUIRE(p);
+        CHECK(p->mode == FileMode::parts);
+        CHECK(p->part_ends == std::vector<std::size_t>{3, 6});
+        CHECK(p->first_split == 2);
+        CHECK(p->skip == std::vector<bool>{true, false, true, true, false, true});
+    }
+    SUBCASE("statements before a BEGIN join its part; statements after the last COMMIT are the last part") {
+        auto p = plan_file({K::ordinary, K::begin, K::ordinary, K::commit, K::ordinary, K::empty}, Splits::parts);
+        REQUIRE(p);
+        CHECK(p->mode == FileMode::parts);
+        CHECK(p->part_ends == std::vector<std::size_t>{4, 6});
+    }
+    SUBCASE("three parts; comments after the last COMMIT stay in the last part") {
+        auto p = plan_file({K::ordinary, K::commit, K::ordinary, K::commit, K::ordinary, K::commit, K::empty},
+                           Splits::parts);
+        REQUIRE(p);
+        CHECK(p->part_ends == std::vector<std::size_t>{2, 4, 7});
+        CHECK(p->first_split == 1);
+    }
+    SUBCASE("COMMITs that end no statements split nothing: one part") {
+        auto p = plan_file({K::commit, K::begin, K::commit, K::ordinary, K::commit}, Splits::parts);
+        REQUIRE(p);
+        CHECK(p->mode == FileMode::self_wrapped);
+        CHECK(p->part_ends.empty());
+        CHECK(p->skip == std::vector<bool>{true, true, true, false, true});
+    }
+    SUBCASE("without Splits::parts (down SQL, seed files) a split is refused, naming the COMMIT") {
         auto p = plan_file({K::begin, K::ordinary, K::commit, K::begin, K::ordinary, K::commit});
         REQUIRE_FALSE(p);
         CHECK(p.error().line == 2);
         CHECK(p.error().exit_code() == 2);
         CHECK(p.error().message ==
-              "COMMIT in the middle of a migration would split it into separate transactions, so a failure could leave "
+              "COMMIT in the middle of this file would split it into separate transactions, so a failure could leave "
               "half of it applied");
     }
-    SUBCASE("a lone COMMIT is refused") {
+    SUBCASE("a lone COMMIT at the end splits nothing") {
         auto p = plan_file({K::ordinary, K::commit});
+        REQUIRE(p);
+        CHECK(p->mode == FileMode::self_wrapped);
+        CHECK(p->skip == std::vector<bool>{false, true});
+    }
+    SUBCASE("COPY from or to the client is refused") {
+        auto p = plan_file({K::ordinary, K::copy_client}, Splits::parts);
         REQUIRE_FALSE(p);
         CHECK(p.error().line == 1);
+        CHECK(p.error().exit_code() == 2);
+    }
+    SUBCASE("ROLLBACK in a file with parts is still refused") {
+        auto p = plan_file({K::ordinary, K::commit, K::ordinary, K::other_control}, Splits::parts);
+        REQUIRE_FALSE(p);
+        CHECK(p.error().line == 3);
     }
     SUBCASE("ROLLBACK is refused") {
         auto p = plan_file({K::ordinary, K::other_control});

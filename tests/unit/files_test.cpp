@@ -58,22 +58,41 @@ TEST_CASE("files: listing the migrations folder") {
                                 "ignored subfolder \"supabase/migrations/meta\" (only files directly in the folder are migrations)"});
         CHECK(l->warnings.empty());
     }
-    SUBCASE("a .sql file that does not match is an error naming it") {
+    SUBCASE("a .sql file that does not match is skipped as the CLI skips it, listed with the rename that fixes it") {
         d.file("20250101000000_a.sql");
         d.file("fix_users.sql");
-        auto l = list_migrations(d.path.string(), "supabase/migrations");
-        REQUIRE_FALSE(l);
-        CHECK(l.error().exit_code() == 2);
-        CHECK(l.error().file == "supabase/migrations/fix_users.sql");
-        CHECK(l.error().message ==
-              "migration file \"supabase/migrations/fix_users.sql\" does not match <version>_<name>.sql, so it would "
-              "never be applied");
-    }
-    SUBCASE("an upper-case .SQL is an error too") {
-        d.file("20250101000000_a.SQL");
+        d.file("20250614154001-0631db99-bd3e-43ad-b16d-8675856435eb.sql");
+        d.file("2026-01-26_triage_sweep.sql");
+        d.file("20250101000001_b.SQL");
+        d.file("20250101000002.sql");
+        d.file("._20250101000000_a.sql");
         auto l = list_migrations(d.path.string(), "m");
-        REQUIRE_FALSE(l);
-        CHECK(l.error().file == "m/20250101000000_a.SQL");
+        REQUIRE(l);
+        REQUIRE(l->files.size() == 1);
+        CHECK(l->files[0].filename == "20250101000000_a.sql");
+        struct Expected {
+            const char* display;
+            const char* why;
+            const char* rename;
+        };
+        const Expected expected[] = {
+            {"m/._20250101000000_a.sql", "it is a hidden file (a macOS ._ file?), not a migration", ""},
+            {"m/20250101000001_b.SQL", "it ends in \".SQL\", not \".sql\"", "20250101000001_b.sql"},
+            {"m/20250101000002.sql", "it has no underscore and name after the version", "20250101000002_<name>.sql"},
+            {"m/20250614154001-0631db99-bd3e-43ad-b16d-8675856435eb.sql",
+             "the version is followed by \"-\", not an underscore",
+             "20250614154001_0631db99-bd3e-43ad-b16d-8675856435eb.sql"},
+            {"m/2026-01-26_triage_sweep.sql", "its version is a date written with dashes, and a version is digits only",
+             "20260126000000_triage_sweep.sql"},
+            {"m/fix_users.sql", "it does not start with a version (digits)", "<YYYYMMDDHHMMSS>_fix_users.sql"},
+        };
+        REQUIRE(l->unmatched.size() == std::size(expected));
+        for (std::size_t i = 0; i < std::size(expected); ++i) {
+            CAPTURE(expected[i].display);
+            CHECK(l->unmatched[i].display == expected[i].display);
+            CHECK(l->unmatched[i].why == expected[i].why);
+            CHECK(l->unmatched[i].rename == expected[i].rename);
+        }
     }
     SUBCASE("two files with one version") {
         d.file("20250101000000_a.sql");

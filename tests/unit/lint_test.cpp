@@ -106,7 +106,7 @@ TEST_CASE("the rule table: unique kebab-case ids, each found by its id") {
         CHECK_FALSE(r.catches.empty());
         CHECK_FALSE(r.fix.empty());
     }
-    CHECK(ids.size() == 17);
+    CHECK(ids.size() == 18);
     CHECK_FALSE(lint::find_rule("RLS-MISSING").has_value());
     CHECK(lint::nearest_rule("drop-tabel") == "drop-table");
     CHECK(lint::nearest_rule("nothing-like-it") == "");

@@ -16,11 +16,13 @@ const { parseAction } = await import("@actions/workflow-parser/actions/index");
 
 export const rel = (file) => relative(sourceDir, file);
 
-export function actionFiles() {
-  const files = [join(sourceDir, "action.yml")];
-  for (const d of readdirSync(join(sourceDir, "actions"), { withFileTypes: true }))
-    if (d.isDirectory() && existsSync(join(sourceDir, "actions", d.name, "action.yml")))
-      files.push(join(sourceDir, "actions", d.name, "action.yml"));
+// Every action.yml of the tree two folders deep (a sub-action or a stray copy under actions/).
+export function actionFiles(dir = sourceDir, depth = 2) {
+  const files = existsSync(join(dir, "action.yml")) ? [join(dir, "action.yml")] : [];
+  if (depth === 0) return files;
+  for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)))
+    if (d.isDirectory() && !d.name.startsWith(".") && !["build", "node_modules"].includes(d.name))
+      files.push(...actionFiles(join(dir, d.name), depth - 1));
   return files;
 }
 
@@ -31,16 +33,12 @@ export function workflowFiles() {
     .map((f) => join(dir, f));
 }
 
-// The example workflows of README.md's "## Using the actions": yaml blocks with an `on:` key,
-// as { name: "README.md example N (first line)", content }.
+// The example workflows of README.md: its yaml blocks with jobs or steps using this repository's
+// actions, as { name: "README.md example N (first line)", content }.
 export function readmeWorkflows(readme = readFileSync(join(sourceDir, "README.md"), "utf8")) {
-  const start = readme.indexOf("\n## Using the actions");
-  if (start < 0) return [];
-  const next = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, next < 0 ? undefined : next);
-  const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks
-    .filter((b) => /^on:/m.test(b))
+    .filter((b) => /^jobs:/m.test(b) || /uses: *[^\s/]+\/sbdeploy[/@]/.test(b))
     .map((content, i) => ({ name: `README.md example ${i + 1} (${content.split("\n")[0]})`, content }));
 }
 

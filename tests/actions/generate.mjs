@@ -2,7 +2,7 @@
 // Writes every action.yml from actions/spec.json (the one definition of the actions'
 // inputs and outputs). `--check` writes nothing and exits 1 when a file differs.
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { join, dirname, relative } from "node:path";
+import { join, dirname, relative, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
 
@@ -31,8 +31,9 @@ export function envValue(name, input) {
   return `\${{ inputs.${name} || env.${input.env} }}`;
 }
 
+// The shared install script, from the action's folder.
 export function installScript(action) {
-  return action.path === "." ? '"$GITHUB_ACTION_PATH/actions/lib/install.sh"' : '"$GITHUB_ACTION_PATH/../lib/install.sh"';
+  return `"$GITHUB_ACTION_PATH/${posix.relative(action.path, "actions/lib/install.sh")}"`;
 }
 
 export function render(key, action) {

@@ -26,10 +26,10 @@ test("there is something to check", () => {
     actions.map((a) => a.name),
     [
       "action.yml",
-      "actions/paths-filter-migrations/action.yml",
-      "actions/push-migrations/action.yml",
-      "actions/record-metrics/action.yml",
-      "actions/validate-migrations/action.yml",
+      "paths-filter-migrations/action.yml",
+      "push-migrations/action.yml",
+      "record-metrics/action.yml",
+      "validate-migrations/action.yml",
     ],
   );
   assert.ok(workflows.some((w) => w.name === ".github/workflows/ci.yml"));

@@ -1,4 +1,4 @@
-// actions/validate-migrations and actions/push-migrations run end to end by the local runner
+// validate-migrations and push-migrations run end to end by the local runner
 // against fresh databases on the test PostgreSQL (the ctest fixture `pg`).
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// actions/paths-filter-migrations run end to end by the local runner on real git repositories.
+// paths-filter-migrations run end to end by the local runner on real git repositories.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// actions/record-metrics run end to end by the local runner against a fresh database of the
+// record-metrics run end to end by the local runner against a fresh database of the
 // test PostgreSQL (the ctest fixture `pg`) with the metrics schema applied.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -6,17 +6,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runAction } from "./runner.mjs";
-import { actionDir, binary, commandHelp, freshDatabase, loadSpecOutputs, pathWithBinary, psql, tempDir, writeFiles } from "./support.mjs";
+import { actionDir, commandHelp, loadSpecOutputs, metricsDatabase, pathWithBinary, psql, tempDir, writeFiles } from "./support.mjs";
 
 const built = commandHelp("record-metrics").built;
 const skip = built ? false : "sbdeploy record-metrics is not built yet";
 const PATH = built ? pathWithBinary() : "";
-
-function metricsDatabase() {
-  const url = freshDatabase("metrics");
-  execFileSync(binary(), ["metrics", "schema", "--apply", "--db-url", url], { stdio: "pipe" });
-  return url;
-}
 
 const written = new Set();
 function collect(r) {

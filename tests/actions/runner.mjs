@@ -158,9 +158,9 @@ export function parseWorkflowCommands(stdout) {
   return commands;
 }
 
-function runBash(script, { cwd, env, timeoutMs }) {
+function runBash(script, { args, cwd, env, timeoutMs }) {
   return new Promise((done) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
+    const child = spawn("bash", [...args, script], {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -180,6 +180,87 @@ function runBash(script, { cwd, env, timeoutMs }) {
       });
     });
   });
+}
+
+// The variables the runner gives every step: CI, GITHUB_* of the job, RUNNER_*.
+export function runnerVariables({ facts, eventPath, workspace, runner, baseEnv }) {
+  return {
+    HOME: process.env.HOME ?? runner.temp,
+    LANG: "C.UTF-8",
+    ...(baseEnv ?? {}),
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_EVENT_NAME: facts.event_name,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REF: facts.ref,
+    GITHUB_REF_NAME: facts.ref_name,
+    GITHUB_REF_TYPE: facts.ref_type,
+    GITHUB_HEAD_REF: facts.head_ref,
+    GITHUB_BASE_REF: facts.base_ref,
+    GITHUB_SHA: facts.sha,
+    GITHUB_REPOSITORY: facts.repository,
+    GITHUB_REPOSITORY_OWNER: facts.repository_owner,
+    GITHUB_RUN_ID: facts.run_id,
+    GITHUB_RUN_NUMBER: facts.run_number,
+    GITHUB_RUN_ATTEMPT: facts.run_attempt,
+    GITHUB_ACTOR: facts.actor,
+    GITHUB_JOB: facts.job,
+    GITHUB_WORKFLOW: facts.workflow,
+    GITHUB_SERVER_URL: facts.server_url,
+    GITHUB_API_URL: facts.api_url,
+    GITHUB_GRAPHQL_URL: facts.graphql_url,
+    RUNNER_OS: runner.os,
+    RUNNER_ARCH: runner.arch,
+    RUNNER_NAME: runner.name,
+    RUNNER_TEMP: runner.temp,
+    RUNNER_TOOL_CACHE: runner.tool_cache,
+    ...(runner.debug ? { RUNNER_DEBUG: "1" } : {}),
+  };
+}
+
+// How bash runs a script: `shell: bash`, and a workflow's run: step without shell: (on Linux).
+const BASH_ARGS = { bash: ["--noprofile", "--norc", "-eo", "pipefail"], default: ["-e"] };
+
+// Runs one run: step: its env: and script evaluated in contexts(), bash with fresh GITHUB_OUTPUT,
+// GITHUB_ENV, GITHUB_PATH and GITHUB_STEP_SUMMARY files. `variables` are the runner's, `env` the
+// job's (GITHUB_ENV included), under the step's own env:; `path` the PATH so far.
+export async function runStep(step, { id, contexts, status, temp, workspace, variables, env: jobEnv, path, timeoutMs }) {
+  const args = BASH_ARGS[step.shell ?? "default"];
+  if (!args) throw new ActionError(`step ${id}: shell "${step.shell}" is not supported (bash only)`);
+  const stepEnvValues = {};
+  for (const [k, v] of Object.entries(step.env ?? {})) stepEnvValues[k] = interpolate(v, contexts(), status);
+  const script = interpolate(step.run, contexts(), status);
+  const dir = join(temp, "_runner_file_commands", randomUUID());
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    GITHUB_OUTPUT: join(dir, "set_output"),
+    GITHUB_ENV: join(dir, "set_env"),
+    GITHUB_PATH: join(dir, "add_path"),
+    GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
+    GITHUB_STATE: join(dir, "save_state"),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, "");
+  const scriptFile = join(temp, `${randomUUID()}.sh`);
+  writeFileSync(scriptFile, script);
+  const env = { ...variables, ...jobEnv, ...stepEnvValues, ...files, PATH: path };
+  const cwd = step["working-directory"] ? resolve(workspace, interpolate(step["working-directory"], contexts(), status)) : workspace;
+  const run = await runBash(scriptFile, { args, cwd, env, timeoutMs: timeoutMs ?? 120_000 });
+  const ok = run.code === 0;
+  return {
+    outcome: ok ? "success" : "failure",
+    conclusion: ok || step["continue-on-error"] === true ? "success" : "failure",
+    outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, "utf8"), "GITHUB_OUTPUT"),
+    exitCode: run.code,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    // The runner reads workflow commands from both streams.
+    commands: parseWorkflowCommands(`${run.stdout}\n${run.stderr}`),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
+    env: stepEnvValues,
+    setEnv: parseFileCommands(readFileSync(files.GITHUB_ENV, "utf8"), "GITHUB_ENV"),
+    pathAdded: readFileSync(files.GITHUB_PATH, "utf8").split("\n").filter((l) => l.trim() !== ""),
+  };
 }
 
 export function loadAction(actionDir) {
@@ -219,14 +300,9 @@ export function jobFacts(o) {
   };
 }
 
-// Runs the composite action in `actionDir`.
-//   with:       the step's `with:` (templates evaluated in `caller`, the workflow's contexts)
-//   caller:     contexts for `with:` ({ github, env, steps, secrets, vars, matrix, inputs })
-//   github:     facts for jobFacts(); workspace: GITHUB_WORKSPACE; env: the job's environment
-//   runner:     { os, arch, debug }; path: the PATH before GITHUB_PATH additions
-export async function runAction(actionDir, o = {}) {
-  const action = loadAction(actionDir);
-  if (action.runs?.using !== "composite") throw new ActionError(`${actionDir}: not a composite action`);
+// A job's runner: RUNNER_TEMP (runnerTemp), the workspace, the tool cache, the github facts and
+// their event file, the runner context.
+export function prepareRunner(o) {
   const temp = o.runnerTemp ?? scratch();
   mkdirSync(temp, { recursive: true });
   const workspace = o.workspace ?? mkdtempSync(join(temp, "workspace-"));
@@ -235,7 +311,6 @@ export async function runAction(actionDir, o = {}) {
   const facts = jobFacts(o.github ?? {});
   const eventPath = join(temp, "event.json");
   writeFileSync(eventPath, JSON.stringify(facts.event));
-  const actionPath = realpathSync(resolve(actionDir));
   const runner = {
     os: o.runner?.os ?? "Linux",
     arch: o.runner?.arch ?? (process.arch === "arm64" ? "ARM64" : "X64"),
@@ -244,7 +319,21 @@ export async function runAction(actionDir, o = {}) {
     tool_cache: toolCache,
     debug: o.runner?.debug ? "1" : "",
   };
+  return { temp, workspace, facts, eventPath, runner };
+}
+
+// Runs the composite action in `actionDir`.
+//   with:       the step's `with:` (templates evaluated in `caller`, the workflow's contexts)
+//   caller:     contexts for `with:` ({ github, env, steps, secrets, vars, matrix, inputs })
+//   github:     facts for jobFacts(); workspace: GITHUB_WORKSPACE; env: the job's environment
+//   runner:     { os, arch, debug }; path: the PATH before GITHUB_PATH additions
+export async function runAction(actionDir, o = {}) {
+  const action = loadAction(actionDir);
+  if (action.runs?.using !== "composite") throw new ActionError(`${actionDir}: not a composite action`);
+  const { temp, workspace, facts, eventPath, runner } = prepareRunner(o);
+  const actionPath = realpathSync(resolve(actionDir));
   const github = { ...facts, workspace, event_path: eventPath, action_path: actionPath, action_ref: "", action_repository: "" };
+  const variables = runnerVariables({ facts, eventPath, workspace, runner, baseEnv: o.baseEnv });
 
   // Inputs: `with:` evaluated in the caller's contexts, else the default in the action's.
   const declared = action.inputs ?? {};
@@ -279,93 +368,26 @@ export async function runAction(actionDir, o = {}) {
     }
     if (step.uses) throw new ActionError(`step ${id}: uses: is not supported by this runner`);
     if (step.shell !== "bash") throw new ActionError(`step ${id}: shell "${step.shell}" is not supported (bash only)`);
-
-    const stepEnvValues = {};
-    for (const [k, v] of Object.entries(step.env ?? {})) stepEnvValues[k] = interpolate(v, contexts(), status);
-    const script = interpolate(step.run, contexts(), status);
-    const dir = join(temp, "_runner_file_commands", randomUUID());
-    mkdirSync(dir, { recursive: true });
-    const files = {
-      GITHUB_OUTPUT: join(dir, "set_output"),
-      GITHUB_ENV: join(dir, "set_env"),
-      GITHUB_PATH: join(dir, "add_path"),
-      GITHUB_STEP_SUMMARY: join(dir, "step_summary"),
-      GITHUB_STATE: join(dir, "save_state"),
-    };
-    for (const f of Object.values(files)) writeFileSync(f, "");
-    const scriptFile = join(temp, `${randomUUID()}.sh`);
-    writeFileSync(scriptFile, script);
-    const basePath = o.path ?? process.env.PATH;
-    const env = {
-      HOME: process.env.HOME ?? temp,
-      LANG: "C.UTF-8",
-      ...(o.baseEnv ?? {}),
-      CI: "true",
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_EVENT_NAME: facts.event_name,
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_REF: facts.ref,
-      GITHUB_REF_NAME: facts.ref_name,
-      GITHUB_REF_TYPE: facts.ref_type,
-      GITHUB_HEAD_REF: facts.head_ref,
-      GITHUB_BASE_REF: facts.base_ref,
-      GITHUB_SHA: facts.sha,
-      GITHUB_REPOSITORY: facts.repository,
-      GITHUB_REPOSITORY_OWNER: facts.repository_owner,
-      GITHUB_RUN_ID: facts.run_id,
-      GITHUB_RUN_NUMBER: facts.run_number,
-      GITHUB_RUN_ATTEMPT: facts.run_attempt,
-      GITHUB_ACTOR: facts.actor,
-      GITHUB_JOB: facts.job,
-      GITHUB_WORKFLOW: facts.workflow,
-      GITHUB_SERVER_URL: facts.server_url,
-      GITHUB_API_URL: facts.api_url,
-      GITHUB_GRAPHQL_URL: facts.graphql_url,
-      GITHUB_ACTION: id,
-      GITHUB_ACTION_PATH: actionPath,
-      GITHUB_ACTION_REPOSITORY: "",
-      GITHUB_ACTION_REF: "",
-      RUNNER_OS: runner.os,
-      RUNNER_ARCH: runner.arch,
-      RUNNER_NAME: runner.name,
-      RUNNER_TEMP: temp,
-      RUNNER_TOOL_CACHE: toolCache,
-      ...(runner.debug ? { RUNNER_DEBUG: "1" } : {}),
-      ...jobEnv,
-      ...fileEnv,
-      ...stepEnvValues,
-      ...files,
-      PATH: [...pathAdded, basePath].join(":"),
-    };
-    const cwd = step["working-directory"] ? resolve(workspace, interpolate(step["working-directory"], contexts(), status)) : workspace;
-    const run = await runBash(scriptFile, { cwd, env, timeoutMs: o.timeoutMs ?? 120_000 });
-    // The runner reads workflow commands from both streams.
-    const commands = parseWorkflowCommands(`${run.stdout}\n${run.stderr}`);
-    for (const c of commands) if (c.command === "add-mask" && c.message) masks.push(c.message);
-    const outputs = parseFileCommands(readFileSync(files.GITHUB_OUTPUT, "utf8"), "GITHUB_OUTPUT");
-    Object.assign(fileEnv, parseFileCommands(readFileSync(files.GITHUB_ENV, "utf8"), "GITHUB_ENV"));
-    const added = readFileSync(files.GITHUB_PATH, "utf8").split("\n").filter((l) => l.trim() !== "");
-    pathAdded.unshift(...[...added].reverse());
-    const ok = run.code === 0;
-    const outcome = ok ? "success" : "failure";
-    const conclusion = ok || step["continue-on-error"] === true ? "success" : "failure";
-    Object.assign(result, {
-      outcome,
-      conclusion,
-      outputs,
-      exitCode: run.code,
-      stdout: run.stdout,
-      stderr: run.stderr,
-      commands,
-      summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
-      env: stepEnvValues,
-      pathAdded: added,
+    const run = await runStep(step, {
+      id,
+      contexts,
+      status,
+      temp,
+      workspace,
+      variables: { ...variables, GITHUB_ACTION: id, GITHUB_ACTION_PATH: actionPath, GITHUB_ACTION_REPOSITORY: "", GITHUB_ACTION_REF: "" },
+      env: { ...jobEnv, ...fileEnv },
+      path: [...pathAdded, o.path ?? process.env.PATH].join(":"),
+      timeoutMs: o.timeoutMs,
     });
+    for (const c of run.commands) if (c.command === "add-mask" && c.message) masks.push(c.message);
+    Object.assign(fileEnv, run.setEnv);
+    pathAdded.unshift(...[...run.pathAdded].reverse());
+    const { outcome, conclusion, outputs } = run;
+    Object.assign(result, run);
     steps[id] = { outputs, outcome, conclusion };
     if (conclusion === "failure") status.failed = true;
-    log += `##[step ${id}] exit ${run.code}\n${run.stdout}${run.stderr}`;
-    if (process.env.SBDEPLOY_ACTIONS_VERBOSE) process.stderr.write(`--- ${actionDir} step ${id}: exit ${run.code}\n${run.stdout}${run.stderr}`);
+    log += `##[step ${id}] exit ${run.exitCode}\n${run.stdout}${run.stderr}`;
+    if (process.env.SBDEPLOY_ACTIONS_VERBOSE) process.stderr.write(`--- ${actionDir} step ${id}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`);
   }
 
   const finalContexts = { github, inputs, env: { ...jobEnv, ...fileEnv }, runner, steps };
@@ -386,6 +408,6 @@ export async function runAction(actionDir, o = {}) {
     pathAdded,
     workspace,
     temp,
-    toolCache,
+    toolCache: runner.tool_cache,
   };
 }

@@ -1,6 +1,6 @@
 // Shared helpers of the action tests: where the source tree and the built binary are, a PATH
 // with only that sbdeploy on it, fresh databases on the ctest PostgreSQL fixture, git repos.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const sourceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const actionDir = (name) => (name === "install" ? sourceDir : join(sourceDir, "actions", name));
+export const actionDir = (name) => (name === "install" ? sourceDir : join(sourceDir, name));
 
 // A temp dir, removed when the process exits (kept with SBDEPLOY_ACTIONS_KEEP=1).
 const made = [];
@@ -83,6 +83,13 @@ export function freshDatabase(prefix = "actions") {
   return pgUrl(name);
 }
 
+// A new database with the metrics schema applied; its URL.
+export function metricsDatabase() {
+  const url = freshDatabase("metrics");
+  execFileSync(binary(), ["metrics", "schema", "--apply", "--db-url", url], { stdio: "pipe" });
+  return url;
+}
+
 export function git(cwd, ...args) {
   return execFileSync("git", args, {
     cwd,
@@ -124,4 +131,21 @@ export function loadSpecOutputs(action, step = "run") {
   return Object.entries(loadSpec().actions[action].outputs)
     .filter(([, o]) => (o.step ?? "run") === step)
     .map(([name]) => name);
+}
+
+// Starts a stand-in server of tests/servers/ (`node <script> ...args`); its base URL once it
+// listens. It then keeps this process alive no longer, and stops when it exits (stdin closes).
+export function startServer(script, ...args) {
+  const child = spawn(process.execPath, [join(sourceDir, "tests", "servers", script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((ready, fail) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /^listening on (\S+)$/m.exec(out);
+      if (!m) return;
+      for (const handle of [child, child.stdin, child.stdout]) handle.unref();
+      ready(m[1]);
+    });
+    child.on("exit", (code) => fail(new Error(`${script} exited (${code}) before listening`)));
+  });
 }

@@ -9,23 +9,10 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runAction } from "./runner.mjs";
-import { sourceDir, tempDir } from "./support.mjs";
+import { git, gitEnv, sourceDir, tempDir } from "./support.mjs";
 
 const script = join(sourceDir, "scripts", "release");
 const sha = (b) => createHash("sha256").update(b).digest("hex");
-
-// git without the machine's identity or configuration.
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-};
-const git = (cwd, ...args) =>
-  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8", env: gitEnv }).trim();
 
 // The clone to release from and its remote; CMakeLists.txt says `version`.
 function repository(version) {

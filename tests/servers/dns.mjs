@@ -4,7 +4,7 @@
 //
 // Usage: node dns.mjs --listen ADDRESS[:PORT] NAME=IPV4...
 // ADDRESS must be a loopback address (127.0.0.0/8); PORT defaults to 53, which resolv.conf
-// cannot change. Prints "listening" once bound; stops on SIGTERM.
+// cannot change. Prints "listening on dns://ADDRESS:PORT" once bound; stops on SIGTERM.
 import dgram from 'node:dgram';
 
 let listen;
@@ -62,4 +62,4 @@ socket.on('message', (packet, peer) => {
   socket.send(Buffer.concat(parts), peer.port, peer.address);
 });
 process.on('SIGTERM', () => process.exit(0));
-socket.bind(Number(port), address, () => process.stdout.write('listening\n'));
+socket.bind(Number(port), address, () => process.stdout.write(`listening on dns://${address}:${port}\n`));

@@ -19,7 +19,8 @@ namespace {
 
 #define COMMON_TARGET "workdir", "migrations-dir", "environment", "db-url", "project-ref", "transport", \
                       "api-url", "api-timeout", "api-retry-budget", \
-                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "sslrootcert", "environments", "validate-against"
+                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "sslrootcert", "allow-insecure-transport", \
+                      "environments", "validate-against"
 
 constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdir", "json", "verbose", "environments",
                                             "validate-against"};
@@ -45,12 +46,14 @@ constexpr std::string_view kPathsFilterOptions[] = {"workdir",     "migrations-d
                                                     "json",        "verbose"};
 constexpr std::string_view kRecordMetricsOptions[] = {
     "workdir",      "event-path",          "environment",    "db-url",      "project-ref",  "transport",
-    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "sslrootcert", "environments",
+    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "sslrootcert",
+    "allow-insecure-transport", "environments",
     "supabase-url", "repository",          "deployment-status", "applied-count", "deployment-duration", "junit",
     "test-results", "test-type",           "branch-rules",   "hotfix-pattern", "json",       "verbose"};
 constexpr std::string_view kMetricsOptions[] = {
     "workdir",        "db-url",           "project-ref",        "transport",          "api-url",
     "api-timeout",    "api-retry-budget", "connect-timeout",    "sslmode",            "sslrootcert",
+    "allow-insecure-transport",
     "environments",   "environment",    "supabase-url",     "repository",         "apply",              "days",
     "until",          "sources",          "workflow",           "pulls-file",         "test-results",
     "branch-rules",   "hotfix-pattern",   "older-than",         "dry-run",            "min-test-pass-rate",
@@ -263,7 +266,10 @@ int report(Context& ctx, const Error& e) {
     return shown.exit_code();
 }
 
-int run(std::span<const std::string> args, const util::Environment& env, std::ostream& out, std::ostream& err) {
+namespace {
+
+int run_command(std::span<const std::string> args, const util::Environment& env, std::ostream& out,
+                std::ostream& err) {
     auto mode = env.get("GITHUB_ACTIONS") == std::optional<std::string>("true") ? github::ConsoleMode::actions
                                                                                : github::ConsoleMode::terminal;
     if (args.empty()) {
@@ -346,6 +352,28 @@ int run(std::span<const std::string> args, const util::Environment& env, std::os
     return cmd->run(ctx);
 }
 
+// A result nobody could read is a failure: stdout on a full disk, a closed pipe or a
+// broken terminal makes the run exit 1, said on stderr (when stderr itself fails, the
+// exit code is all there is).
+int checked_exit(int code, std::ostream& out, std::ostream& err) {
+    out.flush();
+    if (!out) {
+        err << "sbdeploy: error: cannot write to standard output (a full disk, or a closed pipe?): the command's "
+               "output is incomplete\n";
+        err.flush();
+        return code == 0 ? 1 : code;
+    }
+    err.flush();
+    if (!err) return code == 0 ? 1 : code;
+    return code;
+}
+
+} // namespace
+
+int run(std::span<const std::string> args, const util::Environment& env, std::ostream& out, std::ostream& err) {
+    return checked_exit(run_command(args, env, out, err), out, err);
+}
+
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     std::vector<std::string> args;
@@ -353,7 +381,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
     if (args.size() == 1 && args[0] == "--version") {  // fast path: no environment snapshot
         std::cout << "sbdeploy " SBDEPLOY_VERSION "\n";
-        return 0;
+        return checked_exit(0, std::cout, std::cerr);
     }
     auto env = util::Environment::from_process();
     install_interrupts(env);  // SIGINT/SIGTERM roll back the transaction in flight (cli/interrupt.hpp)

@@ -146,6 +146,7 @@ Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile
 struct Folder {
     std::string dir;      // to open
     std::string display;  // for messages
+    std::string root;     // the project (--workdir): links in the folder may not leave it
 };
 
 // The migrations folder as load_project finds it.
@@ -157,9 +158,9 @@ Result<Folder> migrations_folder(const Context& ctx) {
                     "set --workdir (SBDEPLOY_WORKDIR) to the project root");
     if (auto dir = ctx.options.get("migrations-dir")) {
         fs::path d(*dir);
-        return Folder{d.is_absolute() ? d.string() : (fs::path(workdir) / d).string(), *dir};
+        return Folder{d.is_absolute() ? d.string() : (fs::path(workdir) / d).string(), *dir, workdir};
     }
-    return Folder{(fs::path(workdir) / "supabase" / "migrations").string(), "supabase/migrations"};
+    return Folder{(fs::path(workdir) / "supabase" / "migrations").string(), "supabase/migrations", workdir};
 }
 
 Result<lint::SourceFile> read_source(const std::string& path, const std::string& display, lint::Role role) {
@@ -178,7 +179,7 @@ struct Loaded {
 };
 
 Result<Loaded> load_folder(Context& ctx, const Folder& folder) {
-    auto listing = migrations::list_migrations(folder.dir, folder.display);
+    auto listing = migrations::list_migrations(folder.dir, folder.display, folder.root);
     if (!listing) return fail(listing.error());
     for (const auto& n : listing->notices) ctx.console.debug(n);
     for (const auto& w : listing->warnings) ctx.console.warning(w);

@@ -25,8 +25,8 @@ struct Subcommand {
 // Options every subcommand takes: where the metrics database is, and how to talk.
 constexpr std::string_view kConnection[] = {"workdir",     "db-url",           "project-ref",     "transport",
                                             "api-url",     "api-timeout",      "api-retry-budget", "connect-timeout",
-                                            "sslmode",     "sslrootcert",      "environments",    "json",
-                                            "verbose"};
+                                            "sslmode",     "sslrootcert",      "allow-insecure-transport",
+                                            "environments", "json",        "verbose"};
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> k = {

@@ -55,6 +55,9 @@ constexpr OptionSpec kOptions[] = {
     {"lock-wait", OptionKind::value, "DURATION", "how long to wait for another push to finish", "60s"},
     {"sslmode", OptionKind::value, "MODE", "libpq sslmode", "require for non-loopback hosts"},
     {"sslrootcert", OptionKind::value, "FILE", "CA certificates that sign the server's (sslmode verify-ca, verify-full)", ""},
+    {"allow-insecure-transport", OptionKind::flag, "",
+     "connect with an sslmode weaker than require (disable, allow, prefer) to a host that is not loopback: the "
+     "password and the SQL may then cross the network in clear, readable and changeable by anyone on the path", ""},
     // Migrations
     {"include-all", OptionKind::flag, "", "also apply local versions older than the newest remote one", ""},
     {"allow-edited", OptionKind::flag, "", "push even when applied files were edited after apply", ""},
@@ -213,6 +216,13 @@ Result<long> Options::duration_ms(std::string_view name, long fallback_ms) const
     if (!ms)
         return fail(ErrorKind::usage, "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a duration",
                     "write it as 500ms, 30s, 5m or 1h");
+    // Postgres takes timeouts as an int of milliseconds, and so does the poll(2) that bounds
+    // each wait on a socket: a longer duration would overflow into a failure at run time.
+    if (*ms > kMaxDurationMs)
+        return fail(ErrorKind::usage,
+                    "option --" + std::string(name) + ": " + util::quoted(*v) + " is longer than " +
+                        std::to_string(kMaxDurationMs) + "ms (about 24 days), the most PostgreSQL and libcurl accept",
+                    "give a shorter duration, e.g. 1h");
     return *ms;
 }
 

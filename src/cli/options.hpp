@@ -34,6 +34,10 @@ std::string env_var_for(std::string_view option);
 
 enum class Source { unset, flag, env };
 
+// The longest duration an option takes: INT_MAX milliseconds (about 24.8 days), the limit of
+// PostgreSQL's statement_timeout and lock_timeout.
+inline constexpr long kMaxDurationMs = 2'147'483'647;
+
 class Options {
 public:
     [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
@@ -44,7 +48,8 @@ public:
     [[nodiscard]] const std::vector<std::string>& positional() const { return positional_; }
     // Integer option with bounds; a bad value is a usage error naming the option.
     [[nodiscard]] Result<long> integer(std::string_view name, long fallback, long min, long max) const;
-    // Duration option in milliseconds: "500ms", "4s", "2m", or a bare number of seconds.
+    // Duration option in milliseconds: "500ms", "4s", "2m", or a bare number of seconds;
+    // more than kMaxDurationMs is a usage error.
     [[nodiscard]] Result<long> duration_ms(std::string_view name, long fallback_ms) const;
 
     void set(std::string_view name, std::vector<std::string> values, Source src);

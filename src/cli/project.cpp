@@ -35,7 +35,7 @@ Result<Project> load_project(Context& ctx) {
         p.migrations_dir = (fs::path(p.workdir) / "supabase" / "migrations").string();
         p.migrations_display = "supabase/migrations";
     }
-    auto listing = migrations::list_migrations(p.migrations_dir, p.migrations_display);
+    auto listing = migrations::list_migrations(p.migrations_dir, p.migrations_display, p.workdir);
     if (!listing) return fail(listing.error());
     for (const auto& n : listing->notices) ctx.console.debug(n);
     if (!listing->notices.empty())
@@ -135,6 +135,19 @@ Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& 
     o.connect_timeout_ms = *timeout;
     o.sslmode = ctx.options.get_or("sslmode", "");
     o.sslrootcert = ctx.options.get_or("sslrootcert", "");
+    o.insecure_transport = ctx.options.flag("allow-insecure-transport") ? db::InsecureTransport::allow
+                                                                        : db::InsecureTransport::refuse;
+    // With a statement_timeout the server answers within it, or within --lock-wait for the
+    // push lock (a cancel is an answer too): a longer silence is a stalled peer. Without one a
+    // statement may rightly run for hours.
+    auto statement_timeout = ctx.options.duration_ms("statement-timeout", 0);
+    if (!statement_timeout) return fail(statement_timeout.error());
+    auto lock_wait = ctx.options.duration_ms("lock-wait", 60'000);
+    if (!lock_wait) return fail(lock_wait.error());
+    if (*statement_timeout > 0) {
+        const long longest = std::max(*statement_timeout, *lock_wait);
+        o.silence_limit = std::chrono::milliseconds(longest + std::max(10'000L, longest / 2));
+    }
     o.interrupts = &util::process_interrupts();  // SIGINT/SIGTERM cancel the statement in flight
     o.on_retry = [&console = ctx.console](const std::string& line) { console.debug(line); };
     auto session = db::connect_postgres(o);

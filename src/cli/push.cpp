@@ -205,6 +205,18 @@ int run_push(Context& ctx) {
             continue;
         }
         for (const auto& n : r->notices) ctx.console.debug(m->file.filename + ": " + n);
+        if (!r->warning.empty()) {  // applied, as the history shows, but the answer did not say so
+            github::Location file;
+            file.file = m->file.display;
+            ctx.console.warning(r->warning, file);
+        }
+        for (const auto& index : r->dropped_indexes) {
+            github::Location file;
+            file.file = m->file.display;
+            ctx.console.warning("dropped the invalid index " + index +
+                                    " that an interrupted or failed run of this file left, and built it again",
+                                file);
+        }
         ctx.console.line("Applied " + m->file.filename + " (" + format_ms(r->ms) +
                          (r->by == migrations::AppliedBy::earlier_attempt
                               ? "; its request was retried and the first attempt had committed it)"

@@ -1,8 +1,14 @@
 #include "db/conninfo.hpp"
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "util/strings.hpp"
 
@@ -186,6 +192,84 @@ bool is_local_host(std::string_view host) {
         if (!local) return false;
     }
     return true;
+}
+
+bool is_loopback_destination(std::string_view host) {
+    std::string v(util::trim(host));
+    if (v.empty() || v.starts_with('/') || v.starts_with('@') || v == "localhost") return true;
+    if (v.size() > 2 && v.front() == '[' && v.back() == ']') v = v.substr(1, v.size() - 2);
+    in_addr v4{};
+    if (inet_pton(AF_INET, v.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, v.c_str(), &v6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+        return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+    }
+    return false;  // a name: it may resolve anywhere
+}
+
+std::vector<std::string> EffectiveSettings::destinations() const {
+    auto get = [this](const char* key) {
+        auto it = values.find(key);
+        return it == values.end() ? std::string() : it->second;
+    };
+    auto hosts = util::split(get("host"), ',');
+    auto addrs = util::split(get("hostaddr"), ',');
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < std::max(hosts.size(), addrs.size()); ++i) {
+        std::string addr = i < addrs.size() ? std::string(util::trim(addrs[i])) : std::string();
+        std::string name = i < hosts.size() ? std::string(util::trim(hosts[i])) : std::string();
+        out.push_back(addr.empty() ? name : addr);
+    }
+    if (out.empty()) out.emplace_back();
+    return out;
+}
+
+Result<EffectiveSettings> effective_settings(const std::vector<std::pair<std::string, std::string>>& params) {
+    // libpq merges the settings of a connection only inside PQconnectStartParams, whose first
+    // PQconnectPoll already resolves the host and sends the first packet: too late to refuse a
+    // destination. PQconndefaults runs the same merge that follows the given values (service
+    // file, PG* variables, built-in defaults) without connecting, so: the given values, in
+    // PQconnectdbParams' order, over PQconndefaults. The service named by the given values is
+    // read by PQconndefaults through PGSERVICE, set for the call only.
+    EffectiveSettings out;
+    for (const auto& [key, value] : params) {
+        if (value.empty()) continue;  // libpq ignores empty values
+        if (key == "dbname" && (value.find('=') != std::string::npos || !url_scheme(value).empty())) {
+            auto info = parse_conninfo(value);
+            if (!info) return fail(info.error());
+            for (auto& [k, v] : info->params) out.values[k] = v;
+        } else {
+            out.values[key] = value;
+        }
+    }
+    static std::mutex env_mutex;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> defaults(nullptr, &PQconninfoFree);
+    {
+        std::lock_guard lock(env_mutex);
+        auto service = out.values.find("service");
+        const char* old = std::getenv("PGSERVICE");
+        std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+        if (service != out.values.end()) ::setenv("PGSERVICE", service->second.c_str(), 1);
+        defaults.reset(PQconndefaults());
+        if (service != out.values.end()) {
+            if (saved)
+                ::setenv("PGSERVICE", saved->c_str(), 1);
+            else
+                ::unsetenv("PGSERVICE");
+        }
+    }
+    if (!defaults) return fail(ErrorKind::connection, "cannot read libpq's connection defaults: out of memory");
+    for (auto* o = defaults.get(); o->keyword != nullptr; ++o) {
+        if (o->val == nullptr || out.values.contains(o->keyword)) continue;
+        out.values[o->keyword] = o->val;
+        // A value equal to the built-in one that no variable set counts as the default (one a
+        // service file sets to the same value too: the caller then only makes it stricter).
+        bool from_env = o->envvar != nullptr && std::getenv(o->envvar) != nullptr;
+        if (!from_env && o->compiled != nullptr && std::strcmp(o->compiled, o->val) == 0)
+            out.defaulted.emplace_back(o->keyword);
+    }
+    return out;
 }
 
 } // namespace sbdeploy::db

@@ -27,5 +27,20 @@ std::vector<std::string> conninfo_secrets(std::string_view conninfo);
 std::string describe_conninfo(std::string_view conninfo);
 // True when every host is loopback or a Unix socket.
 bool is_local_host(std::string_view host);
+// True for one destination that never leaves the machine: a Unix socket path, localhost,
+// 127.0.0.0/8 or ::1 (also as an IPv4-mapped address). "" is libpq's default socket.
+bool is_loopback_destination(std::string_view host);
+
+// The settings libpq will use for a connection made with PQconnectdbParams(keywords, values,
+// expand_dbname = 1), later pairs winning: the given values, then the service file's, then
+// the PG* variables, then libpq's defaults. Resolves and connects nothing.
+struct EffectiveSettings {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> defaulted;  // keywords whose value is libpq's built-in default
+    // Where libpq will connect, one per host of a multi-host list: hostaddr, else host
+    // ("" is the default Unix socket).
+    [[nodiscard]] std::vector<std::string> destinations() const;
+};
+Result<EffectiveSettings> effective_settings(const std::vector<std::pair<std::string, std::string>>& params);
 
 } // namespace sbdeploy::db

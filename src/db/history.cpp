@@ -21,9 +21,36 @@ constexpr std::string_view kCreateStatements[] = {
 constexpr std::string_view kInsert =
     "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3::text[])";
 constexpr std::string_view kDelete = "DELETE FROM supabase_migrations.schema_migrations WHERE version = $1";
-// Statements as JSON: one text value that RapidJSON reads, whatever the array holds.
+constexpr std::string_view kInsertReturning =
+    "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3::text[]) "
+    "RETURNING version, name";
+// Statements as JSON: one text value that RapidJSON reads, whatever the array holds. The last
+// row counts the others (version NULL: the primary key never is): an answer without it did not
+// come from this query, and one with fewer rows than it counts was cut.
 constexpr std::string_view kSelect =
-    "SELECT version, coalesce(name, ''), to_json(statements)::text FROM supabase_migrations.schema_migrations";
+    "SELECT version, coalesce(name, '') AS name, to_json(statements)::text AS statements "
+    "FROM supabase_migrations.schema_migrations UNION ALL "
+    "SELECT NULL, 'sbdeploy:rows=' || count(*), NULL FROM supabase_migrations.schema_migrations";
+constexpr std::string_view kEndPrefix = "sbdeploy:rows=";
+constexpr std::string_view kHistoryHint =
+    "the server answered something other than the rows of sbdeploy's history query: check --api-url (it must be the "
+    "Management API) and the table supabase_migrations.schema_migrations (version text, name text, statements text[])";
+
+std::string columns_text(const std::vector<std::string>& columns) {
+    std::string r = "(";
+    for (std::size_t i = 0; i < columns.size(); ++i) r += (i ? ", " : "") + columns[i];
+    return r + ")";
+}
+
+std::unexpected<Error> bad_history(std::string what) {
+    return fail(ErrorKind::operation, "cannot read the migration history: " + std::move(what), std::string(kHistoryHint));
+}
+
+// A cell's text for a message: quoted, NULL, and never more than 40 bytes.
+std::string shown(const Value& v) {
+    if (!v) return "NULL";
+    return util::quoted(v->size() > 40 ? v->substr(0, 40) + "..." : *v);
+}
 
 // One key for every sbdeploy process on a database, whatever its version.
 constexpr std::string_view kLockKey = "hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0)";
@@ -79,26 +106,83 @@ Result<std::vector<HistoryRow>> read_history(Session& session) {
         if (e.kind != ErrorKind::connection) e.message = "cannot read the migration history: " + e.message;
         return fail(std::move(e));
     }
+    return parse_history(*res);
+}
+
+Result<std::vector<HistoryRow>> read_history_locked(Session& session, long wait_ms) {
+    if (session.scope() != Scope::call) return read_history(session);
+    auto items = history_guard_items(wait_ms, "", CheckNewer::no);
+    items.push_back({kSelect, {}});
+    auto res = session.exec_batch_answer(items, BatchMode::atomic);
+    if (!res) {
+        if (res.error().error.sqlstate == "42P01" || res.error().error.sqlstate == "3F000")
+            return std::vector<HistoryRow>{};
+        Error e = res.error().error;
+        if (e.kind != ErrorKind::connection) e.message = "cannot read the migration history: " + e.message;
+        return fail(std::move(e));
+    }
+    if (!*res) return fail(std::move(res->error()));
+    return parse_history(**res);
+}
+
+Result<std::vector<HistoryRow>> parse_history(const QueryResult& answer) {
+    static const std::vector<std::string> kColumns{"version", "name", "statements"};
+    constexpr std::string_view kNoEnd = "the answer lacks the row that ends the history, so it does not show the query ran";
+    if (answer.rows.empty()) return bad_history(std::string(kNoEnd));  // no columns either: none to name
+    if (answer.columns != kColumns)
+        return bad_history("the answer's columns are " + columns_text(answer.columns) + ", not " + columns_text(kColumns));
     std::vector<HistoryRow> rows;
-    rows.reserve(res->rows.size());
-    for (auto& r : res->rows) {
+    rows.reserve(answer.rows.size());
+    std::optional<std::size_t> counted;
+    for (std::size_t i = 0; i < answer.rows.size(); ++i) {
+        const Row& r = answer.rows[i];
+        const std::string at = "row " + std::to_string(i + 1);
+        if (r.size() != kColumns.size())
+            return bad_history(at + " has " + std::to_string(r.size()) + " values, not " + std::to_string(kColumns.size()));
+        if (!r[0] && r[1] && r[1]->starts_with(kEndPrefix) && !r[2]) {
+            std::string_view n = std::string_view(*r[1]).substr(kEndPrefix.size());
+            if (counted || n.empty() || n.size() > 18 || n.find_first_not_of("0123456789") != std::string_view::npos)
+                return bad_history(at + " is not the one row that ends the history: " + shown(r[1]));
+            counted = static_cast<std::size_t>(std::stoull(std::string(n)));
+            continue;
+        }
+        if (!r[0] || r[0]->empty()) return bad_history(at + " has no version");
+        if (!r[1]) return bad_history("the row of version " + shown(r[0]) + " has no name");
         HistoryRow h;
-        h.version = r[0].value_or("");
-        h.name = r[1].value_or("");
+        h.version = *r[0];
+        h.name = *r[1];
         if (r[2]) {
             rapidjson::Document doc;
             doc.Parse(r[2]->data(), r[2]->size());
-            if (!doc.HasParseError() && doc.IsArray()) {
-                std::vector<std::string> stmts;
+            bool ok = !doc.HasParseError() && doc.IsArray();
+            std::vector<std::string> stmts;
+            if (ok) {
                 stmts.reserve(doc.Size());
-                for (auto& v : doc.GetArray()) stmts.emplace_back(v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string());
-                h.statements = std::move(stmts);
+                for (auto& v : doc.GetArray()) {
+                    if (v.IsNull()) {  // a NULL element of the text[]
+                        stmts.emplace_back();
+                    } else if (v.IsString()) {
+                        stmts.emplace_back(v.GetString(), v.GetStringLength());
+                    } else {
+                        ok = false;
+                        break;
+                    }
+                }
             }
+            if (!ok) return bad_history("the statements of version " + shown(r[0]) + " are not a JSON array of text");
+            h.statements = std::move(stmts);
         }
         rows.push_back(std::move(h));
     }
+    if (!counted) return bad_history(std::string(kNoEnd));
+    if (*counted != rows.size())
+        return bad_history("the answer holds " + util::plural(rows.size(), "row") + ", but the history counts " +
+                           std::to_string(*counted));
     // The CLI compares versions as text.
     std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) { return a.version < b.version; });
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        if (rows[i].version == rows[i - 1].version)
+            return bad_history("version " + util::quoted(rows[i].version) + " appears twice");
     return rows;
 }
 
@@ -106,7 +190,8 @@ bool history_table_complete(Session& session) {
     auto check = session.exec(
         "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations' AND "
         "table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')");
-    return check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("3");
+    return check && check->rows.size() == 1 && check->rows[0].size() == 1 &&
+           check->rows[0][0] == std::optional<std::string>("3");
 }
 
 Result<void> ensure_history_table(Session& session, long lock_wait_ms) {
@@ -142,6 +227,26 @@ BatchItem insert_history_item(const std::string& version, const std::string& nam
 }
 
 std::string_view delete_history_sql() { return kDelete; }
+
+BatchItem insert_history_returning_item(const std::string& version, const std::string& name,
+                                        const std::string& statements_literal) {
+    return BatchItem{kInsertReturning, {version, name, statements_literal}};
+}
+
+Result<void> check_recorded_row(const QueryResult& answer, std::string_view version, std::string_view name) {
+    static const std::vector<std::string> kColumns{"version", "name"};
+    if (answer.rows.size() != 1)
+        return fail(ErrorKind::operation, "it holds " + util::plural(answer.rows.size(), "row") + ", not the one written");
+    if (answer.columns != kColumns)
+        return fail(ErrorKind::operation,
+                    "its columns are " + columns_text(answer.columns) + ", not " + columns_text(kColumns));
+    const Row& r = answer.rows[0];
+    if (r.size() != 2 || r[0] != Value(std::string(version)) || r[1] != Value(std::string(name)))
+        return fail(ErrorKind::operation, "its row is version " + (r.size() > 0 ? shown(r[0]) : "NULL") + ", name " +
+                                              (r.size() > 1 ? shown(r[1]) : "NULL") + ", not version " +
+                                              util::quoted(version) + ", name " + util::quoted(name));
+    return {};
+}
 
 std::string text_array_literal(std::span<const std::string> values) {
     std::size_t size = 2;
@@ -192,7 +297,7 @@ Result<void> acquire_push_lock(Session& session, long wait_ms) {
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (" +
         std::string(kLockKey) + " & 4294967295)::oid LIMIT 1");
     std::string who = "another session";
-    if (holder && !holder->rows.empty()) {
+    if (holder && !holder->rows.empty() && holder->rows[0].size() == 4) {
         auto& r = holder->rows[0];
         who = "process " + r[0].value_or("?") + " (application " + util::quoted(r[1].value_or("")) + ", from " +
               r[2].value_or("?") + ", connected since " + r[3].value_or("?") + " UTC)";

@@ -20,7 +20,20 @@ struct HistoryRow {
 };
 
 // All rows, in the CLI's order (version as text). An absent table means nothing applied.
+// The answer is checked by shape before use (parse_history), whatever the transport.
 Result<std::vector<HistoryRow>> read_history(Session& session);
+
+// read_history under the push lock, waiting up to `wait_ms`: over a Scope::call session one
+// request that takes the lock as history_guard_items do, so a transaction that holds it (a
+// file still being applied) ends before the read; over a session, read_history.
+Result<std::vector<HistoryRow>> read_history_locked(Session& session, long wait_ms);
+
+// The rows of read_history's query, checked: exactly the columns version, name, statements;
+// every row with a version, a name, and statements NULL or a JSON array of text; versions
+// unique; and the row that ends every answer of that query (version NULL, name
+// "sbdeploy:rows=N") counting the others, so that an answer of no rows at all, or a cut one,
+// cannot pass for an empty history. Pure: the fuzz targets feed it both transports' shapes.
+Result<std::vector<HistoryRow>> parse_history(const QueryResult& answer);
 
 // True when the table exists with the CLI's three columns.
 bool history_table_complete(Session& session);
@@ -35,6 +48,14 @@ std::span<const std::string_view> history_table_statements();
 BatchItem insert_history_item(const std::string& version, const std::string& name,
                               const std::string& statements_literal);
 std::string_view delete_history_sql();  // $1 = version
+// The same INSERT, answering the row it wrote (RETURNING version, name): the proof a
+// Scope::call transport checks with check_recorded_row. It must be the last statement of its
+// request that returns rows (the Management API answers that statement's rows).
+BatchItem insert_history_returning_item(const std::string& version, const std::string& name,
+                                        const std::string& statements_literal);
+// Whether `answer` is exactly the row insert_history_returning_item wrote for `version` and
+// `name`: one row, the columns (version, name), those values. The error says what it is instead.
+Result<void> check_recorded_row(const QueryResult& answer, std::string_view version, std::string_view name);
 
 // Postgres array literal for text[]: {"a","b"} with " and \ escaped.
 std::string text_array_literal(std::span<const std::string> values);

@@ -1,5 +1,6 @@
 #include "db/management_api.hpp"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -78,15 +79,26 @@ public:
     Result<QueryResult> exec(std::string_view sql) override {
         auto body = call(sql);
         if (!body) return fail(std::move(body.error().error));
-        return parse_rows(*body);
+        return read_answer(*body);
     }
 
     Result<QueryResult> exec_params(std::string_view sql, std::span<const Value> params) override {
         return exec(inline_params(sql, params, next_name()));
     }
 
+    // A 2xx answer that is not rows is a failure of the batch whose item is unknown: the
+    // server may or may not have run it (callers that must know use exec_batch_answer).
     std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
         if (items.empty()) return 0;
+        auto answer = exec_batch_answer(items, mode);
+        if (!answer) return std::unexpected(std::move(answer.error()));
+        if (!*answer) return std::unexpected(BatchFailure{BatchFailure::unknown_index, std::move(answer->error())});
+        return items.size();
+    }
+
+    std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
+                                                                        BatchMode mode) override {
+        if (items.empty()) return Result<QueryResult>(QueryResult{});
         if (mode == BatchMode::in_caller)
             return std::unexpected(BatchFailure{
                 0, make_error(ErrorKind::operation,
@@ -95,7 +107,7 @@ public:
                               "this is a bug in sbdeploy: the caller must send the whole transaction as one batch")});
         const auto query = compose_batch(items, mode, next_name());
         auto body = call(query.text);
-        if (body) return items.size();
+        if (body) return read_answer(*body);
         CallFailure f = std::move(body.error());
         // Not an SQL error (credentials, rate limits, the network): no item is at fault.
         if (!f.sql) return std::unexpected(BatchFailure{BatchFailure::unknown_index, std::move(f.error), f.attempts});
@@ -117,6 +129,20 @@ public:
     [[nodiscard]] Scope scope() const override { return Scope::call; }
 
 private:
+    // The rows of a 2xx answer, or what else it was: no answer is trusted by its status alone.
+    static Result<QueryResult> read_answer(const std::string& body) {
+        auto rows = parse_rows(body);
+        if (rows) return rows;
+        rapidjson::Document doc;
+        doc.Parse(body.data(), body.size());
+        if (!doc.HasParseError() && doc.IsObject())  // {"message": ...}: an error sent with a success status
+            return fail(ErrorKind::connection,
+                        "the management api answered a success status with an error instead of rows: " +
+                            body_message(body),
+                        "check --api-url: it must be the Management API (https://api.supabase.com)");
+        return rows;
+    }
+
     std::string next_name() { return prepared_prefix_ + "_" + std::to_string(++counter_); }
 
     // The API names neither the statement that failed nor, for errors found while
@@ -257,6 +283,42 @@ private:
     unsigned long counter_ = 0;
 };
 
+// The host of an http(s) URL, as libcurl reads it: after the last '@' of the authority, without
+// the port; an IPv6 literal without its brackets. Empty when there is none.
+std::string url_host(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return {};
+    std::string_view authority = url.substr(scheme + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    if (authority.starts_with('[')) {
+        auto close = authority.find(']');
+        return close == std::string_view::npos ? std::string() : std::string(authority.substr(1, close - 1));
+    }
+    return std::string(authority.substr(0, authority.find(':')));
+}
+
+// 127.0.0.0/8 written as four decimal numbers (no leading zeros: some resolvers read them as
+// octal), ::1, or localhost. Anything else, however it would resolve, is not loopback.
+bool is_loopback_host(std::string_view host) {
+    if (util::to_lower(host) == "localhost" || host == "::1") return true;
+    int parts = 0;
+    std::size_t i = 0;
+    while (i <= host.size()) {
+        auto dot = host.find('.', i);
+        std::string_view part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+        if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+            (part.size() > 1 && part[0] == '0'))
+            return false;
+        int value = std::stoi(std::string(part));
+        if (value > 255 || (parts == 0 && value != 127)) return false;
+        ++parts;
+        if (dot == std::string_view::npos) break;
+        i = dot + 1;
+    }
+    return parts == 4;
+}
+
 } // namespace
 
 bool is_project_ref(std::string_view ref) {
@@ -270,6 +332,13 @@ Result<std::unique_ptr<Session>> connect_management_api(const ApiOptions& option
     if (!options.api_url.starts_with("https://") && !options.api_url.starts_with("http://"))
         return fail(ErrorKind::config, "--api-url " + util::quoted(options.api_url) + " is not an http(s) URL",
                     "use https://api.supabase.com (the default) or leave --api-url unset");
+    // Checked on the URL's text, before libcurl resolves or connects anything: the token goes
+    // in the Authorization header of every request.
+    if (!options.api_url.starts_with("https://") && !is_loopback_host(url_host(options.api_url)))
+        return fail(ErrorKind::config,
+                    "--api-url " + util::quoted(options.api_url) + " is not https: the access token would travel in clear",
+                    "use an https:// URL (the default, https://api.supabase.com); plain http is only for a loopback host "
+                    "(127.0.0.0/8, ::1, localhost)");
     if (!is_project_ref(options.project_ref))
         return fail(ErrorKind::config,
                     "project ref " + util::quoted(options.project_ref) + " is not a Supabase project ref",

@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -60,6 +62,15 @@ Error server_error(const PGresult* res, PGconn* conn) {
     // rolled back, but nothing more can run on this connection.
     auto severity = field(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     if (severity == "FATAL" || severity == "PANIC") e.kind = ErrorKind::connection;
+    // A timeout says nothing about the migration: name the setting and how to raise it.
+    if (e.sqlstate == "55P03" && e.hint.empty())
+        e.hint = "the migration itself may be fine: another session held a lock it needs for longer than lock_timeout "
+                 "(--lock-timeout, else the server's setting); run again when that session is done, or raise "
+                 "--lock-timeout (e.g. --lock-timeout 30s)";
+    if (e.sqlstate == "57014" && e.message.find("statement timeout") != std::string::npos && e.hint.empty())
+        e.hint = "the migration itself may be fine: it ran longer than statement_timeout (--statement-timeout, else "
+                 "the server's or the role's setting); raise --statement-timeout (e.g. --statement-timeout 30m) and "
+                 "run again";
     return e;
 }
 
@@ -155,8 +166,10 @@ util::InterruptActions interrupt_actions(PGconn* conn) {
 
 class PgSession final : public Session {
 public:
-    PgSession(PGconn* conn, std::string description, util::InterruptRegistry* interrupts)
-        : conn_(conn), description_(std::move(description)) {
+    PgSession(PGconn* conn, std::string description, util::InterruptRegistry* interrupts,
+              std::chrono::milliseconds silence_limit, std::vector<std::pair<std::string, std::string>> params)
+        : conn_(conn), description_(std::move(description)), silence_limit_(silence_limit),
+          params_(std::move(params)) {
         PQsetNoticeReceiver(conn_, &PgSession::on_notice, this);
         if (interrupts) interrupt_.emplace(interrupts, interrupt_actions(conn_));
     }
@@ -169,8 +182,9 @@ public:
 
     Result<QueryResult> exec(std::string_view sql) override {
         std::string text(sql);
-        ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
-        return finish(res);
+        holders_.clear();
+        if (PQsendQuery(conn_, text.c_str()) != 1) return fail(connection_lost(conn_));
+        return finish(last_result());
     }
 
     Result<QueryResult> exec_params(std::string_view sql, std::span<const Value> params) override {
@@ -178,17 +192,19 @@ public:
         std::vector<const char*> values;
         values.reserve(params.size());
         for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-        ResultPtr res(PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                   nullptr, nullptr, 0),
-                      &PQclear);
-        return finish(res);
+        holders_.clear();
+        if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                              nullptr, 0) != 1)
+            return fail(connection_lost(conn_));
+        return finish(last_result());
     }
 
     [[nodiscard]] bool can_copy() const override { return true; }
 
     Result<QueryResult> copy_in(std::string_view sql, std::string_view data) override {
         std::string text(sql);
-        ResultPtr start(PQexec(conn_, text.c_str()), &PQclear);
+        if (PQsendQuery(conn_, text.c_str()) != 1) return fail(connection_lost(conn_));
+        ResultPtr start = last_result();
         if (!start) return fail(connection_lost(conn_));
         if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
             if (!ok_status(PQresultStatus(start.get()))) return fail(server_error(start.get(), conn_));
@@ -202,10 +218,7 @@ public:
             if (PQputCopyData(conn_, data.data() + at, n) != 1) return fail(connection_lost(conn_));
         }
         if (PQputCopyEnd(conn_, nullptr) != 1) return fail(connection_lost(conn_));
-        ResultPtr res(PQgetResult(conn_), &PQclear);
-        while (ResultPtr more{PQgetResult(conn_), &PQclear}) {
-        }
-        return finish(res);
+        return finish(last_result());
     }
 
     std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
@@ -215,6 +228,7 @@ public:
         // SAVEPOINT (which migrations use) refuses to run outside one. Inside the caller's
         // block the items just run, and a failure aborts the block.
         if (items.empty()) return 0;
+        holders_.clear();
         const bool wrap = mode == BatchMode::atomic || mode == BatchMode::rolled_back;
         if (PQenterPipelineMode(conn_) != 1)
             return std::unexpected(BatchFailure{0, connection_lost(conn_)});
@@ -248,19 +262,22 @@ public:
             std::size_t i = wrap ? (q == 0 ? 0 : q - 1) : q;
             bool got_any = false;
             while (true) {
+                if (!await_result()) break;
                 ResultPtr res(PQgetResult(conn_), &PQclear);
                 if (!res) break;
                 got_any = true;
                 auto st = PQresultStatus(res.get());
-                if (st == PGRES_FATAL_ERROR && !failure) failure = BatchFailure{i, server_error(res.get(), conn_)};
+                if (st == PGRES_FATAL_ERROR && !failure)
+                    failure = BatchFailure{i, with_holders(server_error(res.get(), conn_))};
             }
             if (!got_any && PQstatus(conn_) == CONNECTION_BAD) {
-                if (!failure) failure = BatchFailure{i, connection_lost(conn_)};
+                if (!failure) failure = BatchFailure{i, silent_ ? silence_error() : connection_lost(conn_)};
                 return std::unexpected(std::move(*failure));
             }
         }
         // The Sync marker ends the pipeline.
         for (int empty = 0; empty < 3;) {
+            if (!await_result()) break;
             ResultPtr res(PQgetResult(conn_), &PQclear);
             if (!res) {
                 if (PQstatus(conn_) == CONNECTION_BAD) break;
@@ -272,9 +289,10 @@ public:
         PQexitPipelineMode(conn_);
         if (PQstatus(conn_) == CONNECTION_BAD && !failure)
             failure = BatchFailure{items.size() - 1, connection_lost(conn_)};
+        if (failure && silent_ && failure->error.kind == ErrorKind::connection) failure->error = silence_error();
         // After a failure our explicit block stays open in the aborted state: end it.
         if (failure && wrap && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE)
-            ResultPtr(PQexec(conn_, "ROLLBACK"), &PQclear);
+            (void)exec("ROLLBACK");
         if (failure) return std::unexpected(std::move(*failure));
         return items.size();
     }
@@ -286,8 +304,9 @@ public:
 private:
     // The one result of a statement: its rows, the server's error, or the lost connection.
     Result<QueryResult> finish(const ResultPtr& res) const {
+        if (silent_ && (!res || PQstatus(conn_) == CONNECTION_BAD)) return fail(silence_error());
         if (!res) return fail(connection_lost(conn_));
-        if (!ok_status(PQresultStatus(res.get()))) return fail(server_error(res.get(), conn_));
+        if (!ok_status(PQresultStatus(res.get()))) return fail(with_holders(server_error(res.get(), conn_)));
         return to_result(res.get());
     }
 
@@ -299,9 +318,145 @@ private:
             if (r == 0) return true;
             if (r < 0) return false;
             pollfd pfd{PQsocket(conn_), POLLIN | POLLOUT, 0};
-            if (poll(&pfd, 1, -1) < 0) return false;
+            int n = poll(&pfd, 1, poll_timeout());
+            if (n < 0 && errno == EINTR) continue;
+            if (n == 0) {
+                give_up();
+                return false;
+            }
+            if (n < 0) return false;
             if ((pfd.revents & POLLIN) && PQconsumeInput(conn_) != 1) return false;
         }
+    }
+
+    // What PQexec does (the last result of the query sent, an error kept over later ones,
+    // stopping at COPY), with every wait on the socket bounded by await_result.
+    ResultPtr last_result() {
+        ResultPtr last(nullptr, &PQclear);
+        while (await_result()) {
+            ResultPtr res(PQgetResult(conn_), &PQclear);
+            if (!res) break;
+            auto st = PQresultStatus(res.get());
+            if (!(last && PQresultStatus(last.get()) == PGRES_FATAL_ERROR && st != PGRES_FATAL_ERROR))
+                last = std::move(res);
+            if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH ||
+                PQstatus(conn_) == CONNECTION_BAD)
+                break;
+        }
+        return last;
+    }
+
+    // Waits until PQgetResult would not block. A connection that stays open but passes no
+    // data (a stalled proxy, a frozen server; TCP keepalives see nothing wrong) would make
+    // libpq wait for ever: after silence_limit_ without a byte, the statement is cancelled
+    // and the connection closed. False then, and the session is done.
+    // While it waits, who blocks the statement is read on a side connection now and then, so
+    // that a lock timeout can name the session that held the lock.
+    bool await_result() {
+        using Clock = std::chrono::steady_clock;
+        auto silent_since = Clock::now();
+        auto next_sample = silent_since + std::chrono::milliseconds(500);
+        while (PQisBusy(conn_)) {
+            pollfd pfd{PQsocket(conn_), POLLIN, 0};
+            if (pfd.fd < 0) return true;  // PQgetResult reports the closed connection
+            auto now = Clock::now();
+            long long wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sample - now).count();
+            if (silence_limit_.count() > 0)
+                wait = std::min<long long>(
+                    wait, std::chrono::duration_cast<std::chrono::milliseconds>(silent_since + silence_limit_ - now).count());
+            int n = poll(&pfd, 1, static_cast<int>(std::clamp<long long>(wait, 0, INT_MAX)));
+            if (n < 0 && errno == EINTR) continue;
+            if (n == 0) {
+                if (silence_limit_.count() > 0 && Clock::now() - silent_since >= silence_limit_) {
+                    give_up();
+                    return false;
+                }
+                if (Clock::now() >= next_sample) {
+                    sample_holders();
+                    next_sample = Clock::now() + std::chrono::seconds(5);
+                }
+                continue;
+            }
+            if (n < 0 || PQconsumeInput(conn_) != 1) return true;
+            silent_since = Clock::now();
+        }
+        return true;
+    }
+
+    // The sessions that block this one's statement (pg_blocking_pids), read on a connection of
+    // their own with the same settings, within 2 s in all (never while a signal stops the run).
+    void sample_holders() {
+        if (util::interrupt_signal() != 0) return;
+        using Clock = std::chrono::steady_clock;
+        const auto deadline = Clock::now() + std::chrono::seconds(2);
+        auto wait_for = [&](PGconn* c, short events) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            pollfd pfd{PQsocket(c), events, 0};
+            return left > 0 && pfd.fd >= 0 && poll(&pfd, 1, static_cast<int>(left)) > 0;
+        };
+        std::vector<std::pair<std::string, std::string>> params = params_;
+        params.emplace_back("application_name", "sbdeploy (lock holder check)");
+        std::vector<const char*> keys, values;
+        for (auto& [k, v] : params) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+        std::unique_ptr<PGconn, decltype(&PQfinish)> side(PQconnectStartParams(keys.data(), values.data(), 1),
+                                                          &PQfinish);
+        if (!side || PQstatus(side.get()) == CONNECTION_BAD) return;
+        for (auto st = PGRES_POLLING_WRITING; st != PGRES_POLLING_OK;) {
+            if (st == PGRES_POLLING_FAILED) return;
+            if (!wait_for(side.get(), st == PGRES_POLLING_READING ? POLLIN : POLLOUT)) return;
+            st = PQconnectPoll(side.get());
+        }
+        const std::string pid = std::to_string(PQbackendPID(conn_));
+        const char* args[] = {pid.c_str()};
+        if (PQsendQueryParams(side.get(),
+                              "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.state, '') "
+                              "FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) ORDER BY a.pid",
+                              1, nullptr, args, nullptr, nullptr, 0) != 1)
+            return;
+        while (PQisBusy(side.get()))
+            if (!wait_for(side.get(), POLLIN) || PQconsumeInput(side.get()) != 1) return;
+        ResultPtr res(PQgetResult(side.get()), &PQclear);
+        if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) == 0) return;
+        std::string found;
+        for (int i = 0; i < PQntuples(res.get()); ++i)
+            found += std::string(found.empty() ? "" : ", ") + "pid " + PQgetvalue(res.get(), i, 0) +
+                     " (application_name " + util::quoted(PQgetvalue(res.get(), i, 1)) + ", " +
+                     util::quoted(PQgetvalue(res.get(), i, 2)) + ")";
+        holders_ = "the session" + std::string(PQntuples(res.get()) > 1 ? "s " : " ") + found;
+    }
+
+    // A lock timeout names the sessions seen blocking the statement, when they were seen.
+    [[nodiscard]] Error with_holders(Error e) const {
+        if (e.sqlstate == "55P03" && !holders_.empty())
+            e.hint = util::replace_all(e.hint, "another session", holders_);
+        return e;
+    }
+
+    [[nodiscard]] int poll_timeout() const {
+        return silence_limit_.count() > 0 ? static_cast<int>(std::min<long long>(silence_limit_.count(), INT_MAX)) : -1;
+    }
+
+    // No cancel request: it could stall on the same path (PQcancel waits without a bound), and
+    // the server's statement_timeout, shorter than the silence, ends the statement anyway; the
+    // closed socket rolls back what is in flight.
+    void give_up() {
+        silent_ = true;
+        if (int fd = PQsocket(conn_); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+        PQconsumeInput(conn_);  // sees the closed socket: CONNECTION_BAD
+    }
+
+    [[nodiscard]] Error silence_error() const {
+        const auto seconds = std::to_string((silence_limit_.count() + 999) / 1000);
+        return make_error(ErrorKind::connection,
+                          "the database sent nothing for " + seconds +
+                              " s, longer than --statement-timeout allows (plus a margin): the connection was closed",
+                          "the server or a proxy on the way stalled; a migration in flight was either committed whole "
+                          "with its history row or rolled back: run 'sbdeploy status', then the command again");
     }
 
     static void on_notice(void* self, const PGresult* res) {
@@ -313,6 +468,10 @@ private:
 
     PGconn* conn_;
     std::string description_;
+    std::chrono::milliseconds silence_limit_;  // 0: wait as long as the server takes
+    bool silent_ = false;                       // the limit ran out: the connection is closed
+    std::vector<std::pair<std::string, std::string>> params_;  // to open a side connection
+    std::string holders_;  // who blocked the statement in flight, when a sample saw it
     std::optional<util::InterruptScope> interrupt_;
     std::vector<std::string> notices_;
 };
@@ -348,6 +507,35 @@ std::string format_seconds(std::chrono::steady_clock::duration d) {
     return buf;
 }
 
+// TLS for every destination that is not loopback, judged on what libpq is about to use
+// (host, hostaddr, every host of a list, service file, PG* variables), before anything is
+// resolved or sent: no sslmode anywhere becomes require; a weaker one is refused unless allowed.
+Result<void> require_tls(std::vector<std::pair<std::string, std::string>>& params, InsecureTransport insecure) {
+    auto settings = effective_settings(params);
+    if (!settings) return fail(settings.error());
+    std::string remote;
+    for (const auto& d : settings->destinations())
+        if (!is_loopback_destination(d)) {
+            remote = d;
+            break;
+        }
+    if (remote.empty()) return {};
+    const bool defaulted = std::find(settings->defaulted.begin(), settings->defaulted.end(), "sslmode") !=
+                           settings->defaulted.end();
+    const std::string mode = defaulted ? std::string() : settings->values["sslmode"];
+    if (mode.empty()) {
+        params.emplace_back("sslmode", "require");
+        return {};
+    }
+    if (mode != "disable" && mode != "allow" && mode != "prefer") return {};
+    if (insecure == InsecureTransport::allow) return {};
+    return fail(ErrorKind::config,
+                "sslmode " + util::quoted(mode) + " to " + util::quoted(remote) +
+                    ", which is not loopback, may send the password and the migrations in clear",
+                "use sslmode require, verify-ca or verify-full (the URL's sslmode, --sslmode, PGSSLMODE or the service "
+                "file); --allow-insecure-transport accepts the risk");
+}
+
 } // namespace
 
 Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options) {
@@ -362,8 +550,6 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
                         "use disable, allow, prefer, require, verify-ca or verify-full");
     }
     std::string target = describe_conninfo(options.url);
-    std::string host = info->get("host");
-    if (host.empty()) host = info->get("hostaddr");
 
     // Defaults come before dbname, so the URL's own settings override them; explicit
     // options come after, so they override the URL.
@@ -375,10 +561,10 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     params.emplace_back("keepalives_idle", "30");
     params.emplace_back("keepalives_interval", "10");
     params.emplace_back("keepalives_count", "3");
-    if (!is_local_host(host)) params.emplace_back("sslmode", "require");
     params.emplace_back("dbname", options.url);
     if (!options.sslmode.empty()) params.emplace_back("sslmode", options.sslmode);
     if (!options.sslrootcert.empty()) params.emplace_back("sslrootcert", options.sslrootcert);
+    if (auto tls = require_tls(params, options.insecure_transport); !tls) return fail(tls.error());
 
     // Transient failures are retried with full-jitter backoff until connect_timeout_ms is
     // spent (an attempt's own timeout is what remains of it). Only connecting is retried:
@@ -404,7 +590,8 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
         PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
         if (conn == nullptr) return fail(ErrorKind::connection, "cannot connect to " + target + ": out of memory");
         if (PQstatus(conn) == CONNECTION_OK)
-            return std::unique_ptr<Session>(std::make_unique<PgSession>(conn, target, options.interrupts));
+            return std::unique_ptr<Session>(
+                std::make_unique<PgSession>(conn, target, options.interrupts, options.silence_limit, params));
         std::string cause = PQerrorMessage(conn);
         PQfinish(conn);
         Error e = connect_error(cause, target);

@@ -69,6 +69,16 @@ public:
     // Runs the items in order in one round trip, stopping at the first failure.
     // Returns the number of items run, or the failure.
     virtual std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) = 0;
+    // exec_batch for a caller that checks what the batch did by its answer: the rows of the
+    // last statement that returned any (as the Management API answers), or why the answer of a
+    // batch the server accepted cannot be read. A transport without such an answer says so:
+    // the caller can prove nothing by it.
+    virtual std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
+                                                                                BatchMode mode) {
+        auto ran = exec_batch(items, mode);
+        if (!ran) return std::unexpected(std::move(ran.error()));
+        return Result<QueryResult>(fail(ErrorKind::operation, describe() + " does not answer a batch with its rows"));
+    }
     // COPY ... FROM STDIN: `sql` is the COPY statement, `data` its rows in COPY's text format;
     // the command status says how many rows ("COPY 12"). One statement: all rows or none.
     // Only libpq sessions can (can_copy()); the Management API has no COPY.

@@ -9,6 +9,7 @@
 
 #include "lint/engine.hpp"
 #include "migrations/classify.hpp"
+#include "migrations/parse_tree.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::lint {
@@ -190,19 +191,21 @@ public:
 
 private:
     void read_statement(std::size_t index, const migrations::Statement& st) {
-        PgQueryParseResult result = pg_query_parse(st.text.c_str());
-        if (result.error != nullptr) {
-            std::string message = result.error->message != nullptr ? result.error->message : "syntax error";
-            int offset = byte_offset(st.text, result.error->cursorpos);
-            pg_query_free_parse_result(result);
-            real_.push_back(index);  // a statement, whatever it is
-            run_.report(Rule::parse_error, offset, std::move(message),
-                        "correct the statement: sbdeploy reads it with PostgreSQL " PG_MAJORVERSION "'s parser");
-            return;
-        }
+        // The walk runs inside parse_sql, on the parser's stack: a deep tree is safe there.
+        auto failure = migrations::parse_sql(st.text, [&](const char* json) { read_tree(index, st, json); });
+        if (!failure) return;
+        real_.push_back(index);  // a statement, whatever it is
+        run_.report(Rule::parse_error, byte_offset(st.text, failure->cursorpos),
+                    std::move(failure->message),
+                    failure->too_deep ? "split the expression (a long chain of operators) into smaller ones, or "
+                                        "several statements"
+                                      : "correct the statement: sbdeploy reads it with PostgreSQL " PG_MAJORVERSION
+                                        "'s parser");
+    }
+
+    void read_tree(std::size_t index, const migrations::Statement& st, const char* json) {
         rapidjson::Document doc;
-        doc.Parse<rapidjson::kParseIterativeFlag>(result.parse_tree);
-        pg_query_free_parse_result(result);
+        doc.Parse<rapidjson::kParseIterativeFlag>(json);
         if (doc.HasParseError()) return;
         bool any = false;
         for (const tree::Value* raw : tree::items(&doc, "stmts")) {

@@ -8,6 +8,7 @@
 #include "db/sequences.hpp"
 #include "migrations/content.hpp"
 #include "migrations/down.hpp"
+#include "migrations/invalid_indexes.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::migrations {
@@ -223,6 +224,61 @@ std::string local_setting(std::string_view name, long ms) {
     return ms > 0 ? "SET LOCAL " + std::string(name) + " = '" + std::to_string(ms) + "ms'" : std::string();
 }
 
+// The request that applies `m` was answered with a success status, but not with the history
+// row it writes (`why`: what the answer was instead). The history, read again in a request of
+// its own under the push lock (so a transaction still running finishes first), says what
+// happened: recorded, the file was applied (with a warning about the answer); not recorded,
+// nothing of it was (its statements and its row commit together).
+Result<Applied> settle_unproven(db::Session& session, const Migration& m, const Settings& s,
+                                std::chrono::steady_clock::time_point start, const Error& why) {
+    const std::string odd =
+        "the management api's answer does not show the history row the request wrote (" + why.message + ")";
+    auto history = db::read_history_locked(session, s.lock_wait_ms);
+    if (!history)
+        return fail(make_error(ErrorKind::operation,
+                               "applying " + util::quoted(m.file.filename) + ": " + odd +
+                                   "; reading the history again to find out what happened failed: " +
+                                   history.error().message,
+                               "run 'sbdeploy status' to see whether version " + m.file.version +
+                                   " is recorded: a push applies what is not recorded, never a file twice")
+                        .at(m.file.display));
+    for (const auto& row : *history) {
+        if (row.version != m.file.version) continue;
+        Applied a{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+        a.warning = odd + "; the history, read again, records version " + m.file.version + ": it was applied";
+        return a;
+    }
+    // Versions come from the server: digits as they are, anything else quoted (escaped).
+    auto version_text = [](const std::string& v) {
+        return !v.empty() && v.find_first_not_of("0123456789") == std::string::npos ? v : util::quoted(v);
+    };
+    std::string found = "it records no version";
+    if (!history->empty() && history->size() <= 5) {
+        found = "it records " + util::plural(history->size(), "version") + ":";
+        for (std::size_t i = 0; i < history->size(); ++i) found += (i ? ", " : " ") + version_text((*history)[i].version);
+    } else if (!history->empty()) {
+        found = "it records " + util::plural(history->size(), "version") + ", the newest " +
+                version_text(history->back().version);
+    }
+    return fail(make_error(ErrorKind::operation,
+                           "applying " + util::quoted(m.file.filename) + ": " + odd +
+                               "; the history, read again, does not record version " + m.file.version + " (" + found +
+                               "): nothing of this file was applied",
+                           "the API answered success without running the request, or something other than the "
+                           "Management API answered: check --api-url, then run again to apply the rest")
+                    .at(m.file.display));
+}
+
+// A success answer to the request that applies `m`: applied when it is the row the request
+// wrote, else what the history says.
+Result<Applied> settle(db::Session& session, const Migration& m, const Settings& s,
+                       std::chrono::steady_clock::time_point start, const Result<db::QueryResult>& answer) {
+    if (!answer) return settle_unproven(session, m, s, start, answer.error());
+    auto proof = db::check_recorded_row(*answer, m.file.version, m.file.name);
+    if (!proof) return settle_unproven(session, m, s, start, proof.error());
+    return Applied{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+}
+
 // One request: BEGIN; reset; the push lock and the history re-check; the file; its history
 // row; COMMIT. A retried request (after a timeout, a 5xx, a dropped connection) finds the
 // row its first attempt committed, and says so instead of running the file again.
@@ -254,10 +310,10 @@ Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, cons
             if (!res) return fail(locate_failure(m, i, res.error()));
         }
         std::vector<db::BatchItem> record(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(guarded));
-        record.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
-        auto rec = session.exec_batch(record, db::BatchMode::atomic);
+        record.push_back(db::insert_history_returning_item(m.file.version, m.file.name, literal));
+        auto rec = session.exec_batch_answer(record, db::BatchMode::atomic);
         if (!rec) return refused(rec.error(), {}, guarded);
-        return Applied{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+        return settle(session, m, s, start, *rec);
     }
 
     add_local_timeouts(items, lock_sql, statement_sql);
@@ -271,10 +327,11 @@ Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, cons
     }
     const BookkeepingReset reset(s);
     reset.append_to(items);
-    items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));
-    auto r = session.exec_batch(items, db::BatchMode::atomic);
+    // The row it wrote is the answer: the last statement that returns rows (COMMIT returns none).
+    items.push_back(db::insert_history_returning_item(m.file.version, m.file.name, literal));
+    auto r = session.exec_batch_answer(items, db::BatchMode::atomic);
     if (!r) return refused(r.error(), item_to_statement, setup);
-    return Applied{elapsed_ms(start), session.take_notices(), AppliedBy::this_run};
+    return settle(session, m, s, start, *r);
 }
 
 // The dry run as one request ending in ROLLBACK. A failing file gets its verdict and the
@@ -332,8 +389,24 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
             placed.push_back(std::move(p));
         }
         if (placed.empty()) break;
-        auto r = session.exec_batch(items, db::BatchMode::rolled_back);
-        if (r) break;
+        // The answer must show the request ran to its end: a marker row, last before ROLLBACK.
+        std::string marker = "sbdeploy dry run of";
+        for (const auto& p : placed) marker += " " + pending[p.k]->file.version;
+        items.push_back({"SELECT $1::text AS sbdeploy_dry_run", {marker}});
+        auto r = session.exec_batch_answer(items, db::BatchMode::rolled_back);
+        if (r) {
+            std::string why;
+            if (!*r)
+                why = r->error().message;
+            else if ((*r)->columns != std::vector<std::string>{"sbdeploy_dry_run"} || (*r)->rows.size() != 1 ||
+                     (*r)->rows[0].size() != 1 || (*r)->rows[0][0] != db::Value(marker))
+                why = "it is not the row that ends the dry run's request";
+            if (why.empty()) break;
+            return fail(ErrorKind::operation,
+                        "the dry run's answer does not show it ran: " + why,
+                        "check --api-url: it must be the Management API; nothing was changed (the dry run ends in "
+                        "ROLLBACK)");
+        }
         const db::BatchFailure& f = r.error();
         const Placed* where = nullptr;
         for (const auto& p : placed)
@@ -458,8 +531,9 @@ Error locate_failure(const Migration& m, std::size_t index, Error server) {
     return e;
 }
 
-Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings) {
-    if (session.scope() == db::Scope::call) return apply_in_one_call(session, m, settings);
+namespace {
+
+Result<Applied> apply_in_session(db::Session& session, const Migration& m, const Settings& settings) {
     auto lost = [](const Error& e) { return e.kind == ErrorKind::connection; };
     auto start = std::chrono::steady_clock::now();
     auto texts = m.texts();
@@ -529,6 +603,40 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
         from = to;
     }
     return Applied{elapsed_ms(start), session.take_notices()};
+}
+
+// A failed statement of a file that cannot run in a transaction may leave an invalid index (a
+// CREATE INDEX CONCURRENTLY that failed): the hint names it and what the next push does.
+void explain_invalid_indexes(db::Session& session, const Migration& m, Error& e) {
+    if (e.kind == ErrorKind::connection) return;  // nothing can be asked now; the next push drops them
+    auto invalid = find_invalid_indexes(session, m);
+    if (!invalid || invalid->empty()) return;
+    std::string names, drops;
+    for (const auto& name : *invalid) {
+        names += (names.empty() ? "" : ", ") + name;
+        drops += " DROP INDEX CONCURRENTLY IF EXISTS " + name + ";";
+    }
+    e.hint = "the failed statement left the invalid index " + names +
+             " (never used, but kept up to date on every write); the next push drops it before running this file "
+             "again, or drop it now:" + drops;
+}
+
+} // namespace
+
+Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings) {
+    // An interrupted run of this file may have left invalid indexes that IF NOT EXISTS would
+    // take for built ones: dropped first, so the file builds them again.
+    std::vector<std::string> dropped;
+    if (m.plan.mode == FileMode::non_transactional) {
+        auto invalid = drop_invalid_indexes(session, m);
+        if (!invalid) return fail(std::move(invalid.error()));
+        dropped = std::move(*invalid);
+    }
+    auto r = session.scope() == db::Scope::call ? apply_in_one_call(session, m, settings)
+                                                : apply_in_session(session, m, settings);
+    if (!r && m.plan.mode == FileMode::non_transactional) explain_invalid_indexes(session, m, r.error());
+    if (r) r->dropped_indexes = std::move(dropped);
+    return r;
 }
 
 namespace {

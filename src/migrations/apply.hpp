@@ -58,6 +58,12 @@ struct Applied {
     double ms = 0;
     std::vector<std::string> notices;
     AppliedBy by = AppliedBy::this_run;
+    // Invalid indexes an interrupted run of this file had left, dropped before it ran again
+    // (migrations/invalid_indexes.hpp).
+    std::vector<std::string> dropped_indexes = {};
+    // Applied, but an odd answer had to be checked against the history (Scope::call
+    // transports): what to warn about. Empty when the answer itself proved it.
+    std::string warning = {};
 };
 
 // Pushes one migration. On failure nothing of the file remains (except for a

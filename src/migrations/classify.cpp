@@ -1,6 +1,7 @@
 #include "migrations/classify.hpp"
 
-#include <pg_query.h>
+#include "migrations/parse_tree.hpp"
+
 #include <rapidjson/document.h>
 
 #include <string>
@@ -60,28 +61,24 @@ StatementKind classify_node(const rapidjson::Value& stmt) {
 } // namespace
 
 StatementKind classify_statement(std::string_view sql) {
-    std::string text(sql);
-    PgQueryParseResult result = pg_query_parse(text.c_str());
     StatementKind kind = StatementKind::ordinary;
-    if (result.error != nullptr) {
-        kind = StatementKind::unparsed;
-    } else {
+    auto failure = parse_sql(sql, [&kind](const char* json) {
         rapidjson::Document doc;
-        doc.Parse(result.parse_tree);
+        doc.Parse(json);
         if (doc.HasParseError() || !doc.IsObject()) {
             kind = StatementKind::unparsed;
-        } else {
-            auto stmts = doc.FindMember("stmts");
-            if (stmts == doc.MemberEnd() || !stmts->value.IsArray() || stmts->value.Empty()) {
-                kind = StatementKind::empty;
-            } else {
-                const auto& first = stmts->value[0];
-                auto s = first.FindMember("stmt");
-                kind = s == first.MemberEnd() ? StatementKind::ordinary : classify_node(s->value);
-            }
+            return;
         }
-    }
-    pg_query_free_parse_result(result);
+        auto stmts = doc.FindMember("stmts");
+        if (stmts == doc.MemberEnd() || !stmts->value.IsArray() || stmts->value.Empty()) {
+            kind = StatementKind::empty;
+        } else {
+            const auto& first = stmts->value[0];
+            auto s = first.FindMember("stmt");
+            kind = s == first.MemberEnd() ? StatementKind::ordinary : classify_node(s->value);
+        }
+    });
+    if (failure) return failure->too_deep ? StatementKind::too_deep : StatementKind::unparsed;
     return kind;
 }
 
@@ -96,6 +93,7 @@ std::string_view describe_kind(StatementKind kind) {
     case StatementKind::non_transactional: return "statement that cannot run in a transaction block";
     case StatementKind::copy_client: return "COPY from or to the client";
     case StatementKind::unparsed: return "statement";
+    case StatementKind::too_deep: return "statement";
     }
     return "statement";
 }
@@ -127,6 +125,7 @@ Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds, Splits split
     };
 
     // Rule table, first match wins:
+    //   a statement too deeply nested to parse                    -> error
     //   ROLLBACK, PREPARE TRANSACTION, ...                        -> error
     //   COPY FROM STDIN / TO STDOUT                               -> error
     //   non-transactional mixed with anything else               -> error
@@ -138,6 +137,12 @@ Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds, Splits split
     //     more (Splits::refused)                                 -> error at the first split
     for (std::size_t i = 0; i < kinds.size(); ++i) {
         auto k = kinds[i];
+        if (k == StatementKind::too_deep)
+            return error_at(i,
+                            "statement too deeply nested for PostgreSQL's parser (more than " +
+                                std::to_string(kMaxParseDepth) + " levels)",
+                            "split the expression (a long chain of operators) into smaller ones, or several "
+                            "statements");
         if (k == StatementKind::other_control)
             return error_at(i,
                             "ROLLBACK, PREPARE TRANSACTION and the like cannot be part of a migration: it would undo "

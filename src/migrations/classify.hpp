@@ -21,6 +21,7 @@ enum class StatementKind {
     non_transactional,   // cannot run in a transaction block (SQLSTATE 25001)
     copy_client,         // COPY ... FROM STDIN / TO STDOUT: needs a client feeding or reading data
     unparsed,            // the PG 15 grammar does not know it: treated as ordinary
+    too_deep,            // nested too deeply to parse safely: refused
 };
 
 StatementKind classify_statement(std::string_view sql);

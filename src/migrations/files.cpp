@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "migrations/down.hpp"
@@ -15,6 +16,39 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Folders a link in the migrations folder may point into (canonical); empty: links unchecked.
+using Allowed = std::vector<fs::path>;
+
+Allowed allowed_roots(const std::string& root, const std::string& dir) {
+    Allowed out;
+    if (root.empty()) return out;
+    for (const auto& p : {root, dir}) {
+        std::error_code ec;
+        auto c = fs::canonical(p, ec);
+        if (!ec) out.push_back(c);
+    }
+    return out;
+}
+
+// A link in the folder that resolves outside the project would run SQL from anywhere on the
+// runner (another checkout, /etc, a secret mounted as a file) as if the pull request had it.
+std::optional<Error> link_outside(const fs::directory_entry& entry, const std::string& display, const Allowed& allowed) {
+    std::error_code ec;
+    if (allowed.empty() || !entry.is_symlink(ec) || ec) return std::nullopt;
+    auto target = fs::canonical(entry.path(), ec);
+    if (ec) return std::nullopt;  // a broken link: reported as unreadable where it matters
+    for (const auto& root : allowed) {
+        auto rel = target.lexically_relative(root);
+        if (!rel.empty() && *rel.begin() != "..") return std::nullopt;
+    }
+    return make_error(ErrorKind::config,
+                      "migration " + util::quoted(display) + " is a link to " + util::quoted(target.string()) +
+                          ", outside the project",
+                      "copy the file into the project instead of linking to it: sbdeploy runs only SQL that is in "
+                      "the repository")
+        .at(display);
+}
+
 struct DownFolder {
     struct File {
         std::string up_name, path, display;
@@ -25,7 +59,7 @@ struct DownFolder {
 
 // down/: <version>_<name>.sql (or .down.sql) undoes <version>_<name>.sql of the folder
 // above. A .sql file named otherwise is an error (it would never run); others are ignored.
-Result<DownFolder> list_down_folder(const std::string& dir, const std::string& display_dir) {
+Result<DownFolder> list_down_folder(const std::string& dir, const std::string& display_dir, const Allowed& allowed) {
     std::error_code ec;
     std::vector<std::pair<std::string, fs::directory_entry>> entries;
     fs::directory_iterator it(dir, ec), end;
@@ -43,6 +77,7 @@ Result<DownFolder> list_down_folder(const std::string& dir, const std::string& d
             return fail(make_error(ErrorKind::config,
                                    "a file name in " + util::quoted(display_dir) + " contains a control character",
                                    "rename it: names of down files are printed in logs and workflow commands"));
+        if (auto outside = link_outside(entry, display, allowed)) return fail(std::move(*outside));
         std::error_code sec;
         auto est = entry.status(sec);
         const bool is_sql = util::to_lower(filename).ends_with(".sql");
@@ -131,7 +166,8 @@ Unmatched describe_unmatched(std::string_view filename, std::string display) {
     return u;
 }
 
-Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir) {
+Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir, const std::string& root) {
+    const Allowed allowed = allowed_roots(root, dir);
     std::error_code ec;
     auto st = fs::status(dir, ec);
     if (ec || !fs::exists(st))
@@ -187,6 +223,7 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
                                    "workflow commands, where a newline would forge lines"));
         }
         std::string display = display_dir + "/" + filename;
+        if (auto outside = link_outside(entry, display, allowed)) return fail(std::move(*outside));
         std::error_code sec;
         auto est = entry.status(sec);
         if (sec) {
@@ -206,7 +243,7 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
                                    "move the .sql file out of it, or rename the folder so its name does not end in .sql")
                             .at(display));
         if (fs::is_directory(est) && filename == kDownFolder) {
-            auto found = list_down_folder(entry.path().string(), display);
+            auto found = list_down_folder(entry.path().string(), display, allowed);
             if (!found) return fail(std::move(found.error()));
             for (auto& [up_name, path, shown] : found->files) downs.push_back(Down{up_name, path, shown, true});
             for (auto& n : found->notices) listing.notices.push_back(std::move(n));

@@ -148,6 +148,8 @@ void install_interrupt_handlers(InterruptPolicy policy) {
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
+    // A closed terminal or a runner that hangs up: stop in the same orderly way.
+    ::sigaction(SIGHUP, &sa, nullptr);
 }
 
 int interrupt_signal() { return g_signal.load(); }
@@ -156,6 +158,7 @@ std::string signal_name(int signal) {
     switch (signal) {
     case SIGINT: return "SIGINT";
     case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
     default: return "signal " + std::to_string(signal);
     }
 }

@@ -1,4 +1,4 @@
-// SIGINT and SIGTERM as an orderly stop. The handler only records the signal; a watcher
+// SIGINT, SIGTERM and SIGHUP as an orderly stop. The handler only records the signal; a watcher
 // thread runs what the work in flight registered: `cancel` at once, `cut` after a grace
 // period, and after a second one it ends the process (exit 1). A second signal ends it at once.
 #pragma once
@@ -63,14 +63,14 @@ struct InterruptPolicy {
     std::function<void(int, bool)> on_forced_exit;
 };
 
-// Installs the SIGINT and SIGTERM handlers and starts the watcher (once; later calls do
+// Installs the SIGINT, SIGTERM and SIGHUP handlers and starts the watcher (once; later calls do
 // nothing). With nothing registered when a signal arrives the process ends at once.
 void install_interrupt_handlers(InterruptPolicy policy);
 
 // The signal that asked the process to stop (SIGINT or SIGTERM), or 0.
 int interrupt_signal();
 
-// "SIGINT", "SIGTERM", else "signal N".
+// "SIGINT", "SIGTERM", "SIGHUP", else "signal N".
 std::string signal_name(int signal);
 
 } // namespace sbdeploy::util

@@ -80,8 +80,25 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string quoted(std::string_view s) {
+    // Control characters escaped: a newline in a value (a forged ref, a file name) would
+    // start a line of its own, and under Actions "::error::..." is a workflow command.
     std::string r = "\"";
-    r.append(s);
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '\n')
+            r += "\\n";
+        else if (c == '\r')
+            r += "\\r";
+        else if (c == '\t')
+            r += "\\t";
+        else if (u < 0x20 || u == 0x7f) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            r += "\\x";
+            r.push_back(kHex[u >> 4]);
+            r.push_back(kHex[u & 15]);
+        } else
+            r.push_back(c);
+    }
     r.push_back('"');
     return r;
 }

@@ -15,7 +15,7 @@ std::string to_lower(std::string_view s);
 std::string replace_all(std::string_view s, std::string_view from, std::string_view to);
 // Levenshtein distance, for "did you mean".
 std::size_t edit_distance(std::string_view a, std::string_view b);
-// Double-quoted for messages: "value".
+// Double-quoted for messages: "value", control characters escaped (\\n, \\x1b).
 std::string quoted(std::string_view s);
 // Reads a whole file; nullopt-like error text on failure is left to the caller.
 bool read_file(const std::string& path, std::string& out, std::string& error);

@@ -231,10 +231,20 @@ TEST_CASE("bad input: migration folder entries that cannot be applied are refuse
          "sbdeploy: error: supabase/migrations/20240101000003_fifo.sql: migration "
          "\"supabase/migrations/20240101000003_fifo.sql\" is not a regular file\n"
          "hint: replace it with the .sql file itself\n"},
-        {"a link to a device",
+        {"a link to a device (outside the project)",
          [](World& w) { fs::create_symlink("/dev/null", w.migrations() + "/20240101000003_null.sql"); }, 2,
          "sbdeploy: error: supabase/migrations/20240101000003_null.sql: migration "
-         "\"supabase/migrations/20240101000003_null.sql\" is not a regular file\n"
+         "\"supabase/migrations/20240101000003_null.sql\" is a link to \"/dev/null\", outside the project\n"
+         "hint: copy the file into the project instead of linking to it: sbdeploy runs only SQL that is in the "
+         "repository\n"},
+        {"a link to a FIFO inside the project",
+         [](World& w) {
+             REQUIRE(::mkfifo((w.migrations() + "/fifo").c_str(), 0600) == 0);
+             fs::create_symlink("fifo", w.migrations() + "/20240101000003_fifo.sql");
+         },
+         2,
+         "sbdeploy: error: supabase/migrations/20240101000003_fifo.sql: migration "
+         "\"supabase/migrations/20240101000003_fifo.sql\" is not a regular file\n"
          "hint: replace it with the .sql file itself\n"},
         {"a newline in a file name (forged log lines)",
          [](World& w) { w.add("20240101000003_a\n::error::forged.sql", "select 1;\n"); }, 2,

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -21,7 +22,9 @@
 #include "support/pg.hpp"
 #include "support/private_pg.hpp"
 #include "support/project.hpp"
+#include "support/node_server.hpp"
 #include "support/tcp_proxy.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sbdeploy::test;
 using sbdeploy::util::ProcessResult;
@@ -176,11 +179,11 @@ TEST_CASE("faults: the server restarted mid-file: nothing of the file is left, a
     check_converges(project, url);
 }
 
-TEST_CASE("faults: SIGTERM or SIGINT mid-file rolls the file back and says so") {
+TEST_CASE("faults: SIGTERM, SIGINT or SIGHUP mid-file rolls the file back and says so") {
     TempProject project;
     three_migrations(project);
     const std::string url = fresh_database("fault_sigterm");
-    for (int sig : {SIGTERM, SIGINT}) {
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
         CAPTURE(sig);
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
@@ -190,7 +193,7 @@ TEST_CASE("faults: SIGTERM or SIGINT mid-file rolls the file back and says so") 
         auto r = push.wait();
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        const std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+        const std::string name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP";
         CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: push interrupted by " + name +
                            " in \"20240101000002_waits.sql\": its transaction was rolled back, nothing of it was applied\n"
                            "hint: " +
@@ -322,9 +325,18 @@ TEST_CASE("transient failures: a server that never answers fails once its connec
     CHECK(history_versions(url).empty());
 }
 
-// A DNS failure, without a network: names under .invalid never resolve (RFC 6761), so every
-// attempt fails at once, the way a name does while its record is not published yet.
+// A DNS failure, without a network: the resolver sees only a loopback DNS stand-in that knows no
+// name (tests/servers/dns.mjs, named by a resolv.conf bound over /etc/resolv.conf in a private
+// mount namespace), so every attempt fails at once, the way a name does while its record is not
+// published yet, and no query leaves the machine. Needs root (port 53, the bind mount).
 TEST_CASE("transient failures: a host name that does not resolve is retried within the bound, then one error") {
+    if (::geteuid() != 0) {
+        MESSAGE("skipped: needs root for a private /etc/resolv.conf (no DNS query may leave the machine)");
+        return;
+    }
+    NodeServer dns("dns.mjs", {"--listen", "127.0.0.153"});
+    TempDir scratch;
+    const std::string resolv = scratch.write("resolv.conf", "nameserver 127.0.0.153\noptions timeout:1 attempts:1\n");
     TempProject project;
     three_migrations(project);
     std::vector<std::string> args{"push", "--workdir", project.root().string(), "--verbose"};
@@ -340,16 +352,26 @@ TEST_CASE("transient failures: a host name that does not resolve is retried with
     }
     SUBCASE("over the Management API, within --api-retry-budget") {
         args.insert(args.end(), {"--transport", "api", "--project-ref", "abcdefghijklmnopqrst", "--api-url",
-                                 "http://nonexistent.invalid", "--api-retry-budget", "2s"});
+                                 "https://nonexistent.invalid", "--api-retry-budget", "2s"});
         env["SUPABASE_ACCESS_TOKEN"] = "sbp_0123456789abcdef0123456789abcdef01234567";
-        retried = "debug: management api: POST http://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/database/"
+        retried = "debug: management api: POST https://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/database/"
                   "query: Could not resolve host: nonexistent.invalid; retrying in ";
-        error = "sbdeploy: error: management api: POST http://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/"
+        error = "sbdeploy: error: management api: POST https://nonexistent.invalid/v1/projects/abcdefghijklmnopqrst/"
                 "database/query: Could not resolve host: nonexistent.invalid after ";
     }
+    sbdeploy::util::ProcessSpec spec;
+    spec.program = "unshare";
+    spec.args = {"--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+                 resolv, SBDEPLOY_BINARY};
+    spec.args.insert(spec.args.end(), args.begin(), args.end());
+    spec.env = env;
+    spec.env["PATH"] = "/usr/bin:/bin:/usr/sbin:/sbin";
+    spec.timeout = std::chrono::milliseconds(60'000);
     auto started = std::chrono::steady_clock::now();
-    auto r = run_sbdeploy(args, env);
+    auto run = sbdeploy::util::run_process(spec);
     auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE(run.has_value());
+    const auto& r = *run;
     INFO(describe(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find(retried) != std::string::npos);
@@ -362,4 +384,73 @@ TEST_CASE("transient failures: a host name that does not resolve is retried with
                         r.err.ends_with("s\nhint: check the host name in the URL\n");
     CHECK(hinted);
     CHECK(took < std::chrono::seconds(8));
+}
+
+TEST_CASE("faults: a lock timeout names the session holding the lock and --lock-timeout, not the migration") {
+    TempProject project;
+    project.migration(version(1) + "_held.sql", "create table held (id int);\n");
+    const std::string url = fresh_database("fault_lock_timeout");
+    REQUIRE(run_sbdeploy(push_args(project, url)).exit_code == 0);
+    project.migration(version(2) + "_alter.sql", "alter table held add column x int;\n");
+    Connection holder(url);
+    holder.exec("SET application_name = 'lock-holder-test'");
+    holder.exec("BEGIN");
+    holder.exec("LOCK TABLE held IN ACCESS SHARE MODE");
+    const auto pid = query_column(url, "SELECT pid::text FROM pg_stat_activity WHERE application_name = "
+                                       "'lock-holder-test'");
+    REQUIRE(pid.size() == 1);
+    auto args = push_args(project, url);
+    args.insert(args.end(), {"--lock-timeout", "2s"});
+    auto r = run_sbdeploy(args);
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("canceling statement due to lock timeout (SQLSTATE 55P03)") != std::string::npos);
+    CHECK(r.err.find("hint: the migration itself may be fine: the session pid " + pid[0] +
+                     " (application_name \"lock-holder-test\", \"idle in transaction\") held a lock it needs for "
+                     "longer than lock_timeout (--lock-timeout, else the server's setting); run again when that "
+                     "session is done, or raise --lock-timeout (e.g. --lock-timeout 30s)\n") != std::string::npos);
+    CHECK(r.err.find("fix the migration") == std::string::npos);
+}
+
+TEST_CASE("faults: a statement timeout names --statement-timeout and how to raise it, not the migration") {
+    TempProject project;
+    project.migration(version(1) + "_slow.sql", "select pg_sleep(5);\n");
+    const std::string url = fresh_database("fault_stmt_timeout");
+    auto args = push_args(project, url);
+    args.insert(args.end(), {"--statement-timeout", "1s"});
+    auto r = run_sbdeploy(args);
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("canceling statement due to statement timeout (SQLSTATE 57014)") != std::string::npos);
+    CHECK(r.err.find("hint: the migration itself may be fine: it ran longer than statement_timeout "
+                     "(--statement-timeout, else the server's or the role's setting); raise --statement-timeout (e.g. "
+                     "--statement-timeout 30m) and run again\n") != std::string::npos);
+    CHECK(r.err.find("fix the migration") == std::string::npos);
+}
+
+TEST_CASE("faults: a connection that stays open but passes nothing ends after --statement-timeout plus a margin") {
+    TempProject project;
+    three_migrations(project);
+    const std::string url = fresh_database("fault_silence");
+    TcpProxy proxy(std::stoi(port_of(url)));
+    {
+        Connection holder(url);
+        holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
+        auto args = push_args(project, via_port(url, proxy.port()));
+        args.insert(args.end(), {"--statement-timeout", "3s", "--lock-wait", "1s"});
+        auto push = start_sbdeploy(args);
+        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        proxy.stall();  // the server's statement timeout error never arrives
+        auto started = std::chrono::steady_clock::now();
+        auto r = push.wait();
+        auto took = std::chrono::steady_clock::now() - started;
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("the database sent nothing for 13 s, longer than --statement-timeout allows (plus a margin): "
+                         "the connection was closed") != std::string::npos);
+        // 3 s + 10 s of silence from the last byte, and not much more.
+        CHECK(took < std::chrono::seconds(25));
+    }
+    proxy.resume();
+    check_converges(project, url);
 }

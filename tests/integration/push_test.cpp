@@ -473,3 +473,37 @@ TEST_CASE("push: a deferred constraint that fails at commit fails the file") {
     CHECK(history_versions(url) == v({"20240101000001"}));
     CHECK_FALSE(exists(url, "public.child"));
 }
+
+TEST_CASE("push: an invalid index a failed CREATE INDEX CONCURRENTLY left is dropped and built again on the re-run") {
+    // IF NOT EXISTS would see the invalid index and skip the build, recording the file while
+    // the index stays invalid (never used by the planner, yet maintained on every write).
+    TempProject project;
+    project.migration("20240101000001_table.sql", "create table tags (v int);\ninsert into tags values (1), (1);\n");
+    project.migration("20240101000002_unique.sql", "create unique index concurrently if not exists tags_v on tags (v);\n");
+    const std::string url = fresh_database("push_invalid_index");
+    auto failed = run_with_db("push", project, url);
+    INFO(describe(failed));
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.err.find("hint: the failed statement left the invalid index public.tags_v (never used, but kept up to "
+                          "date on every write); the next push drops it before running this file again, or drop it "
+                          "now: DROP INDEX CONCURRENTLY IF EXISTS public.tags_v;") != std::string::npos);
+    CHECK(query_column(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'tags_v'::regclass") == v({"f"}));
+
+    query_column(url, "DELETE FROM tags WHERE ctid = (SELECT max(ctid) FROM tags) RETURNING 1");
+    auto rerun = run_with_db("push", project, url);
+    INFO(describe(rerun));
+    CHECK(rerun.exit_code == 0);
+    CHECK(rerun.err.find("sbdeploy: warning: supabase/migrations/20240101000002_unique.sql: dropped the invalid index "
+                         "public.tags_v that an interrupted or failed run of this file left, and built it again") !=
+          std::string::npos);
+    CHECK(query_column(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'tags_v'::regclass") == v({"t"}));
+    CHECK(history_versions(url) == v({"20240101000001", "20240101000002"}));
+
+    // The schema a clean run leaves.
+    TempProject clean;
+    clean.migration("20240101000001_table.sql", "create table tags (v int);\ninsert into tags values (1);\n");
+    clean.migration("20240101000002_unique.sql", "create unique index concurrently if not exists tags_v on tags (v);\n");
+    const std::string clean_url = fresh_database("push_clean_index");
+    REQUIRE(run_with_db("push", clean, clean_url).exit_code == 0);
+    CHECK(schema_dump(url) == schema_dump(clean_url));
+}

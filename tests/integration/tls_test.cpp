@@ -4,7 +4,13 @@
 // wrong CA it fails clearly; non-loopback hosts get require by default.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <mutex>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -169,8 +175,100 @@ TEST_CASE("tls: a non-loopback host gets sslmode require: a server without TLS i
     INFO(describe(r));
     CHECK(r.exit_code == 1);
     CHECK(r.err.find("server does not support SSL, but SSL was required") != std::string::npos);
-    // An explicit sslmode wins: the same host in clear.
-    auto clear = status(project, remote, {"--sslmode", "disable"});
+    // An explicit weaker sslmode is refused before connecting (exit 2) ...
+    auto refused = status(project, remote, {"--sslmode", "disable"});
+    INFO(describe(refused));
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.starts_with("sbdeploy: error: sslmode \"disable\" to \"0.0.0.0\", which is not loopback, may "
+                                  "send the password and the migrations in clear\n"));
+    // ... unless --allow-insecure-transport takes the risk: the same host in clear.
+    auto clear = status(project, remote, {"--sslmode", "disable", "--allow-insecure-transport"});
     INFO(describe(clear));
     CHECK(clear.exit_code == 0);
+}
+
+namespace {
+
+// A loopback server that declines TLS ('N' to the SSLRequest) and records every byte it is sent.
+class DecliningServer {
+public:
+    DecliningServer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+        REQUIRE(::listen(fd_, 8) == 0);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~DecliningServer() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        thread_.join();
+    }
+    [[nodiscard]] int port() const { return port_; }
+    [[nodiscard]] std::string received() {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
+    [[nodiscard]] int connections() {
+        std::lock_guard lock(mutex_);
+        return connections_;
+    }
+
+private:
+    void serve() {
+        while (true) {
+            int client = ::accept(fd_, nullptr, nullptr);
+            if (client < 0) return;
+            {
+                std::lock_guard lock(mutex_);
+                ++connections_;
+            }
+            char buf[4096];
+            bool answered = false;
+            while (true) {
+                auto n = ::read(client, buf, sizeof buf);
+                if (n <= 0) break;
+                std::lock_guard lock(mutex_);
+                received_.append(buf, static_cast<std::size_t>(n));
+                // An SSLRequest is 8 bytes: length 8, code 80877103.
+                if (!answered && received_.size() >= 8) {
+                    answered = true;
+                    (void)!::write(client, "N", 1);
+                }
+            }
+            ::close(client);
+        }
+    }
+
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::string received_;
+    int connections_ = 0;
+};
+
+} // namespace
+
+TEST_CASE("tls: a loopback server that declines TLS gets no password when the URL asks for require") {
+    TempProject project;
+    project.migration("20240101000001_one.sql", "create table one (id int);\n");
+    DecliningServer server;
+    const std::string password = "s3cret-never-in-clear";
+    auto r = status(project, "postgresql://postgres:" + password + "@127.0.0.1:" + std::to_string(server.port()) +
+                                 "/postgres?sslmode=require");
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("server does not support SSL, but SSL was required") != std::string::npos);
+    CHECK(server.connections() >= 1);
+    const std::string got = server.received();
+    // Only SSLRequests (length 8, code 1234 5679), never a startup message or a password.
+    CHECK(got.size() == 8 * static_cast<std::size_t>(server.connections()));
+    CHECK(got.find(password) == std::string::npos);
+    CHECK(got.find("postgres") == std::string::npos);
 }

@@ -17,12 +17,15 @@
 //   POST /__admin/faults {"rules": [rule, ...]}                  replace the fault rules
 //   GET  /__admin/log                                            {"requests": [...]} since the last reset
 //   POST /__admin/reset                                          no rules, empty log
-// A rule: {"fault": "429" | "500" | "502" | "503" | "timeout" | "drop",
+// A rule: {"fault": "429" | "500" | "502" | "503" | "timeout" | "drop" | "body",
 //          "when": "before" (default: the query never runs) | "after" (it runs and commits first),
 //          "match": "text the query must contain" (default: any query),
 //          "first": N (the Nth matching request since the rules were set, 1-based; default 1),
 //          "count": N (how many matching requests in a row; -1: all from `first` on; default 1),
-//          "retry_after": "1" (Retry-After header of a 429)}
+//          "retry_after": "1" (Retry-After header of a 429),
+//          "body": "[]" (with "body": the raw text answered instead of the rows, e.g. [], [{}],
+//                  [{"version": 1}], truncated JSON or {"message": "..."}),
+//          "status": 201 (with "body": the HTTP status of that answer; default 201)}
 // "timeout" never answers (the client's request timeout ends it); "drop" closes the connection.
 
 import http from 'node:http';
@@ -170,6 +173,13 @@ async function query(req, res, ref) {
   if (rule) {
     if (rule.fault === 'timeout') return; // never answered
     if (rule.fault === 'drop') return req.socket.destroy();
+    if (rule.fault === 'body') {
+      // Any text at all, as a broken or hostile server might answer: sent as is, not as JSON.
+      const text = String(rule.body ?? '');
+      entry.status = Number(rule.status ?? 201);
+      res.writeHead(entry.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      return res.end(text);
+    }
     const status = Number(rule.fault);
     const headers = status === 429 && rule.retry_after !== undefined ? { 'Retry-After': String(rule.retry_after) } : {};
     return send(res, (entry.status = status), { message: statusText[status] ?? 'Error' }, headers);

@@ -91,7 +91,8 @@ TEST_CASE("changes: malformed raw output is an error saying where") {
         CHECK(r.error().hint == "this git is not one sbdeploy knows; run with --verbose and report it");
         return r.error().message;
     };
-    CHECK(message("M\tfile\n") == "git diff: unexpected output at byte 0 (a record starts with \":\"): \"M\tfile\n\"");
+    // Control characters escaped: a newline in a message would start a line of its own.
+    CHECK(message("M\tfile\n") == "git diff: unexpected output at byte 0 (a record starts with \":\"): \"M\\tfile\\n\"");
     CHECK(message(rec(":100644 100644 " + A + " M", {"f"})) ==
           "git diff: unexpected output at byte 0 (five header fields): \":100644 100644 " + A + " M f \"");
     // The excerpt is the record's first 60 bytes, NULs shown as spaces.

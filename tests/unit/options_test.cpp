@@ -90,6 +90,17 @@ TEST_CASE("options: bad flags are usage errors that say what to do") {
         REQUIRE_FALSE(d);
         CHECK(d.error().message == "option --lock-timeout: \"soon\" is not a duration");
     }
+    SUBCASE("a duration longer than PostgreSQL's timeouts take") {
+        auto o = parse({"--lock-timeout", "999999999h"});
+        REQUIRE(o);
+        auto d = o->duration_ms("lock-timeout", 0);
+        REQUIRE_FALSE(d);
+        CHECK(d.error().kind == sbdeploy::ErrorKind::usage);
+        CHECK(d.error().message == "option --lock-timeout: \"999999999h\" is longer than 2147483647ms (about 24 "
+                                   "days), the most PostgreSQL and libcurl accept");
+        CHECK(parse({"--lock-timeout", "596h"})->duration_ms("lock-timeout", 0).value() == 2'145'600'000L);
+        CHECK_FALSE(parse({"--lock-timeout", "597h"})->duration_ms("lock-timeout", 0));
+    }
 }
 
 TEST_CASE("options: durations") {

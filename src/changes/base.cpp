@@ -241,7 +241,7 @@ public:
                                 " commits of history (--fetch-limit)";
                 return false;
             }
-            depth_ = std::min(depth_ == 0 ? kFirstDepth : depth_ * 2, settings_.fetch_limit);
+            depth_ = std::min(depth_ == 0 ? settings_.first_depth : depth_ * 2, settings_.fetch_limit);
             depth = {FetchDepth::Kind::depth, depth_};
         }
         auto fetched = git_.fetch(tips, depth);
@@ -295,7 +295,6 @@ private:
     const ResolveSettings& settings_;
     const Note& note_;
     bool shallow_ = false;
-    static constexpr long kFirstDepth = 16;
     long depth_ = 0;  // of the last history fetch
 };
 

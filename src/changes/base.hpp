@@ -70,6 +70,8 @@ struct Range {
 struct ResolveSettings {
     // Commits of history that may be fetched beyond a shallow checkout; 0 fetches nothing.
     long fetch_limit = 1000;
+    // The first history fetch (dorny's initial-fetch-depth); each next one doubles.
+    long first_depth = 16;
     // Fetch the whole history when needed (after the API could not list the files).
     bool unlimited = false;
 };

@@ -134,6 +134,20 @@ bool Git::has_remote() const {
     return *has_remote_;
 }
 
+Result<std::vector<std::string>> Git::tracked_files() const {
+    auto listed = output({"ls-files", "-z", "--full-name", "--", ":/"});
+    if (!listed) return fail(listed.error());
+    std::vector<std::string> paths;
+    std::string_view rest = *listed;
+    while (!rest.empty()) {
+        auto end = rest.find('\0');
+        paths.emplace_back(rest.substr(0, end));
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end + 1);
+    }
+    return paths;
+}
+
 std::optional<std::string> Git::resolve(const std::string& rev) const {
     if (auto known = resolved_.find(rev); known != resolved_.end()) return known->second;
     auto r = run({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});

@@ -70,6 +70,8 @@ public:
     [[nodiscard]] std::optional<std::string> remote_head() const;
     // The object name of the empty tree in this repository's hash.
     [[nodiscard]] Result<std::string> empty_tree() const;
+    // Every tracked file of the repository (git ls-files), from its root.
+    [[nodiscard]] Result<std::vector<std::string>> tracked_files() const;
 
     // `git fetch --no-tags <remote> <refspecs>` at `depth`; the error carries git's message.
     [[nodiscard]] Result<void> fetch(const std::vector<std::string>& refspecs, FetchDepth depth) const;

@@ -10,9 +10,13 @@ bool selects(const util::GlobList& filter, const Change& c) {
 }
 
 Selection select(const std::vector<Change>& changes, const util::GlobList& filter) {
+    return select(changes, [&](const Change& c) { return selects(filter, c); });
+}
+
+Selection select(const std::vector<Change>& changes, const std::function<bool(const Change&)>& keep) {
     Selection s;
     for (const auto& c : changes) {
-        if (!selects(filter, c)) continue;
+        if (!keep(c)) continue;
         s.matched.push_back(c);
         s.files.push_back(c.path);
         switch (c.status) {
@@ -67,27 +71,43 @@ std::string csv_field(std::string_view v) {
     return r;
 }
 
-// Single quotes keep everything but a single quote literally (newlines included).
+// dorny/paths-filter's shellEscape (src/list-format/shell-escape.ts): as is when safe;
+// with a single quote, double quotes when the rest is safe or white space, else each
+// quote-free part escaped and joined by \'; else single quotes. dorny tests its regular
+// expressions line by line (the m flag), which passes "a\nb c" unquoted; here a name with
+// a newline is always quoted.
 std::string shell_word(std::string_view v) {
-    if (v.empty()) return "''";
-    if (all_safe(v, true)) return std::string(v);
-    std::string r = "'";
-    for (char c : v) {
-        if (c == '\'')
-            r += "'\\''";
-        else
-            r.push_back(c);
+    if (v.empty() || all_safe(v, true)) return std::string(v);
+    if (v.find('\'') != std::string_view::npos) {
+        bool simple = true;
+        for (char c : v)
+            simple = simple && (safe_char(c, true) || c == '\'' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+                                c == '\v' || c == '\f');
+        if (simple) return "\"" + std::string(v) + "\"";
+        std::string r;
+        std::size_t start = 0;
+        for (;;) {
+            auto quote = v.find('\'', start);
+            r += shell_word(v.substr(start, quote == std::string_view::npos ? quote : quote - start));
+            if (quote == std::string_view::npos) break;
+            r += "\\'";
+            start = quote + 1;
+        }
+        return r;
     }
-    r.push_back('\'');
-    return r;
+    return "'" + std::string(v) + "'";
 }
 
+// dorny's backslashEscape: a backslash before every character outside the safe set,
+// non-ASCII ones included (once per UTF-8 character). A newline is written as '<newline>'
+// instead: dorny's backslash-newline is a line continuation, which drops it.
 std::string escaped_word(std::string_view v) {
     std::string r;
     for (char c : v) {
+        auto u = static_cast<unsigned char>(c);
         if (c == '\n') {
-            r += "'\n'";  // a backslash-newline would be a line continuation
-        } else if (safe_char(c, true) || static_cast<unsigned char>(c) >= 0x80) {
+            r += "'\n'";
+        } else if (safe_char(c, true) || (u & 0xC0) == 0x80) {
             r.push_back(c);
         } else {
             r.push_back('\\');

@@ -2,6 +2,7 @@
 // list formats of dorny/paths-filter's `list-files` (none, csv, json, shell, escape).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,13 +29,16 @@ struct Selection {
 // A change is selected when its path, or a rename's (or copy's) old path, passes the filter.
 bool selects(const util::GlobList& filter, const Change& c);
 Selection select(const std::vector<Change>& changes, const util::GlobList& filter);
+// The changes `keep` selects (paths-filter's named filters: any of them).
+Selection select(const std::vector<Change>& changes, const std::function<bool(const Change&)>& keep);
 
 enum class ListFormat { none, csv, json, shell, escape };
 std::optional<ListFormat> parse_list_format(std::string_view text);
 
-// csv: RFC 4180 fields, quoted only when needed; json: an array; shell: words quoted for
-// a POSIX shell only when needed; escape: every unsafe character backslash-escaped.
-// Both shell forms write a newline as '<newline>' so the shell reads it back. none: "".
+// As dorny/paths-filter writes them (src/list-format/*.ts): csv: RFC 4180 fields, quoted
+// only when needed; json: an array; shell: words quoted for a POSIX shell only when needed;
+// escape: every unsafe character backslash-escaped. A name with a newline is always quoted,
+// and escape writes the newline as '<newline>', so the shell reads it back. none: "".
 std::string format_list(const std::vector<std::string>& files, ListFormat format);
 
 // A JSON array of strings.

@@ -1,11 +1,13 @@
 // sbdeploy paths-filter: which changed files (by default the migrations) the filter
 // selects for this push, pull request or merge group, reported as step outputs, a step
 // summary, an annotation on each edited existing migration, and --json.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "changes/collect.hpp"
+#include "changes/filters.hpp"
 #include "changes/select.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
@@ -40,10 +42,9 @@ Result<std::string> migrations_folder(const Context& ctx, const std::string& wor
     return rel;
 }
 
-std::vector<std::string> filter_lines(const Context& ctx, const std::string& default_glob) {
+std::vector<std::string> filter_lines(const Context& ctx, const std::string& text, const std::string& default_glob) {
     std::vector<std::string> lines;
-    if (auto text = ctx.options.get("filters"))
-        for (auto& line : util::split(*text, '\n')) lines.push_back(std::move(line));
+    for (auto& line : util::split(text, '\n')) lines.push_back(std::move(line));
     for (const auto& p : ctx.options.positional()) lines.push_back(p);
     bool any = false;
     for (const auto& l : lines) {
@@ -52,6 +53,95 @@ std::vector<std::string> filter_lines(const Context& ctx, const std::string& def
     }
     if (!any) lines = {default_glob};
     return lines;
+}
+
+struct LoadedFilters {
+    changes::Filters filters;
+    bool given = false;  // by --filters or GLOB arguments, not the default
+};
+
+// --filters as dorny/paths-filter takes it: named filters in YAML, or a file of them (dorny's
+// isPathInput: one line without ":"; here only when that file exists, so a glob stays a
+// glob), or today's glob lines, with GLOB arguments.
+Result<LoadedFilters> load_filters(const Context& ctx, const std::string& workdir, const std::string& default_glob,
+                                   changes::Quantifier quantifier) {
+    std::string text = ctx.options.get_or("filters", "");
+    std::string source = "--filters";
+    if (!text.empty() && text.find('\n') == std::string::npos && text.find(':') == std::string::npos) {
+        fs::path file(std::string(util::trim(text)));
+        if (file.is_relative()) file = fs::path(workdir) / file;
+        std::error_code ec;
+        // A glob naming one existing file (a migration, say) stays a glob: the file is the
+        // filters only when it is a .yml/.yaml file or holds named filters.
+        bool yaml_name = file.extension() == ".yml" || file.extension() == ".yaml";
+        if (fs::is_regular_file(file, ec)) {
+            std::string content, why;
+            if (!util::read_file(file.string(), content, why))
+                return fail(ErrorKind::config, "--filters file " + util::quoted(util::trim(text)) + ": " + why,
+                            "give a readable YAML file, relative to the workdir");
+            std::string name(util::trim(text));
+            auto named = changes::is_dorny_yaml(content, name);
+            if (yaml_name && !named) return fail(named.error());
+            if (yaml_name || (named && *named)) {
+                source = std::move(name);
+                text = std::move(content);
+            }
+        }
+    }
+    LoadedFilters out;
+    auto dorny = changes::is_dorny_yaml(text, source);
+    if (!dorny) return fail(dorny.error());
+    if (*dorny) {
+        if (!ctx.options.positional().empty())
+            return fail(ErrorKind::usage, "paths-filter: GLOB arguments cannot be added to named filters",
+                        "list the globs under a filter name in --filters");
+        auto parsed = changes::parse_dorny_filters(text, source, quantifier);
+        if (!parsed) return fail(parsed.error());
+        out.filters = std::move(*parsed);
+        out.given = true;
+        return out;
+    }
+    auto lines = filter_lines(ctx, text, default_glob);
+    for (const auto& l : lines) {
+        auto t = util::trim(l);
+        out.given = out.given || (l != default_glob && !t.empty() && !t.starts_with('#'));
+    }
+    auto list = util::GlobList::parse(lines);
+    if (!list) return fail(list.error());
+    out.filters.globs = std::move(*list);
+    return out;
+}
+
+// A filter that matches no tracked file is most likely a typo, which would otherwise read as
+// "nothing changed" for ever. A filter only about deleted files is not checked.
+void warn_unmatched(Context& ctx, const changes::Git& git, const changes::Filters& filters) {
+    auto paths = git.tracked_files();
+    if (!paths) return;  // the diff that follows reports a broken repository
+    auto names = filters.names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (filters.form == changes::Filters::Form::dorny) {
+            bool deleted_only = !filters.named[i].rules.empty();
+            for (const auto& r : filters.named[i].rules)
+                deleted_only = deleted_only && r.statuses.size() == 1 && r.statuses[0] == "deleted";
+            if (deleted_only) continue;
+        }
+        bool any = false;
+        for (const auto& p : *paths)
+            if ((any = filters.matches_path(i, p))) break;
+        if (any) continue;
+        github::Location where;
+        where.title = "paths-filter: a filter matches no file";
+        ctx.console.warning("paths-filter: filter " + util::quoted(names[i]) +
+                                " matches no file of the repository (git ls-files), so it can never say true: check its globs",
+                            where);
+    }
+}
+
+// "main" as a local branch, a remote-tracking one, a tag or a commit.
+std::optional<std::string> resolve_ref(const changes::Git& git, const std::string& ref) {
+    if (auto sha = git.resolve(ref)) return sha;
+    if (auto sha = git.resolve("refs/remotes/origin/" + ref)) return sha;
+    return std::nullopt;
 }
 
 std::string edited_message(const changes::Change& c) {
@@ -78,7 +168,8 @@ std::string change_line(const changes::Change& c) {
     return "  " + status + path;
 }
 
-std::string summary(const changes::Collected& got, const changes::Selection& sel, const std::string& filter_text) {
+std::string summary(const changes::Collected& got, const changes::Selection& sel, const std::string& filter_text,
+                    const std::vector<std::pair<std::string, std::size_t>>& named) {
     using github::escape_markdown;
     std::string s = "### sbdeploy paths-filter\n\n";
     if (got.range.rule == changes::Rule::nothing) return s + escape_markdown(got.range.reason) + "\n";
@@ -86,6 +177,13 @@ std::string summary(const changes::Collected& got, const changes::Selection& sel
          escape_markdown(got.range.reason) + "), " + std::string(changes::source_name(got.source)) + ": " +
          std::to_string(got.total) + " changed file" + (got.total == 1 ? "" : "s") + ", " +
          std::to_string(sel.matched.size()) + " matching " + escape_markdown(filter_text) + ".\n\n";
+    if (!named.empty()) {
+        s += "| filter | changed | files |\n| --- | --- | --- |\n";
+        for (const auto& [name, n] : named)
+            s += "| " + escape_markdown(name) + " | " + (n ? "true" : "false") + " | " + std::to_string(n) + " |\n";
+        s += "\n";
+        if (sel.matched.empty()) return s + "**No filter matched.**\n";
+    }
     if (sel.matched.empty()) return s + "**No migration changed.**\n";
     s += "| change | file |\n| --- | --- |\n";
     for (const auto& c : sel.matched) {
@@ -112,8 +210,22 @@ int run_paths_filter(Context& ctx) {
                                       "use none, csv, json, shell or escape"));
     auto fetch_limit = ctx.options.integer("fetch-limit", 1000, 0, 1'000'000);
     if (!fetch_limit) return report(ctx, fetch_limit.error());
+    auto first_depth = ctx.options.integer("initial-fetch-depth", 16, 1, 1'000'000);
+    if (!first_depth) return report(ctx, first_depth.error());
+    auto quantifier = changes::parse_quantifier(ctx.options.get_or("predicate-quantifier", "some"));
+    if (!quantifier)
+        return report(ctx, make_error(ErrorKind::usage,
+                                      "--predicate-quantifier " + util::quoted(ctx.options.get_or("predicate-quantifier", "")) +
+                                          " is not a quantifier",
+                                      "use some or every"));
 
-    std::string workdir = ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
+    // dorny's working-directory is relative to the workspace; --workdir wins.
+    std::string workspace = ctx.env.get_or("GITHUB_WORKSPACE", ".");
+    std::string workdir = ctx.options.get_or("workdir", "");
+    if (workdir.empty()) {
+        std::string wd = ctx.options.get_or("working-directory", "");
+        workdir = wd.empty() ? workspace : fs::path(wd).is_absolute() ? wd : (fs::path(workspace) / wd).string();
+    }
     std::error_code ec;
     if (!fs::is_directory(workdir, ec))
         return report(ctx, make_error(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
@@ -128,6 +240,21 @@ int run_paths_filter(Context& ctx) {
     git_settings.workdir = workdir;
     git_settings.env = ctx.env.all();
     changes::Git git(std::move(git_settings));
+    // dorny's ref: the commit compared instead of the event's head; pull requests keep theirs.
+    if (auto ref = ctx.options.get("ref"); ref && !ref->empty()) {
+        if (!request.pr_head_sha.empty()) {
+            ctx.console.warning("paths-filter: --ref " + util::quoted(*ref) +
+                                " is ignored on pull request events: the pull request's head is compared");
+        } else {
+            auto sha = resolve_ref(git, *ref);
+            if (!sha)
+                return report(ctx, make_error(ErrorKind::config, "--ref " + util::quoted(*ref) + " is not a commit of this checkout",
+                                              "fetch it first (actions/checkout with fetch-depth: 0), or give a commit"));
+            request.sha = *sha;
+            if (!request.after.empty()) request.after = *sha;
+            if (!request.group_head_sha.empty()) request.group_head_sha = *sha;
+        }
+    }
     // The payload's commits are checked with the repository facts, in one git process.
     git.expect(changes::commits_to_check(request));
 
@@ -141,50 +268,95 @@ int run_paths_filter(Context& ctx) {
     }
     auto folder = migrations_folder(ctx, workdir);
     if (!folder) return report(ctx, folder.error());
-    auto lines = filter_lines(ctx, changes::glob_escape(prefix + *folder) + "/*.sql");
-    auto filter = util::GlobList::parse(lines);
-    if (!filter) return report(ctx, filter.error());
-    std::string filter_text;
-    for (const auto& l : filter->lines()) filter_text += (filter_text.empty() ? "" : ", ") + std::string(l.exclude ? "!" : "") + l.glob.pattern();
+    std::string default_glob = changes::glob_escape(prefix + *folder) + "/*.sql";
+    auto loaded = load_filters(ctx, workdir, default_glob, *quantifier);
+    if (!loaded) return report(ctx, loaded.error());
+    const changes::Filters& filters = loaded->filters;
+    std::string filter_text = filters.describe();
+    if (loaded->given && git.is_repository()) warn_unmatched(ctx, git, filters);
 
     std::optional<github::Api> api;
     if (!request.repository.empty()) {
         github::ApiSettings s;
         s.base_url = runner.api_url;
-        s.token = ctx.env.get_or("GITHUB_TOKEN", ctx.env.get_or("GH_TOKEN", ""));
+        // SBDEPLOY_GITHUB_TOKEN: the action's token input (dorny's name).
+        s.token = ctx.env.get_or("SBDEPLOY_GITHUB_TOKEN", "");
+        if (s.token.empty()) s.token = ctx.env.get_or("GITHUB_TOKEN", ctx.env.get_or("GH_TOKEN", ""));
         s.user_agent = "sbdeploy/" SBDEPLOY_VERSION;
         api.emplace(std::move(s));
     }
     changes::ResolveSettings resolve;
     resolve.fetch_limit = *fetch_limit;
+    resolve.first_depth = *first_depth;
     auto note = [&](const std::string& text) { ctx.console.line("paths-filter: " + text); };
     // Only the changes the filter selects are kept; the others are counted.
-    auto keep = [&](const changes::Change& c) { return changes::selects(*filter, c); };
+    auto keep = [&](const changes::Change& c) { return filters.selects(c); };
     auto got = changes::collect(git, api ? &*api : nullptr, request, resolve, note, keep);
     if (!got) return report(ctx, got.error());
-    auto sel = changes::select(got->changes, *filter);
+    auto sel = changes::select(got->changes, keep);
+    // Named filters may watch more than migrations: only changed migrations are "edited".
+    if (filters.form == changes::Filters::Form::dorny) {
+        auto migrations = util::GlobList::parse({default_glob});
+        std::erase_if(sel.edited_existing, [&](const changes::Change& c) {
+            return !(migrations && (migrations->matches(c.path) || migrations->matches(changes::base_path(c))));
+        });
+    }
+
+    // dorny's outputs per filter (exportResults in its src/main.ts), then changes.
+    github::Outputs per_filter;
+    std::vector<std::string> changed_filters;
+    auto names = filters.names();
+    auto dorny_files = changes::dorny_files(got->changes);
+    std::vector<std::pair<std::string, std::size_t>> named;  // for the summary: dorny's filters
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::vector<std::string> matched;
+        if (filters.form == changes::Filters::Form::globs) {
+            matched = sel.files;
+        } else {
+            for (const auto& f : dorny_files)
+                if (filters.matches(i, f)) matched.push_back(f.filename);
+        }
+        if (!matched.empty()) changed_filters.push_back(names[i]);
+        if (filters.form == changes::Filters::Form::dorny) named.emplace_back(names[i], matched.size());
+        per_filter.set(names[i], matched.empty() ? "false" : "true");
+        per_filter.set(names[i] + "_count", std::to_string(matched.size()));
+        if (*list_format != changes::ListFormat::none)
+            per_filter.set(names[i] + "_files", changes::format_list(matched, *list_format));
+    }
+    if (std::find(names.begin(), names.end(), "changes") == names.end())
+        per_filter.set("changes", changes::json_strings(changed_filters));
 
     std::string count = std::to_string(sel.matched.size());
     std::string changed = sel.matched.empty() ? "false" : "true";
     Report rep;
-    rep.set("changed", changed);
-    rep.set("count", count);
-    rep.set("files", changes::json_strings(sel.files));
-    rep.set("added", changes::json_strings(sel.added));
-    rep.set("modified", changes::json_strings(sel.modified));
-    rep.set("deleted", changes::json_strings(sel.deleted));
-    rep.set("renamed", changes::json_renames(sel.renamed));
-    rep.set("migrations", changed);
-    rep.set("migrations_count", count);
-    if (*list_format != changes::ListFormat::none) rep.set("migrations_files", changes::format_list(sel.files, *list_format));
-    rep.set("changes", sel.matched.empty() ? "[]" : "[\"migrations\"]");
+    // A filter's outputs win over sbdeploy's own of the same name, as a drop-in must.
+    auto own = [&](const std::string& name, std::string value) {
+        if (per_filter.get(name)) {
+            ctx.console.line("paths-filter: output " + util::quoted(name) + " is a filter's, not sbdeploy's own");
+            return;
+        }
+        rep.set(name, std::move(value));
+    };
+    own("changed", changed);
+    own("count", count);
+    own("files", changes::json_strings(sel.files));
+    own("added", changes::json_strings(sel.added));
+    own("modified", changes::json_strings(sel.modified));
+    own("deleted", changes::json_strings(sel.deleted));
+    own("renamed", changes::json_renames(sel.renamed));
+    for (const auto& [name, value] : per_filter.items()) rep.set(name, value);
     std::vector<std::string> edited;
     for (const auto& c : sel.edited_existing) edited.push_back(changes::base_path(c));
-    rep.set("edited_existing", changes::json_strings(edited));
-    rep.set("base", got->range.base);
-    rep.set("head", got->range.head);
-    rep.set("base_reason", got->range.reason);
-    rep.summary = summary(*got, sel, filter_text);
+    own("edited_existing", changes::json_strings(edited));
+    own("base", got->range.base);
+    own("head", got->range.head);
+    own("base_reason", got->range.reason);
+    // A composite action declares its outputs: other filters' reach a workflow through this.
+    github::Outputs filter_outputs;
+    for (const auto& [name, value] : per_filter.items())
+        if (name != "changes") filter_outputs.set(name, value);
+    own("filter_outputs", filter_outputs.to_json());
+    rep.summary = summary(*got, sel, filter_text, named);
 
     // The log: what was compared and why, then each selected change.
     ctx.console.line("paths-filter: " + got->range.reason);

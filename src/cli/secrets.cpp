@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kSecretVariables[] = {
     "SUPABASE_ACCESS_TOKEN", "SUPABASE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_PASSWORD",
     "GITHUB_TOKEN",          "GH_TOKEN",            "PGPASSWORD",
+    "SBDEPLOY_GITHUB_TOKEN",  // paths-filter-migrations' token input (dorny/paths-filter's name)
 };
 
 bool is_url_variable(std::string_view name) {

@@ -165,3 +165,56 @@ test("paths-filter-migrations: a push to main compares with the payload's before
   assert.equal(r.outputs.changed, "true");
   assert.equal(r.outputs.base, repo.base);
 });
+
+test("paths-filter-migrations: dorny/paths-filter's filters and input names", async () => {
+  const repo = repository();
+  const filters = [
+    "shared: &shared",
+    "  - 'README.md'",
+    "migrations:",
+    "  - added|modified: 'supabase/migrations/**'",
+    "docs:",
+    "  - *shared",
+    "typo:",
+    "  - 'supabase/migration/**'",
+  ].join("\n");
+  const r = await runAction(actionDir("paths-filter-migrations"), {
+    workspace: repo.root,
+    github: pullRequest(repo),
+    path: PATH,
+    with: { filters, "list-files": "shell", "predicate-quantifier": "some", token: "", "initial-fetch-depth": "10" },
+  });
+  assert.equal(r.ok, true, r.log);
+  assert.equal(r.outputs.migrations, "true");
+  assert.equal(r.outputs.migrations_count, "1");
+  assert.equal(r.outputs.migrations_files, "'supabase/migrations/20240102000000_add b.sql'");
+  assert.equal(r.outputs.changes, '["shared","migrations","docs"]');
+  const others = JSON.parse(r.outputs.filter_outputs);
+  assert.equal(others.docs, "true");
+  assert.equal(others.docs_files, "README.md");
+  assert.equal(others.typo, "false");
+  assert.equal(others.typo_count, "0");
+  // sbdeploy's own outputs: the files any filter selected.
+  assert.equal(r.outputs.files, '["README.md","supabase/migrations/20240102000000_add b.sql"]');
+  // An input left empty passes nothing; the others reach the binary.
+  assert.equal(r.step.run.env.SBDEPLOY_GITHUB_TOKEN, "");
+  assert.equal(r.step.run.env.SBDEPLOY_INITIAL_FETCH_DEPTH, "10");
+  const warning = r.annotations.find((a) => a.command === "warning");
+  assert.ok(warning, r.log);
+  assert.match(warning.message, /filter "typo" matches no file of the repository/);
+});
+
+test("paths-filter-migrations: filters from a file under working-directory", async () => {
+  const repo = repository();
+  writeFiles(repo.root, { ".github/filters.yml": "docs:\n  - 'README.md'\nmigrations: 'supabase/migrations/*.sql'\n" });
+  const r = await runAction(actionDir("paths-filter-migrations"), {
+    workspace: repo.root,
+    github: pullRequest(repo),
+    path: PATH,
+    with: { filters: ".github/filters.yml", "working-directory": "." },
+  });
+  assert.equal(r.ok, true, r.log);
+  assert.equal(r.outputs.changes, '["docs","migrations"]');
+  assert.equal(r.outputs.migrations, "true");
+  assert.equal(JSON.parse(r.outputs.filter_outputs).docs_count, "1");
+});

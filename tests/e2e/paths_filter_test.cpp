@@ -625,7 +625,7 @@ TEST_CASE("paths-filter: odd file names are read and written safely") {
     SUBCASE("--list-files shell") {
         e.migrations_files = "'supabase/migrations/20250101000001_with space.sql' "
                              "'supabase/migrations/20250101000002_quote\"d.sql' "
-                             "'supabase/migrations/20250101000003_it'\\''s.sql' "
+                             "\"supabase/migrations/20250101000003_it's.sql\" "
                              "'supabase/migrations/20250101000004_caf\xc3\xa9.sql' "
                              "'supabase/migrations/20250101000005_new\n::warning::injected.sql' "
                              "'supabase/migrations/20250101000006_back\\slash,comma.sql'";
@@ -635,7 +635,7 @@ TEST_CASE("paths-filter: odd file names are read and written safely") {
         e.migrations_files = "supabase/migrations/20250101000001_with\\ space.sql "
                              "supabase/migrations/20250101000002_quote\\\"d.sql "
                              "supabase/migrations/20250101000003_it\\'s.sql "
-                             "supabase/migrations/20250101000004_caf\xc3\xa9.sql "
+                             "supabase/migrations/20250101000004_caf\\\xc3\xa9.sql "
                              "supabase/migrations/20250101000005_new'\n'::warning::injected.sql "
                              "supabase/migrations/20250101000006_back\\\\slash,comma.sql";
         check_outputs(w.run(checkout, runner, {"--list-files", "escape"}), e);

@@ -20,24 +20,16 @@ std::string workdir_of(const Context& ctx) {
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 Result<std::unique_ptr<db::Session>> open_metrics_session(Context& ctx) {
-    Target target;
-    if (auto url = ctx.options.get("db-url")) {
-        target.environment = std::string(kMetricsEnvironment);
-        target.reason = "metrics are always written to production";
-        target.url = *url;
-        target.url_source = ctx.options.source("db-url") == Source::flag ? "--db-url" : "SBDEPLOY_DB_URL";
-    } else {
-        auto t = environment_target(ctx, std::string(kMetricsEnvironment), "metrics are always written to production");
-        if (!t) {
-            Error e = std::move(t.error());
+    auto target = metrics_target(ctx, std::string(kMetricsEnvironment), "metrics are always written to production");
+    if (!target) {
+        Error e = std::move(target.error());
+        if (e.message.ends_with("is not set") && e.message.find("SUPABASE_ACCESS_TOKEN") == std::string::npos)
             e.hint = "metrics always go to production: set SBDEPLOY_PRODUCTION_DB_URL (or "
-                     "SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN), pass --db-url, or write through "
-                     "PostgREST with --supabase-url and SUPABASE_SECRET_KEY";
-            return fail(std::move(e));
-        }
-        target = std::move(*t);
+                     "SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN), pass --db-url or --project-ref, or "
+                     "write through PostgREST with --supabase-url and SUPABASE_SECRET_KEY";
+        return fail(std::move(e));
     }
-    return connect_target(ctx, target);
+    return connect_target(ctx, *target);
 }
 
 Result<MetricsSink> open_metrics_sink(Context& ctx) {

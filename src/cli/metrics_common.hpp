@@ -21,8 +21,9 @@ namespace sbdeploy::cli {
 // Metrics are production data, whatever the branch or the environment of the run.
 inline constexpr std::string_view kMetricsEnvironment = "production";
 
-// A session to the metrics database: --db-url (flag or SBDEPLOY_DB_URL) when given, else
-// SBDEPLOY_PRODUCTION_DB_URL or SBDEPLOY_PRODUCTION_PROJECT_REF; never the staging one.
+// A session to the metrics database: --db-url or --project-ref (flags, then SBDEPLOY_DB_URL,
+// SBDEPLOY_PROJECT_REF) when given, else SBDEPLOY_PRODUCTION_DB_URL or
+// SBDEPLOY_PRODUCTION_PROJECT_REF, else config.toml's [remotes.production]; never staging.
 Result<std::unique_ptr<db::Session>> open_metrics_session(Context& ctx);
 
 // Where rows go: PostgREST at --supabase-url (with SUPABASE_SECRET_KEY), else the session.

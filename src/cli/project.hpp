@@ -64,7 +64,8 @@ enum class MissingOnFork { error, offline };
 // The environment (--environment, else the branch mapping of --environments and
 // --validate-against) and its connection: --db-url given as a flag, else
 // SBDEPLOY_<ENV>_DB_URL, else SBDEPLOY_<ENV>_PROJECT_REF (with SUPABASE_ACCESS_TOKEN), else
-// SBDEPLOY_DB_URL, else --project-ref. A missing target names the variable to set (exit 2).
+// SBDEPLOY_DB_URL, else SBDEPLOY_PROJECT_REF, else [remotes.<env>] project_id of
+// supabase/config.toml. A missing target names the variable to set (exit 2).
 // Defined in src/cli/resolve.cpp.
 Result<Target> resolve_target(Context& ctx, MissingOnFork on_fork = MissingOnFork::error);
 
@@ -73,8 +74,14 @@ Result<Target> resolve_target(Context& ctx, MissingOnFork on_fork = MissingOnFor
 Result<Target> resolve_environment(Context& ctx);
 
 // The target of another environment (the promotion gate's source): only its own variables
-// (SBDEPLOY_<ENV>_DB_URL, SBDEPLOY_<ENV>_PROJECT_REF), never the run's --db-url.
+// (SBDEPLOY_<ENV>_DB_URL, SBDEPLOY_<ENV>_PROJECT_REF, then config.toml's [remotes.<env>]
+// project_id), never the run's --db-url.
 Result<Target> environment_target(Context& ctx, const std::string& environment, const std::string& why);
+
+// The metrics database (in `environment`, production): --db-url, --project-ref (flags, then
+// SBDEPLOY_DB_URL, SBDEPLOY_PROJECT_REF), then the environment's own variables, then
+// config.toml's [remotes.<environment>] project_id.
+Result<Target> metrics_target(Context& ctx, const std::string& environment, const std::string& why);
 
 Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& target);
 

@@ -8,6 +8,7 @@
 #include "cli/rollback.hpp"
 #include "db/seed.hpp"
 #include "github/outputs.hpp"
+#include "migrations/config_toml.hpp"
 #include "policy/promotion.hpp"
 #include "util/strings.hpp"
 #include "verify/expect.hpp"
@@ -25,19 +26,10 @@ using util::plural;
 
 // [db.seed] sql_paths of supabase/config.toml, else the CLI's default.
 Result<std::vector<std::string>> seed_patterns(const Project& project) {
-    const std::string display = "supabase/config.toml";
-    const fs::path path = fs::path(project.workdir) / display;
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return std::vector<std::string>{std::string(migrations::kDefaultSeedPath)};
-    std::string toml, err;
-    if (!util::read_file(path.string(), toml, err))
-        return fail(make_error(ErrorKind::config, "cannot read " + util::quoted(display) + ": " + err,
-                               "check the file's permissions")
-                        .at(display));
-    auto paths = migrations::parse_seed_paths(toml, display);
-    if (!paths) return fail(std::move(paths.error()));
-    if (!*paths) return std::vector<std::string>{std::string(migrations::kDefaultSeedPath)};
-    return std::move(**paths);
+    auto config = migrations::load_supabase_config(project.workdir);
+    if (!config) return fail(std::move(config.error()));
+    if (!config->seed_paths) return std::vector<std::string>{std::string(migrations::kDefaultSeedPath)};
+    return std::move(*config->seed_paths);
 }
 
 // What verify will check must be there and well formed before anything is pushed.

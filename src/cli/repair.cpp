@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <set>
 
 #include "cli/commands.hpp"
@@ -14,10 +15,16 @@ int run_repair(Context& ctx) {
                                       status ? "repair: --status must be applied or reverted, not " + util::quoted(*status)
                                              : std::string("repair: --status is required"),
                                       "sbdeploy repair --status applied|reverted VERSION..."));
-    const auto& versions = ctx.options.positional();
+    // Arguments, then --versions (SBDEPLOY_VERSIONS: the repair-migrations action's input).
+    std::vector<std::string> versions = ctx.options.positional();
+    for (const auto& line : ctx.options.list("versions"))
+        for (auto word : util::split(util::replace_all(util::replace_all(line, ",", " "), "\t", " "), ' '))
+            if (word = std::string(util::trim(word)); !word.empty() &&
+                std::find(versions.begin(), versions.end(), word) == versions.end())
+                versions.push_back(std::move(word));
     if (versions.empty())
         return report(ctx, make_error(ErrorKind::usage, "repair: no versions given",
-                                      "sbdeploy repair --status " + *status + " VERSION..."));
+                                      "sbdeploy repair --status " + *status + " VERSION... (or --versions)"));
     for (const auto& v : versions)
         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
             return report(ctx, make_error(ErrorKind::usage, "repair: " + util::quoted(v) + " is not a migration version",

@@ -1,7 +1,10 @@
 #include "cli/resolve.hpp"
 
 #include "cli/project.hpp"
+#include <algorithm>
+
 #include "github/outputs.hpp"
+#include "migrations/config_toml.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -14,10 +17,12 @@ bool is_pull_request(const github::RunFacts& f) {
     return f.event == "pull_request" || f.event == "pull_request_target";
 }
 
-// Where a target's connection may come from.
+// Where a target's connection may come from; supabase/config.toml's [remotes.<environment>]
+// project_id comes last in each.
 enum class Sources {
     run,          // the run's target: flags, the environment's variables, then the generic ones
     environment,  // another environment's target: only its own variables
+    metrics,      // the metrics database: flags, the generic variables, then production's
 };
 
 struct Candidate {
@@ -48,19 +53,29 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
     const std::string url_var = "SBDEPLOY_" + part + "_DB_URL";
     const std::string ref_var = "SBDEPLOY_" + part + "_PROJECT_REF";
 
-    // Precedence: flags, then the environment's own variables, then the generic variables.
+    // Precedence: flags, then the environment's own variables, then the generic variables
+    // (for metrics the generic ones first: they name the metrics database), then config.toml.
     std::vector<std::pair<bool, std::optional<Candidate>>> order;  // (is url, candidate)
-    if (sources == Sources::run) {
-        order.emplace_back(true, from_option(ctx, "db-url", Source::flag));
-        order.emplace_back(false, from_option(ctx, "project-ref", Source::flag));
-    }
+    auto generic = [&](Source source) {
+        order.emplace_back(true, from_option(ctx, "db-url", source));
+        order.emplace_back(false, from_option(ctx, "project-ref", source));
+    };
+    if (sources != Sources::environment) generic(Source::flag);
+    if (sources == Sources::metrics) generic(Source::env);
     if (!t.environment.empty()) {
         order.emplace_back(true, from_variable(ctx, url_var));
         order.emplace_back(false, from_variable(ctx, ref_var));
     }
-    if (sources == Sources::run) {
-        order.emplace_back(true, from_option(ctx, "db-url", Source::env));
-        order.emplace_back(false, from_option(ctx, "project-ref", Source::env));
+    if (sources == Sources::run) generic(Source::env);
+    if (!t.environment.empty() && refs && std::none_of(order.begin(), order.end(), [&](const auto& c) {
+            return c.second && (c.first ? urls : refs);
+        })) {
+        // Only read when nothing else gives the target, so a config.toml never gets in the way.
+        auto config = migrations::load_supabase_config(ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", ".")));
+        if (!config) return fail(std::move(config.error()));
+        if (auto it = config->remote_project_ids.find(t.environment); it != config->remote_project_ids.end())
+            order.emplace_back(false, Candidate{it->second, std::string(migrations::kConfigTomlPath) + " [remotes." +
+                                                                t.environment + "] project_id"});
     }
     std::optional<std::pair<bool, Candidate>> other_kind;  // a target --transport rules out
     for (auto& [is_url, candidate] : order) {
@@ -245,14 +260,27 @@ Result<Target> resolve_target(Context& ctx, MissingOnFork on_fork) {
     return t;
 }
 
-Result<Target> environment_target(Context& ctx, const std::string& environment, const std::string& why) {
+namespace {
+
+// Another environment's target (no mapping decision), from the given sources.
+Result<Target> target_from(Context& ctx, const std::string& environment, const std::string& why, Sources sources) {
     Target t;
     t.environment = environment;
     t.reason = why;
     t.action = policy::Action::none;
-    auto located = locate(ctx, t, Sources::environment, why);
+    auto located = locate(ctx, t, sources, why);
     if (!located) return fail(std::move(located.error()));
     return t;
+}
+
+} // namespace
+
+Result<Target> environment_target(Context& ctx, const std::string& environment, const std::string& why) {
+    return target_from(ctx, environment, why, Sources::environment);
+}
+
+Result<Target> metrics_target(Context& ctx, const std::string& environment, const std::string& why) {
+    return target_from(ctx, environment, why, Sources::metrics);
 }
 
 void record_decision(Context& ctx, Report& report, const Target& target) {

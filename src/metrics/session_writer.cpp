@@ -92,11 +92,14 @@ public:
                     if (copied) copy.succeeded();
                     if (copied || !copy.refused(copied.error().sqlstate)) return copied;
                 }
-                return session_.exec_params(sql.insert, array_params(rows, begin, end));
+                // The Management API answers rows but no command status: there the inserted
+                // rows are counted from RETURNING.
+                return session_.exec_params(session_.can_copy() ? sql.insert : sql.insert + " returning 1",
+                                            array_params(rows, begin, end));
             }();
             if (!result)
                 return fail(database_error(std::move(result.error()), "writing metrics." + std::string(t.name)));
-            inserted += inserted_count(result->command_status);
+            inserted += result->command_status.empty() ? result->rows.size() : inserted_count(result->command_status);
         }
         return inserted;
     }

@@ -19,8 +19,8 @@ namespace sbdeploy::migrations {
 
 // The strings of `sql_paths` in the `[db.seed]` table of config.toml text (also written
 // `seed.sql_paths` under [db], or `db.seed.sql_paths` at the top); nullopt when absent.
-// Reads only as much TOML as it takes to find that key; config errors carry `display` and
-// the line.
+// The sql_paths of parse_supabase_config (migrations/config_toml.hpp); config errors carry
+// `display` and the line.
 Result<std::optional<std::vector<std::string>>> parse_seed_paths(std::string_view toml, const std::string& display);
 
 // The CLI's default when config.toml has no sql_paths.

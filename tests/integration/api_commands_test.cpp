@@ -120,3 +120,69 @@ TEST_CASE("api commands: record-metrics writes its rows through the API, once") 
     CHECK(query_column(url, "select pr_title from metrics.pr_events") ==
           v({"feat(notes): it's a \"quoted\" $$ title \\ with a backslash"}));
 }
+
+TEST_CASE("api commands: record-metrics --project-ref and SBDEPLOY_PROJECT_REF name the metrics project") {
+    namespace ms = sbdeploy::test::metrics_support;
+    auto pr = ms::webhook_example("pull_request", 3);
+    pr["pull_request"]["merged"].SetBool(true);
+    ms::set(pr, "/pull_request/merged_at", "2019-05-16T17:25:45Z");
+    TempProject project;
+    project.file("event.json", ms::to_json(pr));
+    Env env{{"GITHUB_EVENT_NAME", "pull_request"}, {"GITHUB_EVENT_PATH", project.path("event.json")},
+            {"GITHUB_REPOSITORY", "octo/app"},     {"GITHUB_RUN_ID", "7002"},
+            {"GITHUB_RUN_ATTEMPT", "1"}};
+    SUBCASE("the flag") {
+        const std::string url = ms::metrics_database("api_metrics_flag");
+        auto r = run_refs({"record-metrics", "--project-ref", api_server().add_project(url)}, project, env);
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(query_column(url, "select pr_number || '|' || event_type from metrics.pr_events") == v({"2|merged"}));
+    }
+    SUBCASE("the variable (the action's project-ref input)") {
+        const std::string url = ms::metrics_database("api_metrics_variable");
+        env["SBDEPLOY_PROJECT_REF"] = api_server().add_project(url);
+        auto r = run_refs({"record-metrics"}, project, env);
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(query_column(url, "select pr_number || '|' || event_type from metrics.pr_events") == v({"2|merged"}));
+    }
+    SUBCASE("config.toml's [remotes.production] project_id") {
+        const std::string url = ms::metrics_database("api_metrics_config");
+        project.file("supabase/config.toml",
+                     "[remotes.production]\nproject_id = \"" + api_server().add_project(url) + "\"\n");
+        auto r = run_refs({"record-metrics"}, project, env);
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(query_column(url, "select pr_number || '|' || event_type from metrics.pr_events") == v({"2|merged"}));
+    }
+}
+
+TEST_CASE("api commands: [remotes.staging] project_id of supabase/config.toml is staging's target") {
+    TempProject project;
+    project.migration("20240101000001_notes.sql", "create table public.notes (id int);\n");
+    const std::string staging = fresh_database("api_config_staging");
+    const std::string other = fresh_database("api_config_other");
+    project.file("supabase/config.toml", "project_id = \"local\"\n[remotes.staging]\nproject_id = \"" +
+                                             api_server().add_project(staging) + "\"\n");
+
+    SUBCASE("used when nothing else names staging") {
+        auto r = run_refs({"push", "--environment", "staging"}, project, {});
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(history_versions(staging) == v({"20240101000001"}));
+    }
+    SUBCASE("a variable wins over it") {
+        auto r = run_refs({"push", "--environment", "staging"}, project,
+                          {{"SBDEPLOY_STAGING_PROJECT_REF", api_server().add_project(other)}});
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        CHECK(history_versions(other) == v({"20240101000001"}));
+        CHECK(history_versions(staging).empty());
+    }
+    SUBCASE("without SUPABASE_ACCESS_TOKEN: says where the project came from") {
+        auto r = run_sbdeploy({"push", "--environment", "staging", "--workdir", project.root().string()}, {});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("(from supabase/config.toml [remotes.staging] project_id), but SUPABASE_ACCESS_TOKEN is not set") !=
+              std::string::npos);
+    }
+}

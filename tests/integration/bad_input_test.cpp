@@ -715,7 +715,7 @@ TEST_CASE("bad input: flags that are unknown, lack a value or contradict each ot
              w.args[0] = "repair";
              w.args.insert(w.args.end(), {"--status", "applied"});
          },
-         2, "sbdeploy: error: repair: no versions given\nhint: sbdeploy repair --status applied VERSION...\n"},
+         2, "sbdeploy: error: repair: no versions given\nhint: sbdeploy repair --status applied VERSION... (or --versions)\n"},
         {"validate has no --dry-run (it always is one)", [](World& w) { w.args[0] = "validate"; w.args.push_back("--dry-run"); }, 2,
          "sbdeploy: error: validate: unknown option \"--dry-run\"\nhint: see 'sbdeploy validate --help'\n"},
     };

@@ -102,10 +102,15 @@ inline = { a = 1, b = [2, 3], c = "d" }
     SUBCASE("errors name the line") {
         CHECK(error_of("[db.seed]\nsql_paths = \"seed.sql\"\n") ==
               "supabase/config.toml:2: sql_paths must be an array of strings, such as [\"./seed.sql\"]");
+        // toml++'s own words after the file and line.
         CHECK(error_of("[db.seed]\nsql_paths = [\"a.sql\" \"b.sql\"]\n") ==
-              "supabase/config.toml:2: expected , or ] in the array");
-        CHECK(error_of("[api]\nname = \"x\n[db.seed]\n") == "supabase/config.toml:2: the string is not closed on its line");
-        CHECK(error_of("[db.seed\n") == "supabase/config.toml:1: expected ] to close the table header");
+              "supabase/config.toml:2: array: expected comma or closing ']', saw '\"'");
+        CHECK(error_of("[api]\nname = \"x\n[db.seed]\n") ==
+              "supabase/config.toml:2: string: unescaped control characters other than TAB (U+0009) are explicitly "
+              "prohibited");
+        CHECK(error_of("[db.seed\n") == "supabase/config.toml:1: table header: expected ']', saw '\\n'");
+        CHECK(error_of("[db.seed]\nsql_paths = [\"a.sql\", 1]\n") ==
+              "supabase/config.toml:2: sql_paths must be an array of strings, such as [\"./seed.sql\"]");
     }
 }
 

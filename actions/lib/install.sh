@@ -94,7 +94,7 @@ build_from_source() {
   echo "sbdeploy: building from source in $action_root"
   if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
     local packages=(g++ cmake make pkg-config libpq-dev libcurl4-openssl-dev rapidjson-dev libcxxopts-dev
-      libpg-query-dev libpugixml-dev) missing=() package status
+      libpg-query-dev libpugixml-dev libtomlplusplus-dev libyaml-cpp-dev) missing=() package status
     for package in "${packages[@]}"; do
       status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)
       [[ $status == ii* ]] || missing+=("$package")

@@ -36,14 +36,15 @@ constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all"
                                              "rollback-on-verify-failure", "expect", "expect-file", "health-url",
                                              "health-status", "health-timeout", "health-retries", "health-header"};
 constexpr std::string_view kVerifyOptions[] = {COMMON_TARGET,   "expect",         "expect-file",    "health-url",
-                                               "health-status", "health-timeout", "health-retries", "health-header"};
+                                               "health-status", "health-timeout", "health-retries", "health-header",
+                                               "dry-run"};
 constexpr std::string_view kLintOptions[] = {COMMON_TARGET, "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
-constexpr std::string_view kRepairOptions[] = {COMMON_TARGET, "status", "lock-wait"};
+constexpr std::string_view kRepairOptions[] = {COMMON_TARGET, "status", "versions", "lock-wait"};
 constexpr std::string_view kRollbackOptions[] = {COMMON_TARGET, "to",           "last",         "record-only",
                                                  "dry-run",     "lock-timeout", "statement-timeout", "lock-wait"};
-constexpr std::string_view kPathsFilterOptions[] = {"workdir",     "migrations-dir", "event-path",     "filters",
-                                                    "list-files",  "base",           "fetch-limit",    "fail-on-edited",
-                                                    "json",        "verbose"};
+constexpr std::string_view kPathsFilterOptions[] = {
+    "workdir", "migrations-dir", "event-path", "filters", "list-files", "predicate-quantifier", "base", "ref",
+    "working-directory", "initial-fetch-depth", "fetch-limit", "fail-on-edited", "json", "verbose"};
 constexpr std::string_view kRecordMetricsOptions[] = {
     "workdir",      "event-path",          "environment",    "db-url",      "project-ref",  "transport",
     "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "sslrootcert",
@@ -77,12 +78,16 @@ constexpr CommandSpec kCommands[] = {
     {"paths-filter", "decide whether migrations changed in this push or PR", "[options] [GLOB...]",
      "Compares the commits the event is about (push: since the previous push; pull request:\n"
      "from the merge-base; merge group: its base; else --base or the default branch) and\n"
-     "says which changed files the filter selects (default: the migrations folder's *.sql;\n"
-     "globs as picomatch with dot: true, a \"!glob\" line excludes). A shallow checkout is\n"
-     "deepened step by step; without git history the GitHub API lists the files.\n\n"
-     "Step outputs: changed, count, files, added, modified, deleted, renamed, migrations,\n"
-     "migrations_count, migrations_files (with --list-files), changes, edited_existing,\n"
-     "base, head, base_reason.",
+     "says which changed files the filters select (default: the migrations folder's *.sql;\n"
+     "globs as picomatch with dot: true, a \"!glob\" line excludes). --filters also takes\n"
+     "dorny/paths-filter's YAML (named filters, anchors, 'added|modified: glob') or a file of\n"
+     "it. A shallow checkout is deepened step by step; without git history the GitHub API\n"
+     "lists the files. A filter that matches no file of the repository is warned about.\n\n"
+     "Step outputs: changed, count, files, added, modified, deleted, renamed (any filter),\n"
+     "per filter <name>, <name>_count, <name>_files (with --list-files), and changes, as\n"
+     "dorny/paths-filter writes them (without named filters the filter is \"migrations\"),\n"
+     "filter_outputs (those per-filter outputs as one JSON object), edited_existing, base,\n"
+     "head, base_reason.",
      kPathsFilterOptions, run_paths_filter},
     {"status", "list local and remote migrations side by side", "[options]",
      "Compares the migration files with the history table of the target database:\n"
@@ -143,7 +148,9 @@ constexpr CommandSpec kCommands[] = {
      "  extension:pgcrypto\n"
      "(unquoted names fold to lower case, schema public when omitted), then asks every\n"
      "--health-url until it answers with --health-status, retrying with exponential backoff\n"
-     "within --health-timeout. Exit 1 listing what is missing or failing.\n\n"
+     "within --health-timeout. Exit 1 listing what is missing or failing. With --dry-run\n"
+     "(after push --dry-run, which applied nothing) it checks the lines and URLs, lists\n"
+     "them and skips the checks with a notice.\n\n"
      "Step outputs: environment, action, reason, verified, missing, failing.",
      kVerifyOptions, run_verify},
     {"record-metrics", "record the current GitHub event as development metrics", "[options]",

@@ -168,6 +168,8 @@ int run_push(Context& ctx) {
         rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\n" +
                       (pending.empty() ? std::string("No migrations to push.\n") : "Would push:\n\n" + table);
         rep.summary += describe_push_extras(ctx, *extras, rep);
+        if (extras->rollback_on_verify)
+            ctx.console.notice("push --dry-run: verify skipped: a dry run applied nothing, so there is nothing new to verify");
         if (ctx.json) write_json(ctx, *target, where, {}, pending, nullptr, dry_run);
         return finish(ctx, rep, 0);
     }

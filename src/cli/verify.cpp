@@ -139,6 +139,29 @@ std::string json_result(const std::vector<verify::Finding>& findings, const std:
 int run_verify(Context& ctx) {
     auto plan = read_plan(ctx);
     if (!plan) return report(ctx, plan.error());
+    // After a dry-run push nothing new is in the database, so a missing object proves nothing
+    // and a health check would test the old release: say what would be checked, check nothing.
+    if (ctx.options.flag("dry-run")) {
+        std::string table = "| Check | Result |\n|---|---|\n";
+        for (const auto& e : plan->expectations) {
+            ctx.console.line("skipped  " + verify::describe(e));
+            table += "| " + github::escape_markdown(verify::describe(e)) + " | skipped (dry run) |\n";
+        }
+        for (const auto& h : plan->health) {
+            ctx.console.line("skipped  GET " + net::printable_url(h.url));
+            table += "| GET " + github::escape_markdown(net::printable_url(h.url)) + " | skipped (dry run) |\n";
+        }
+        std::size_t n = plan->expectations.size() + plan->health.size();
+        ctx.console.notice("verify: " + std::to_string(n) + (n == 1 ? " check" : " checks") +
+                           " skipped: a dry run applied nothing, so there is nothing new to verify");
+        Report rep;
+        rep.set("verified", "skipped");
+        rep.set("missing", "[]");
+        rep.set("failing", "[]");
+        rep.summary = "### sbdeploy verify --dry-run\n\nVerification skipped: a dry run applied nothing.\n\n" + table;
+        if (ctx.json) ctx.out << R"({"verified":"skipped","objects":[],"health":[]})" << '\n';
+        return finish(ctx, rep, 0);
+    }
     // Objects need the environment's database; health checks alone need only the decision.
     auto target = plan->expectations.empty() ? resolve_environment(ctx) : resolve_target(ctx);
     if (!target) return report(ctx, target.error());

@@ -26,9 +26,18 @@ export function inputSteps(action, name) {
 }
 
 // An input's env value. An empty input leaves the variable the job may have set itself
-// (a step's env would otherwise replace it with the empty string).
+// (a step's env would otherwise replace it with the empty string). Option inputs therefore
+// declare no default: GitHub fills a declared default into an input left out, which would
+// shadow the job's SBDEPLOY_* variable. Their defaults live in the binary's option table,
+// copied into the spec as binary_default (checked against --help) for the description.
 export function envValue(name, input) {
   return `\${{ inputs.${name} || env.${input.env} }}`;
+}
+
+// An input's description in action.yml: the spec's, plus what an empty input means.
+export function describe(input) {
+  if (input.binary_default === undefined) return input.description;
+  return `${input.description} Empty: the job's ${input.env}, else ${input.binary_default}.`;
 }
 
 // The shared install script, from the action's folder.
@@ -50,7 +59,7 @@ export function render(key, action) {
   push(0, "inputs:");
   for (const [name, input] of inputs) {
     push(2, `${name}:`);
-    push(4, `description: ${scalar(input.description)}`);
+    push(4, `description: ${scalar(describe(input))}`);
     push(4, `required: ${input.required ? "true" : "false"}`);
     push(4, `default: ${scalar(input.default)}`);
   }

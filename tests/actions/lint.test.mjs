@@ -29,7 +29,11 @@ test("there is something to check", () => {
       "paths-filter-migrations/action.yml",
       "push-migrations/action.yml",
       "record-metrics/action.yml",
+      "repair-migrations/action.yml",
+      "rollback-migrations/action.yml",
+      "status-migrations/action.yml",
       "validate-migrations/action.yml",
+      "verify-migrations/action.yml",
     ],
   );
   assert.ok(workflows.some((w) => w.name === ".github/workflows/ci.yml"));

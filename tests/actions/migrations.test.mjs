@@ -343,6 +343,25 @@ test("push-migrations: expect-file alone runs sbdeploy verify too", async () => 
   assert.equal(r.outputs.verified, "true");
 });
 
+test("push-migrations: rollback-on-verify-failure undoes this run's migrations when verification fails", async () => {
+  const url = freshDatabase();
+  const workspace = project({ ...A, ...B });
+  writeFiles(workspace, { "supabase/migrations/down/20240101000000_a.sql": "drop table a;\n", "supabase/migrations/down/20240102000000_b.sql": "drop table b;\n" });
+  const r = await runAction(actionDir("push-migrations"), {
+    workspace, github: pushTo("staging"), path: PATH,
+    with: { "staging-db-url": url, expect: "table:public.nope", "rollback-on-verify-failure": "true" },
+  });
+  // Verify ran inside the push step: its outputs there are not the step's own.
+  const verifyOutputs = loadSpecOutputs("push-migrations", "verify");
+  for (const name of Object.keys(r.step.run.outputs)) if (!verifyOutputs.includes(name)) written["push-migrations"].add(name);
+  assert.equal(r.ok, false, r.log);
+  assert.equal(r.step.run.outcome, "failure", r.log);
+  assert.equal(r.step.verify.outcome, "skipped", "the push verified itself");
+  assert.deepEqual(JSON.parse(r.outputs.rolled_back).sort(), ["20240101000000", "20240102000000"]);
+  assert.equal(tables(url), "");
+  assert.equal(versions(url) ?? "", "");
+});
+
 test("declared outputs are exactly the ones sbdeploy writes", () => {
   for (const action of Object.keys(written)) {
     assert.deepEqual([...written[action]].sort(), loadSpecOutputs(action, "run").sort(), action);

@@ -187,6 +187,61 @@ const scenarios = {
     );
   },
 
+  // check pending -> apply -> verify -> health check -> roll back on failure, in one job.
+  Release: async (workflow) => {
+    const health = await startServer("health.mjs");
+    const dispatch = { eventName: "workflow_dispatch", ref: "refs/heads/main", event: { ref: "refs/heads/main", inputs: {} } };
+    const options = (repo, staging, production, healthUrl) => ({
+      workspace: repo.root,
+      secrets: { STAGING_DB_URL: staging, PRODUCTION_DB_URL: production },
+      vars: { PRODUCTION_HEALTH_URL: healthUrl },
+    });
+    const steps = (r) => r.steps.map((s) => `${s.id ?? s.uses ?? s.name}:${s.outcome ?? "skipped"}`);
+
+    // Healthy: the pending versions are applied and verified, nothing rolled back, nothing left pending.
+    {
+      const { repo, staging } = await deployedStaging();
+      const production = freshDatabase();
+      const r = await run(workflow, dispatch, options(repo, staging, production, `${health}/ok`));
+      assert.equal(r.ok, true, r.log);
+      assert.equal(r.step.pending.outputs.pending_count, "2");
+      assert.equal(r.step.push.outputs.environment, "production");
+      assert.equal(r.step.push.outputs.applied_count, "2");
+      assert.equal(r.step.verify.outputs.verified, "true");
+      assert.equal(r.step.health.outputs.verified, "true");
+      assert.equal(r.steps.at(-2).outcome, "skipped", `no rollback: ${steps(r)}`);
+      assert.equal(r.steps.at(-1).outputs.pending_count, "0");
+      assert.equal(history(production), "moods,sbdeploy_metrics_schema");
+      // Run again: nothing pending, the push is skipped, the checks still pass.
+      const again = await run(workflow, dispatch, options(repo, staging, production, `${health}/ok`));
+      assert.equal(again.ok, true, again.log);
+      assert.equal(again.step.pending.outputs.pending_count, "0");
+      assert.equal(again.step.push.outcome ?? "skipped", "skipped");
+    }
+
+    // The health check fails: what this run applied is rolled back with its down SQL.
+    {
+      const { repo, staging } = await deployedStaging();
+      const downs = {};
+      for (const file of git(repo.root, "ls-files", "supabase/migrations").split("\n"))
+        downs[file.replace("supabase/migrations/", "supabase/migrations/down/")] = file.endsWith("_moods.sql")
+          ? "drop table public.moods;\n"
+          : "drop schema metrics cascade;\n";
+      writeFiles(repo.root, downs);
+      const production = freshDatabase();
+      const r = await run(workflow, dispatch, options(repo, staging, production, `${health}/status/503`));
+      assert.equal(r.ok, false, r.log);
+      assert.equal(r.step.push.outputs.applied_count, "2");
+      assert.equal(r.step.verify.outputs.verified, "true");
+      assert.equal(r.step.health.outcome, "failure");
+      const rollback = r.steps.at(-2);
+      assert.equal(rollback.outcome, "success", `${steps(r)}\n${r.log}`);
+      assert.equal(rollback.outputs.rolled_back_count, "2");
+      assert.equal(history(production), "");
+      assert.equal(psql(production, "select count(*) from pg_tables where schemaname in ('public', 'metrics')"), "0");
+    }
+  },
+
   "Tenant deployment": async (workflow) => {
     const { repo, staging } = await deployedStaging();
     const combinations = matrixOf(YAML.parse(workflow.content).jobs["push-migrations"]);

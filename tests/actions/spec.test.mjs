@@ -58,8 +58,19 @@ test("kind variable inputs are variables the source reads", () => {
       if (input.kind === "variable") assert.ok(input.reads && src.includes(input.reads), `${key}: ${name}: src/ lacks ${input.reads}`);
 });
 
-// Options: the command has the option, its variable is the input's env, and a default the
-// help states is the input's default. Commands that are not built yet are skipped, saying so.
+// An option input declares no default: GitHub would fill it into an input left out, and it
+// would shadow the job's SBDEPLOY_* variable (issue 19). The binary's default is in the
+// description instead, from binary_default.
+test("option inputs have no default of their own: the job's variable, else the binary's", () => {
+  for (const [key, action] of Object.entries(spec.actions))
+    for (const [name, input] of Object.entries(action.inputs))
+      if (input.kind === "option")
+        assert.equal(input.default, "", `${key}: input ${name}: a default shadows the job's ${input.env}; hint: move it to binary_default`);
+});
+
+// Options: the command has the option, its variable is the input's env, and the default the
+// help states is the input's binary_default (a flag's is false), or the description says what
+// an empty input means. Commands that are not built yet are skipped, saying so.
 test("kind option inputs are options of their command, with the same defaults", async (t) => {
   for (const [key, action] of Object.entries(spec.actions)) {
     for (const step of action.steps.filter((s) => s.command)) {
@@ -70,8 +81,9 @@ test("kind option inputs are options of their command, with the same defaults", 
           const option = help.options.get(name);
           assert.ok(option, `${key}: input ${name}: sbdeploy ${step.command} has no --${name}`);
           assert.equal(option.env, input.env, `${key}: input ${name}`);
-          if (input.default === "false") assert.equal(option.default, null, `${key}: ${name} is a flag`);
-          else if (input.default !== "") assert.equal(input.default, option.default, `${key}: default of ${name}`);
+          if (input.binary_default === "false") assert.equal(option.default, null, `${key}: ${name} is a flag`);
+          else if (input.binary_default !== undefined) assert.equal(input.binary_default, option.default, `${key}: binary_default of ${name}`);
+          else if (option.default !== null) assert.match(input.description, /Empty: /, `${key}: ${name}: --help says the default is ${option.default}; give binary_default or say what Empty: means`);
         }
       });
     }
@@ -89,16 +101,11 @@ const NOT_INPUTS = {
   },
   "push-migrations/run": {
     "validate-against": "decides pull requests, which push-migrations does not handle",
-    "rollback-on-verify-failure": "the action runs verify as its own step",
-    expect: "the verify step's input",
-    "expect-file": "the verify step's input",
-    "health-url": "the verify step's input",
-    "health-status": "the verify step's input",
-    "health-timeout": "the verify step's input",
-    "health-retries": "the verify step's input",
-    "health-header": "the verify step's input",
   },
   "push-migrations/verify": { "validate-against": "decides pull requests" },
+  "verify-migrations/run": { "validate-against": "decides pull requests: verify checks what a push applied" },
+  "repair-migrations/run": { "validate-against": "decides pull requests: repair changes a pushed environment" },
+  "rollback-migrations/run": { "validate-against": "decides pull requests: rollback changes a pushed environment" },
   "record-metrics/run": {
     environments: "not an input yet (metrics)",
     repository: "not an input yet (metrics)",

@@ -24,6 +24,20 @@ namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// Connection parameters as libpq's *Params functions take them: two null-terminated arrays
+// pointing into `params`, which must outlive them.
+struct ParamArrays {
+    std::vector<const char*> keys, values;
+    explicit ParamArrays(const std::vector<std::pair<std::string, std::string>>& params) {
+        for (const auto& [k, v] : params) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+    }
+};
+
 std::string field(const PGresult* res, int code) {
     const char* v = PQresultErrorField(res, code);
     return v ? std::string(v) : std::string();
@@ -396,15 +410,9 @@ private:
         };
         std::vector<std::pair<std::string, std::string>> params = params_;
         params.emplace_back("application_name", "sbdeploy (lock holder check)");
-        std::vector<const char*> keys, values;
-        for (auto& [k, v] : params) {
-            keys.push_back(k.c_str());
-            values.push_back(v.c_str());
-        }
-        keys.push_back(nullptr);
-        values.push_back(nullptr);
-        std::unique_ptr<PGconn, decltype(&PQfinish)> side(PQconnectStartParams(keys.data(), values.data(), 1),
-                                                          &PQfinish);
+        const ParamArrays arrays(params);
+        std::unique_ptr<PGconn, decltype(&PQfinish)> side(
+            PQconnectStartParams(arrays.keys.data(), arrays.values.data(), 1), &PQfinish);
         if (!side || PQstatus(side.get()) == CONNECTION_BAD) return;
         for (auto st = PGRES_POLLING_WRITING; st != PGRES_POLLING_OK;) {
             if (st == PGRES_POLLING_FAILED) return;
@@ -580,14 +588,8 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     for (int attempt = 1;; ++attempt) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget - (Clock::now() - started));
         params.front().second = std::to_string(std::max(2L, (static_cast<long>(left.count()) + 999) / 1000));
-        std::vector<const char*> keys, values;
-        for (auto& [k, v] : params) {
-            keys.push_back(k.c_str());
-            values.push_back(v.c_str());
-        }
-        keys.push_back(nullptr);
-        values.push_back(nullptr);
-        PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 1);
+        const ParamArrays arrays(params);
+        PGconn* conn = PQconnectdbParams(arrays.keys.data(), arrays.values.data(), 1);
         if (conn == nullptr) return fail(ErrorKind::connection, "cannot connect to " + target + ": out of memory");
         if (PQstatus(conn) == CONNECTION_OK)
             return std::unique_ptr<Session>(

@@ -322,6 +322,18 @@ export function prepareRunner(o) {
   return { temp, workspace, facts, eventPath, runner };
 }
 
+// What a run's step results say, for its report: the steps in order and by id, the workflow
+// commands of the steps that ran, and the annotations among them.
+export function stepsReport(results) {
+  const commands = results.filter((r) => r.outcome !== "skipped").flatMap((r) => r.commands);
+  return {
+    steps: results,
+    step: Object.fromEntries(results.map((r) => [r.id, r])),
+    commands,
+    annotations: commands.filter((c) => ["error", "warning", "notice"].includes(c.command)),
+  };
+}
+
 // Runs the composite action in `actionDir`.
 //   with:       the step's `with:` (templates evaluated in `caller`, the workflow's contexts)
 //   caller:     contexts for `with:` ({ github, env, steps, secrets, vars, matrix, inputs })
@@ -393,15 +405,11 @@ export async function runAction(actionDir, o = {}) {
   const finalContexts = { github, inputs, env: { ...jobEnv, ...fileEnv }, runner, steps };
   const outputs = {};
   for (const [name, def] of Object.entries(action.outputs ?? {})) outputs[name] = interpolate(def?.value ?? "", finalContexts, status);
-  const ran = results.filter((r) => r.outcome !== "skipped");
   return {
     ok: !status.failed,
     outputs,
     inputs,
-    steps: results,
-    step: Object.fromEntries(results.map((r) => [r.id, r])),
-    commands: ran.flatMap((r) => r.commands),
-    annotations: ran.flatMap((r) => r.commands).filter((c) => ["error", "warning", "notice"].includes(c.command)),
+    ...stepsReport(results),
     masks,
     log,
     env: fileEnv,

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import picomatch from "picomatch";
 import YAML from "yaml";
-import { ActionError, condition, interpolate, prepareRunner, runAction, runStep, runnerVariables } from "./runner.mjs";
+import { ActionError, condition, interpolate, prepareRunner, runAction, runStep, runnerVariables, stepsReport } from "./runner.mjs";
 import { sourceDir } from "./support.mjs";
 
 const STAND_INS = /^actions\/(checkout|setup-node)@/;
@@ -103,15 +103,12 @@ export async function runJob(source, o = {}) {
   const masks = [];
   let log = "";
   const done = (skipped) => {
-    const ran = results.filter((r) => r.outcome !== "skipped");
     const contexts = { ...base, env: { ...jobEnv, ...fileEnv }, steps };
     return {
       ok: !status.failed,
       skipped,
       outputs: evaluateAll(job.outputs, contexts),
-      steps: results,
-      step: Object.fromEntries(results.map((r) => [r.id, r])),
-      annotations: ran.flatMap((r) => r.commands).filter((c) => ["error", "warning", "notice"].includes(c.command)),
+      ...stepsReport(results),
       masks,
       log,
       env: fileEnv,

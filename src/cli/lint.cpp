@@ -9,7 +9,9 @@
 #include "cli/commands.hpp"
 #include "db/history.hpp"
 #include "github/outputs.hpp"
+#include "lint/config.hpp"
 #include "lint/report.hpp"
+#include "migrations/config_toml.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -24,11 +26,25 @@ struct LintSettings {
     std::string fail_on_text = "error";
 };
 
+// The exposed schemas and rule levels: supabase/config.toml's [api] schemas, then the
+// project's supabase/sbdeploy.toml [lint], then the flags.
+Result<void> project_settings(const Context& ctx, lint::Config& config) {
+    std::string workdir = ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
+    auto supabase = migrations::load_supabase_config(workdir);
+    if (!supabase) return fail(supabase.error());
+    if (supabase->api_schemas && !supabase->api_schemas->empty()) config.exposed_schemas = *supabase->api_schemas;
+    auto project = lint::load_project_config(workdir);
+    if (!project) return fail(project.error());
+    lint::apply_project_config(*project, config);
+    return {};
+}
+
 Result<LintSettings> lint_settings(const Context& ctx) {
     LintSettings s;
     auto rules = lint::rule_set(ctx.options.list("lint-disable"));
     if (!rules) return fail(rules.error());
     s.config.rules = std::move(*rules);
+    if (auto project = project_settings(ctx, s.config); !project) return fail(project.error());
     s.fail_on_text = util::to_lower(util::trim(ctx.options.get_or("lint-fail-on", "error")));
     auto fail_on = lint::parse_fail_on(s.fail_on_text);
     if (!fail_on) return fail(fail_on.error());
@@ -176,10 +192,12 @@ Result<lint::SourceFile> read_source(const std::string& path, const std::string&
 struct Loaded {
     Project project;
     std::vector<lint::SourceFile> sources;  // parallel to project.migrations
+    std::vector<lint::SourceFile> unmatched;  // .sql files the CLI skips for their name
 };
 
 Result<Loaded> load_folder(Context& ctx, const Folder& folder) {
-    auto listing = migrations::list_migrations(folder.dir, folder.display, folder.root);
+    // Both files of a duplicate version are linted (and reported by check_file_names).
+    auto listing = migrations::list_migrations(folder.dir, folder.display, folder.root, migrations::Duplicates::list);
     if (!listing) return fail(listing.error());
     for (const auto& n : listing->notices) ctx.console.debug(n);
     for (const auto& w : listing->warnings) ctx.console.warning(w);
@@ -194,6 +212,12 @@ Result<Loaded> load_folder(Context& ctx, const Folder& folder) {
         m.statements = source->statements;
         l.project.migrations.push_back(std::move(m));
         l.sources.push_back(std::move(*source));
+    }
+    for (const auto& u : listing->unmatched) {
+        auto path = fs::path(folder.dir) / fs::path(u.display).filename();
+        auto source = read_source(path.string(), u.display, lint::Role::target);
+        if (!source) return fail(source.error());
+        l.unmatched.push_back(std::move(*source));
     }
     return l;
 }
@@ -242,9 +266,24 @@ Result<LintChecks> run_lint_checks(Context& ctx, const Project& project,
     files.reserve(project.migrations.size());
     for (const auto& m : project.migrations) {
         bool target = std::find(targets.begin(), targets.end(), &m) != targets.end();
-        files.push_back({m.file.display, m.statements, std::nullopt, target ? lint::Role::target : lint::Role::context});
+        files.push_back({m.file.display, m.statements, std::nullopt, target ? lint::Role::target : lint::Role::context, {}});
     }
     return lint_and_print(ctx, files, scope, why);
+}
+
+Result<LintChecks> run_lint_checks(Context& ctx, Project& project,
+                                   std::span<const migrations::Migration* const> targets, LintScope scope,
+                                   std::string_view why) {
+    std::vector<lint::SourceFile> files;
+    files.reserve(project.migrations.size());
+    for (auto& m : project.migrations) {
+        bool target = std::find(targets.begin(), targets.end(), &m) != targets.end();
+        files.push_back({m.file.display, std::move(m.statements), std::nullopt,
+                         target ? lint::Role::target : lint::Role::context, {}});
+    }
+    auto checks = lint_and_print(ctx, files, scope, why);
+    for (std::size_t i = 0; i < files.size(); ++i) project.migrations[i].statements = std::move(files[i].statements);
+    return checks;
 }
 
 int run_lint(Context& ctx) {
@@ -294,8 +333,10 @@ int run_lint(Context& ctx) {
                 why = name;
             }
         }
+        for (auto& u : loaded->unmatched) files.push_back(std::move(u));
     }
 
+    if (ctx.options.positional().empty()) lint::check_file_names(files);
     auto checks = lint_and_print(ctx, files, scope, why);
     if (!checks) return report(ctx, checks.error());
     Report rep;

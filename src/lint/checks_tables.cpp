@@ -1,8 +1,10 @@
 // Tables: what the set creates (new tables change without locking anyone out), and the
 // changes to existing tables that lock, rewrite, fail on existing rows, or break clients.
 #include <algorithm>
+#include <regex>
 
 #include "lint/engine.hpp"
+#include "lint/types.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::lint::detail {
@@ -46,27 +48,6 @@ QName created_name(Run& run, const Value* range_var) {
     return run.relation(range_var);
 }
 
-// A type change Postgres makes without rewriting the table: binary-compatible, and
-// no shorter length or precision (ATColumnChangeRequiresRewrite).
-bool change_keeps_table(const tree::TypeRef& from, const tree::TypeRef& to) {
-    if (from.unknown_mods || to.unknown_mods || from.array_dims != to.array_dims) return false;
-    if (from == to) return true;
-    if (from.array_dims != 0) return false;
-    auto widens = [&](std::size_t i) { return to.mods.empty() || (from.mods.size() > i && to.mods[i] >= from.mods[i]); };
-    if (from.name == "varchar" && to.name == "text") return true;
-    if (from.name == "varchar" && to.name == "varchar") return to.mods.empty() || (!from.mods.empty() && widens(0));
-    if (from.name == "text" && to.name == "varchar") return to.mods.empty();
-    if (from.name == "numeric" && to.name == "numeric") {
-        if (to.mods.empty()) return true;
-        if (from.mods.empty()) return false;
-        int from_scale = from.mods.size() > 1 ? from.mods[1] : 0;
-        int to_scale = to.mods.size() > 1 ? to.mods[1] : 0;
-        return from_scale == to_scale && widens(0);
-    }
-    if (from.name == "varbit" && to.name == "varbit") return to.mods.empty() || (!from.mods.empty() && widens(0));
-    return from.name == "cidr" && to.name == "inet";
-}
-
 // The column of CHECK (col IS NOT NULL), or "".
 std::string not_null_column(const Value* constraint) {
     Node test = tree::node(tree::get(constraint, "raw_expr"));
@@ -108,6 +89,7 @@ public:
         } else if (subtype == "AT_AddConstraint" && def.type == "Constraint") {
             add_constraint(t, def);
         } else if (subtype == "AT_ValidateConstraint") {
+            check_validate(run_, name_, column);
             auto it = run_.checks.find({name_.key(), column});
             if (it != run_.checks.end()) {
                 it->second.validated = true;
@@ -138,6 +120,7 @@ private:
         t.columns[column] = type;
         if (run_.in_target()) t.new_columns.insert(column);
         if (!existing_) return;
+        check_add_column_locks(run_, name_, def.fields);
         bool not_null = has_constraint(def.fields, "CONSTR_NOTNULL") || has_constraint(def.fields, "CONSTR_PRIMARY");
         bool filled = has_constraint(def.fields, "CONSTR_DEFAULT") || has_constraint(def.fields, "CONSTR_IDENTITY") ||
                       has_constraint(def.fields, "CONSTR_GENERATED") ||
@@ -152,7 +135,7 @@ private:
     void alter_type(TableState& t, const std::string& column, Node def) {
         auto to = tree::type_ref(tree::get(def.fields, "typeName"));
         auto known = t.columns.find(column);
-        bool using_expr = tree::get(def.fields, "raw_default") != nullptr;
+        const Value* using_expr = tree::get(def.fields, "raw_default");
         if (existing_ && !t.new_columns.contains(column)) {
             if (known == t.columns.end())
                 run_.report(Rule::column_type_rewrite, tree::location(def),
@@ -161,10 +144,14 @@ private:
                                 " rewrites the table under an access exclusive lock, unless the old type converts "
                                 "without one (such as varchar(n) to text)",
                             kRewriteFix);
-            else if (using_expr || !change_keeps_table(known->second, to))
+            else if (!change_keeps_table(known->second, to, run_.search_path()) ||
+                     (using_expr != nullptr &&
+                      !using_is_column(using_expr, column, known->second, to, run_.search_path())))
                 run_.report(Rule::column_type_rewrite, tree::location(def),
                             "changing column " + util::quoted(column) + " of existing table " + name_.quoted() +
                                 " from " + tree::describe(known->second) + " to " + tree::describe(to) +
+                                (change_keeps_table(known->second, to, run_.search_path()) ? " with a using expression"
+                                                                                           : "") +
                                 " rewrites the table under an access exclusive lock",
                             kRewriteFix);
         }
@@ -173,6 +160,7 @@ private:
 
     void add_constraint(TableState& t, Node def) {
         auto contype = tree::text(def.fields, "contype");
+        check_constraint_locks(run_, name_, existing_, def.fields);
         if (contype != "CONSTR_FOREIGN" && contype != "CONSTR_CHECK") return;
         std::string name(tree::text(def.fields, "conname"));
         bool not_valid = tree::flag(def.fields, "skip_validation");
@@ -234,6 +222,24 @@ void rename(Run& run, Node stmt) {
 
 } // namespace
 
+void unparsed_statement(Run& run, std::string_view code) {
+    static const std::regex kCreateTable(
+        R"(^\s*create\s+(?:(?:global|local)\s+)?(?:temp\s+|temporary\s+|unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?)"
+        R"((?:("[^"]+"|[a-z_][a-z0-9_$]*)\s*\.\s*)?("[^"]+"|[a-z_][a-z0-9_$]*))",
+        std::regex::icase);
+    std::match_results<std::string_view::const_iterator> m;
+    if (!std::regex_search(code.begin(), code.end(), m, kCreateTable)) return;
+    auto identifier = [](std::string s) {
+        return s.starts_with('"') ? s.substr(1, s.size() - 2) : util::to_lower(s);
+    };
+    std::vector<std::string> parts;
+    if (m[1].matched) parts.push_back(identifier(m[1].str()));
+    parts.push_back(identifier(m[2].str()));
+    TableState& t = run.table(run.resolve(parts, Run::Kind::table));
+    t.is_new = run.in_target();
+    t.rls = true;
+}
+
 bool check_table_statement(Run& run, Node stmt) {
     const Value* f = stmt.fields;
     if (stmt.type == "CreateStmt") {
@@ -274,6 +280,7 @@ bool check_table_statement(Run& run, Node stmt) {
                            "dropping table " + table.quoted() + " breaks clients that still use it, and its data is gone",
                            "stop using the table in deployed code first, then drop it in a later release");
             run.tables.erase(table.key());
+            std::erase_if(run.policies, [&](const auto& p) { return p.first.first == table.key(); });
         }
     } else if (stmt.type == "TruncateStmt") {
         for (const Value* item : tree::items(f, "relations")) {

@@ -41,12 +41,12 @@ void Run::begin_statement(std::size_t statement, int code_offset) {
 
 void Run::report(Rule rule, int offset, std::string message, std::string fix) {
     if (!in_target()) return;
-    findings_.push_back({rule, place(offset), std::move(message), std::move(fix)});
+    findings_.push_back({rule, place(offset), std::move(message), std::move(fix), std::nullopt});
 }
 
-void Run::report_at(Rule rule, Place at, std::string message, std::string fix) {
+void Run::report_at(Rule rule, Place at, std::string message, std::string fix, std::optional<Severity> severity) {
     if (files_[at.file].role != Role::target) return;
-    findings_.push_back({rule, at, std::move(message), std::move(fix)});
+    findings_.push_back({rule, at, std::move(message), std::move(fix), severity});
 }
 
 QName Run::relation(const tree::Value* range_var) const {

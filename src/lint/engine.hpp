@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "lint/bodies.hpp"
 #include "lint/lint.hpp"
 #include "lint/tree.hpp"
 
@@ -54,9 +55,13 @@ struct CheckState {
 };
 
 struct PolicyState {
+    QName table;
     std::string command;  // all, select, insert, update, delete
     bool permissive = true;
     std::vector<std::string> roles;
+    bool using_true = false;  // USING (true)
+    bool check_true = false;  // WITH CHECK (true)
+    std::optional<Place> at;  // the CREATE or ALTER that last set it, when in a target file
 };
 
 struct FunctionState {
@@ -65,6 +70,7 @@ struct FunctionState {
     bool definer = false;
     bool fixed_search_path = false;
     std::optional<Place> defined;  // the CREATE or ALTER that made it definer, when in a target file
+    RoutineBody body;              // as the set's last CREATE gave it
 };
 
 struct RawFinding {
@@ -72,6 +78,7 @@ struct RawFinding {
     Place place;
     std::string message;
     std::string fix;
+    std::optional<Severity> severity;  // the rule's default when empty
 };
 
 class Run {
@@ -90,8 +97,10 @@ public:
 
     // A finding at `offset` in the current statement (-1: its start); dropped in context files.
     void report(Rule rule, int offset, std::string message, std::string fix);
-    // A finding at a place recorded earlier (for what only the whole set decides).
-    void report_at(Rule rule, Place at, std::string message, std::string fix);
+    // A finding at a place recorded earlier (for what only the whole set decides); a
+    // severity other than the rule's default when the case makes it worse or milder.
+    void report_at(Rule rule, Place at, std::string message, std::string fix,
+                   std::optional<Severity> severity = std::nullopt);
     [[nodiscard]] std::vector<RawFinding> take_findings() { return std::move(findings_); }
 
     // The table a RangeVar names: its schema, else the first schema on the search path in
@@ -101,6 +110,12 @@ public:
     enum class Kind { table, function };
     [[nodiscard]] QName resolve(const std::vector<std::string>& parts, Kind kind) const;
     [[nodiscard]] bool exposed(const QName& table) const;
+    [[nodiscard]] const Config& config() const { return config_; }
+    [[nodiscard]] const std::vector<std::string>& search_path() const { return search_path_; }
+    // The text of the statement being read (all of it, leading comments included).
+    [[nodiscard]] const std::string& statement_text() const {
+        return files_[here_.file].statements[here_.statement].text;
+    }
     void set_search_path(std::vector<std::string> path) { search_path_ = std::move(path); }
 
     // What the set knows of a table (an empty state, marked existing, the first time).
@@ -112,6 +127,8 @@ public:
     std::map<std::pair<std::string, std::string>, CheckState> checks;     // (table, constraint)
     std::map<std::pair<std::string, std::string>, PolicyState> policies;  // (table, policy)
     std::map<std::string, FunctionState> functions;  // by name: overloads share one state
+    // Constraints added NOT VALID: (table, constraint) -> the file that added them.
+    std::map<std::pair<std::string, std::string>, std::size_t> not_valid;
 
 private:
     std::span<const SourceFile> files_;
@@ -125,6 +142,17 @@ private:
 // Checks and bookkeeping by statement type; each returns false for a type it does not handle.
 bool check_table_statement(Run& run, tree::Node stmt);   // checks_tables.cpp
 bool check_access_statement(Run& run, tree::Node stmt);  // checks_access.cpp
+// A statement that does not parse: a table it meant to create counts as new, with its row
+// level security unknown, so the statements after it report nothing derived from the error.
+void unparsed_statement(Run& run, std::string_view code);   // checks_tables.cpp
+
+// Locks of ALTER TABLE on an existing table the checks above leave out (checks_locks.cpp):
+// an added column's inline foreign key or rewriting default, a UNIQUE or PRIMARY KEY that
+// builds its index under the lock, VALIDATE in the file that added the constraint NOT VALID.
+void check_add_column_locks(Run& run, const QName& table, const tree::Value* column_def);
+void check_constraint_locks(Run& run, const QName& table, bool existing, const tree::Value* constraint);
+void check_validate(Run& run, const QName& table, const std::string& constraint);
+
 // Findings only the whole set decides: row level security, search_path of definer functions.
 void finish_access(Run& run);
 

@@ -7,6 +7,8 @@
 #include <map>
 #include <utility>
 
+#include "lint/bodies.hpp"
+#include "lint/directives.hpp"
 #include "lint/engine.hpp"
 #include "migrations/classify.hpp"
 #include "migrations/parse_tree.hpp"
@@ -21,9 +23,9 @@ using tree::Node;
 
 namespace {
 
-constexpr std::string_view kDirective = "sbdeploy-lint-ignore";
-
-bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+using detail::directives;
+using detail::kDirective;
+using detail::space;
 
 // Byte offset of the first token at or after `from`: skips white space and comments
 // (block comments nest, as in Postgres).
@@ -72,53 +74,6 @@ int byte_offset(std::string_view text, int position) {
         if (++chars == position) return static_cast<int>(i);
     }
     return static_cast<int>(text.size());
-}
-
-struct Directives {
-    std::vector<Rule> rules;
-    std::vector<std::pair<std::string, int>> unknown;  // id, byte offset in the statement
-};
-
-// `-- sbdeploy-lint-ignore: rule[, rule ...] [reason]` on the comment lines right above
-// the code (a run of `--` lines, no blank line in between).
-Directives directives(std::string_view text, std::size_t code) {
-    Directives d;
-    if (text.find(kDirective) == std::string_view::npos) return d;
-    std::size_t line_start = code == 0 ? 0 : text.rfind('\n', code - 1);
-    line_start = line_start == std::string_view::npos || code == 0 ? 0 : line_start + 1;
-    while (line_start > 0) {
-        std::size_t end = line_start - 1;  // the '\n' ending the line above
-        std::size_t begin = end == 0 ? 0 : text.rfind('\n', end - 1);
-        begin = begin == std::string_view::npos || end == 0 ? 0 : begin + 1;
-        std::string_view line = util::trim(text.substr(begin, end - begin));
-        if (!line.starts_with("--")) break;
-        line_start = begin;
-        std::string_view body = util::trim(line.substr(2));
-        if (!body.starts_with(kDirective)) continue;
-        body = util::trim(body.substr(kDirective.size()));
-        if (!body.starts_with(':')) continue;
-        body.remove_prefix(1);
-        std::size_t body_offset = static_cast<std::size_t>(body.data() - text.data());
-        // Rule ids separated by commas; the first id followed by anything else ends the
-        // list (the rest is a reason, commas and all).
-        std::size_t pos = 0;
-        while (true) {
-            while (pos < body.size() && space(body[pos])) ++pos;
-            std::size_t start = pos;
-            while (pos < body.size() && !space(body[pos]) && body[pos] != ',') ++pos;
-            std::string id(body.substr(start, pos - start));
-            if (!id.empty()) {
-                if (auto rule = find_rule(id))
-                    d.rules.push_back(*rule);
-                else
-                    d.unknown.emplace_back(id, static_cast<int>(body_offset + start));
-            }
-            while (pos < body.size() && space(body[pos])) ++pos;
-            if (pos >= body.size() || body[pos] != ',') break;
-            ++pos;
-        }
-    }
-    return d;
 }
 
 enum class Tx { none, begin, commit, savepoint, other };
@@ -173,8 +128,13 @@ public:
     // Reads every statement: parse errors, the checks, transaction control.
     void read(std::map<std::pair<std::size_t, std::size_t>, std::vector<Rule>>& ignores, std::size_t index) {
         tx_.assign(file_.statements.size(), {Tx::none, {}});
+        int open_blocks = 0;  // of a body cut by the splitter at a parse error: its pieces are part of it
         for (std::size_t i = 0; i < file_.statements.size(); ++i) {
             const auto& st = file_.statements[i];
+            if (open_blocks > 0) {
+                open_blocks += detail::block_depth(st.text);
+                continue;
+            }
             std::size_t code = code_start(st.text, 0);
             run_.begin_statement(i, static_cast<int>(code));
             auto d = directives(st.text, code);
@@ -184,23 +144,26 @@ public:
                 run_.report(Rule::unknown_ignore, offset, util::quoted(id) + " in " + std::string(kDirective) + " is not a lint rule",
                             near.empty() ? "use a rule id from 'sbdeploy lint --help'" : "did you mean " + util::quoted(near) + "?");
             }
-            read_statement(i, st);
+            if (!read_statement(i, st)) open_blocks = std::max(0, detail::block_depth(st.text));
         }
         check_transactions();
     }
 
 private:
-    void read_statement(std::size_t index, const migrations::Statement& st) {
+    // False when the statement does not parse (reported).
+    bool read_statement(std::size_t index, const migrations::Statement& st) {
         // The walk runs inside parse_sql, on the parser's stack: a deep tree is safe there.
         auto failure = migrations::parse_sql(st.text, [&](const char* json) { read_tree(index, st, json); });
-        if (!failure) return;
+        if (!failure) return true;
         real_.push_back(index);  // a statement, whatever it is
+        detail::unparsed_statement(run_, std::string_view(st.text).substr(code_start(st.text, 0)));
         run_.report(Rule::parse_error, byte_offset(st.text, failure->cursorpos),
                     std::move(failure->message),
                     failure->too_deep ? "split the expression (a long chain of operators) into smaller ones, or "
                                         "several statements"
                                       : "correct the statement: sbdeploy reads it with PostgreSQL " PG_MAJORVERSION
                                         "'s parser");
+        return false;
     }
 
     void read_tree(std::size_t index, const migrations::Statement& st, const char* json) {
@@ -304,13 +267,20 @@ std::vector<Finding> lint(std::span<const SourceFile> files, const Config& confi
     std::map<std::pair<std::size_t, std::size_t>, std::vector<Rule>> ignores;
     std::vector<std::pair<std::size_t, Finding>> out;  // file index, finding
     auto enabled = [&](Rule r) { return config.rules.enabled.empty() || config.rules.on(r); };
+    auto severity_of = [&](Rule r, std::optional<Severity> chosen) {
+        auto level = config.severity.find(r);
+        return level != config.severity.end() ? level->second : chosen.value_or(info(r).severity);
+    };
 
     for (std::size_t i = 0; i < files.size(); ++i) {
         const auto& f = files[i];
         run.begin_file(i);
+        for (const auto& ff : f.file_findings)
+            if (f.role == Role::target && enabled(ff.rule))
+                out.push_back({i, {ff.rule, severity_of(ff.rule, std::nullopt), f.display, 1, 1, ff.message, ff.fix}});
         if (f.split_error) {
             if (f.role == Role::target && enabled(Rule::parse_error))
-                out.push_back({i, {Rule::parse_error, info(Rule::parse_error).severity, f.display, f.split_error->line,
+                out.push_back({i, {Rule::parse_error, severity_of(Rule::parse_error, std::nullopt), f.display, f.split_error->line,
                                    f.split_error->column, f.split_error->message, f.split_error->hint}});
             continue;
         }
@@ -325,8 +295,9 @@ std::vector<Finding> lint(std::span<const SourceFile> files, const Config& confi
         const auto& file = files[raw.place.file];
         const auto& st = file.statements[raw.place.statement];
         auto where = at_offset(st, static_cast<std::size_t>(std::max(raw.place.offset, 0)));
+        Severity severity = severity_of(raw.rule, raw.severity);
         out.push_back({raw.place.file,
-                       {raw.rule, info(raw.rule).severity, file.display, where.line, where.column,
+                       {raw.rule, severity, file.display, where.line, where.column,
                         std::move(raw.message), std::move(raw.fix)}});
     }
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

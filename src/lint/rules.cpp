@@ -30,8 +30,9 @@ constexpr RuleInfo kRules[] = {
      "a permissive policy for `anon`, `authenticated` or `public` on writes (`all`, `insert`, `update`, `delete`) "
      "with `USING (true)` or `WITH CHECK (true)`",
      "limit the rows, e.g. `with check (auth.uid() = user_id)`"},
-    {Rule::security_definer_search_path, "security-definer-search-path", Severity::error,
-     "a `SECURITY DEFINER` function or procedure without a fixed `search_path`",
+    {Rule::security_definer_search_path, "security-definer-search-path", Severity::warning,
+     "a `SECURITY DEFINER` function or procedure without a fixed `search_path` (an error when its body names a table "
+     "without a schema: a caller's temporary table of that name would be used with the owner's rights)",
      "`set search_path = ''` on the function, and schema-qualified names in its body"},
     {Rule::index_not_concurrent, "index-not-concurrent", Severity::warning,
      "`CREATE INDEX` without `CONCURRENTLY` on a table that existed before (blocks writes while it builds)",
@@ -62,6 +63,30 @@ constexpr RuleInfo kRules[] = {
     {Rule::rename_column, "rename-column", Severity::warning,
      "`ALTER TABLE ... RENAME COLUMN` of a column that existed before",
      "add the new column, write both, move readers over, then drop the old one"},
+    {Rule::constraint_without_index, "constraint-without-index", Severity::warning,
+     "`ADD CONSTRAINT ... UNIQUE` or `PRIMARY KEY` on an existing table without `USING INDEX` (builds the index under "
+     "an access exclusive lock)",
+     "`create unique index concurrently`, then `add constraint ... unique using index` (or `primary key using index`)"},
+    {Rule::validate_same_file, "validate-same-file", Severity::warning,
+     "`ADD CONSTRAINT ... NOT VALID` followed by `VALIDATE CONSTRAINT` in the same file (one transaction: the lock of "
+     "the first is held while the second scans, which defeats `NOT VALID`)",
+     "move `validate constraint` into a later migration file"},
+    {Rule::add_column_references, "add-column-references", Severity::warning,
+     "`ADD COLUMN ... REFERENCES` on an existing table (adds a validated foreign key: locks the referenced table "
+     "against writes while it checks)",
+     "add the column without `references`, then `add constraint ... foreign key ... not valid` and validate it in a "
+     "later migration"},
+    {Rule::add_column_rewrite, "add-column-rewrite", Severity::warning,
+     "`ADD COLUMN` on an existing table with a volatile default (`gen_random_uuid()`, `random()`, `clock_timestamp()`; "
+     "`now()` is fine) or `GENERATED ALWAYS AS ... STORED` (rewrites the table under an access exclusive lock)",
+     "add the column without the default (or as a plain column), backfill it in batches, then set the default"},
+    {Rule::file_name, "file-name", Severity::error,
+     "a `.sql` file in the migrations folder whose name is not `<version>_<name>.sql`: the Supabase CLI and push skip "
+     "it, so its SQL never runs",
+     "rename it to `<version>_<name>.sql` (the finding names the rename)"},
+    {Rule::duplicate_version, "duplicate-version", Severity::error,
+     "two migration files with one version: push refuses them, the Supabase CLI fails halfway",
+     "give one of them a new version (a later timestamp)"},
     {Rule::unknown_ignore, "unknown-ignore", Severity::warning,
      "a `-- sbdeploy-lint-ignore:` comment naming a rule that does not exist",
      "use a rule id from this table"},
@@ -125,6 +150,14 @@ Result<RuleSet> rule_set(std::span<const std::string> disabled) {
         }
     }
     return set;
+}
+
+Result<Level> parse_level(std::string_view text) {
+    auto t = util::to_lower(util::trim(text));
+    if (t == "error") return Level::error;
+    if (t == "warning") return Level::warning;
+    if (t == "off") return Level::off;
+    return fail(ErrorKind::config, util::quoted(text) + " is not a rule level", "use error, warning or off");
 }
 
 Result<FailOn> parse_fail_on(std::string_view text) {

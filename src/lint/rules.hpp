@@ -33,13 +33,19 @@ enum class Rule {
     truncate,
     rename_table,
     rename_column,
+    constraint_without_index,
+    validate_same_file,
+    add_column_references,
+    add_column_rewrite,
+    file_name,
+    duplicate_version,
     unknown_ignore,
 };
 
 struct RuleInfo {
     Rule rule;
     std::string_view id;
-    Severity severity;
+    Severity severity;  // the default; a finding may raise it (see the rule), sbdeploy.toml may set it
     std::string_view catches;  // one line, for the README and --help
     std::string_view fix;      // the usual fix; findings give one for their own case
 };
@@ -58,6 +64,10 @@ struct RuleSet {
     [[nodiscard]] bool on(Rule r) const { return enabled[static_cast<std::size_t>(r)]; }
 };
 Result<RuleSet> rule_set(std::span<const std::string> disabled);
+
+// A rule level as sbdeploy.toml writes it: "error", "warning" or "off".
+enum class Level { off, warning, error };
+Result<Level> parse_level(std::string_view text);
 
 // `--lint-fail-on error|warning|never`: the least severity that fails the check.
 enum class FailOn { error, warning, never };

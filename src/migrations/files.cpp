@@ -166,7 +166,8 @@ Unmatched describe_unmatched(std::string_view filename, std::string display) {
     return u;
 }
 
-Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir, const std::string& root) {
+Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir, const std::string& root,
+                                Duplicates duplicates) {
     const Allowed allowed = allowed_roots(root, dir);
     std::error_code ec;
     auto st = fs::status(dir, ec);
@@ -269,7 +270,7 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
             return fail(make_error(ErrorKind::config, "migration " + util::quoted(display) + " is not a regular file",
                                    "replace it with the .sql file itself")
                             .at(display));
-        if (auto dup = by_version.find(version); dup != by_version.end())
+        if (auto dup = by_version.find(version); dup != by_version.end() && duplicates == Duplicates::refuse)
             return fail(make_error(ErrorKind::config,
                                    "migrations " + util::quoted(dup->second) + " and " + util::quoted(display) +
                                        " share version " + util::quoted(version),

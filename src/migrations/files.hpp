@@ -39,7 +39,10 @@ struct Listing {
 
 // `dir` is opened; `display_dir` prefixes file names in messages. An entry that is a link
 // resolving outside both `root` (the project) and `dir` is a config error; "" checks no link.
-Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir, const std::string& root = {});
+// Duplicates::list keeps both files of a version in `files` (lint reports them; push refuses).
+enum class Duplicates { refuse, list };
+Result<Listing> list_migrations(const std::string& dir, const std::string& display_dir, const std::string& root = {},
+                                Duplicates duplicates = Duplicates::refuse);
 
 // Splits a file name into version and name; false when it is not a migration name.
 bool parse_migration_name(std::string_view filename, std::string& version, std::string& name);

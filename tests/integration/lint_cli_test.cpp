@@ -16,6 +16,7 @@
 #include "support/pg.hpp"
 #include "support/project.hpp"
 #include "support/workflow_step.hpp"
+#include "util/strings.hpp"
 
 using namespace sbdeploy::test;
 using sbdeploy::util::ProcessResult;
@@ -392,4 +393,82 @@ TEST_CASE("sbdeploy lint --help and README: every rule, with its severity, as th
             "| `" + std::string(r.id) + "` | " + std::string(sbdeploy::lint::severity_name(r.severity)) + " |";
         CHECK_MESSAGE(readme.find(row) != std::string::npos, row);
     }
+}
+
+TEST_CASE("sbdeploy lint: the project's supabase/sbdeploy.toml and config.toml [api] schemas") {
+    TempProject project;
+    // A contact form (anyone inserts, nobody reads) and a definer function with qualified names.
+    project.migration("20240101000001_contact.sql",
+                      "create table public.contact (id bigint primary key, body text);\n"
+                      "alter table public.contact enable row level security;\n"
+                      "create policy \"send\" on public.contact for insert to anon, authenticated with check (true);\n"
+                      "create table api.jobs (id bigint primary key);\n");
+    const std::vector<std::string> base{"lint", "--workdir", project.root().string()};
+    auto lint = [&](std::vector<std::string> args = {}) {
+        std::vector<std::string> full = base;
+        full.insert(full.end(), args.begin(), args.end());
+        return run_sbdeploy(full);
+    };
+    const std::string file = "supabase/migrations/20240101000001_contact.sql";
+    const std::string policy = file + ":3:1: error: policy \"send\" on \"public.contact\" lets \"anon\" and "
+                                      "\"authenticated\" insert any row: with check (true) [policy-always-true]\n";
+    const std::string jobs = file + ":4:1: error: table \"api.jobs\" is created in exposed schema \"api\" without row "
+                                    "level security: anyone with the project's anon key can read and change every row "
+                                    "[rls-missing]\n";
+    auto body = [](const std::string& out) {  // the finding lines, without their fixes
+        std::string lines;
+        for (const auto& l : sbdeploy::util::split(out, '\n'))
+            if (l.starts_with("supabase/")) lines += l + "\n";
+        return lines;
+    };
+
+    auto plain = lint();
+    INFO(plain.out << plain.err);
+    CHECK(plain.exit_code == 1);
+    CHECK(body(plain.out) == policy);
+
+    // config.toml exposes api too: its table without row level security is found.
+    project.file("supabase/config.toml", "[api]\nschemas = [\"public\", \"api\"]\n");
+    auto exposed = lint();
+    INFO(exposed.out << exposed.err);
+    CHECK(body(exposed.out) == policy + jobs);
+    // The flag wins over config.toml.
+    CHECK(body(lint({"--lint-exposed-schemas", "public"}).out) == policy);
+
+    // sbdeploy.toml: the contact form is meant to be public; rls-missing only warns here.
+    project.file("supabase/sbdeploy.toml", "[lint]\nexposed_schemas = [\"public\", \"api\"]\n\n"
+                                           "[lint.rules]\nrls-missing = \"warning\"\n\n"
+                                           "[lint.public_policies]\n\"public.contact\" = [\"insert\"]\n");
+    auto configured = lint();
+    INFO(configured.out << configured.err);
+    CHECK(configured.exit_code == 0);
+    CHECK(body(configured.out) == sbdeploy::util::replace_all(jobs, ": error: ", ": warning: "));
+
+    // A mistake in it is a configuration error (exit 2) at its line.
+    project.file("supabase/sbdeploy.toml", "[lint.rules]\nrls-missing = \"warn\"\n");
+    auto bad = lint();
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err == "sbdeploy: error: supabase/sbdeploy.toml:2: [lint.rules] rls-missing must be \"error\", "
+                     "\"warning\" or \"off\"\nhint: see the README's \"Lint configuration\" for the [lint] table of "
+                     "supabase/sbdeploy.toml\n");
+}
+
+TEST_CASE("sbdeploy lint: a misnamed file and a duplicate version are findings, and every file is still linted") {
+    TempProject project;
+    project.migration("20240101000001_a.sql", "create table public.a (id int);\nalter table public.a enable row level security;\n");
+    project.migration("20240101000001_b.sql", "truncate public.a;\n");
+    project.migration("2026-01-26_triage.sql", "create table public.t (id int);\n");
+    auto r = run_sbdeploy({"lint", "--workdir", project.root().string()});
+    INFO(r.out << r.err);
+    // Today's push refuses this folder (exit 2); lint reports what is wrong and lints on.
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("supabase/migrations/20240101000001_b.sql:1:1: error: version \"20240101000001\" is also the "
+                     "version of \"20240101000001_a.sql\"") != std::string::npos);
+    CHECK(r.out.find("supabase/migrations/2026-01-26_triage.sql:1:1: error: \"2026-01-26_triage.sql\" is not a "
+                     "migration name") != std::string::npos);
+    CHECK(r.out.find("  fix: rename it to \"20260126000000_triage.sql\"\n") != std::string::npos);
+    CHECK(r.out.find("supabase/migrations/2026-01-26_triage.sql:1:1: error: table \"public.t\" is created") !=
+          std::string::npos);
+    CHECK(r.out.find("[truncate]") == std::string::npos);  // public.a is new in this set
+    CHECK(r.out.find("Lint of 3 files: 3 errors, 0 warnings; fails with --lint-fail-on error\n") != std::string::npos);
 }

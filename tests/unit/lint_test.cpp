@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lint/config.hpp"
 #include "lint/lint.hpp"
 #include "lint/report.hpp"
 #include "util/strings.hpp"
@@ -78,6 +79,7 @@ TEST_CASE("the corpus: every migration gives exactly its expected findings") {
                 files.push_back(lint::source_file(name, slurp(p),
                                                   name.ends_with(".applied.sql") ? lint::Role::context : lint::Role::target));
             }
+            lint::check_file_names(files);  // as `sbdeploy lint` checks a migrations folder
         } else {
             files.push_back(lint::source_file(entry.filename().string(), slurp(entry), lint::Role::target));
         }
@@ -106,7 +108,7 @@ TEST_CASE("the rule table: unique kebab-case ids, each found by its id") {
         CHECK_FALSE(r.catches.empty());
         CHECK_FALSE(r.fix.empty());
     }
-    CHECK(ids.size() == 18);
+    CHECK(ids.size() == 24);
     CHECK_FALSE(lint::find_rule("RLS-MISSING").has_value());
     CHECK(lint::nearest_rule("drop-tabel") == "drop-table");
     CHECK(lint::nearest_rule("nothing-like-it") == "");
@@ -306,7 +308,8 @@ TEST_CASE("policies: what counts as always true, and for whom") {
     REQUIRE(all.size() == 1);
     CHECK(all[0].message == "policy \"p\" on \"public.t\" lets \"anon\", \"authenticated\" and \"public\" read, insert, "
                             "update and delete any row: using (true)");
-    CHECK(all[0].fix == "limit the rows, e.g. using (auth.uid() = user_id), or grant the policy to a narrower role");
+    CHECK(all[0].fix == "limit the rows, e.g. using (auth.uid() = user_id), or grant the policy to a narrower role; if "
+                        "the table is meant to be public, list it under [lint.public_policies] in supabase/sbdeploy.toml");
 }
 
 TEST_CASE("positions: lines and columns in the file, in characters") {
@@ -349,4 +352,178 @@ TEST_CASE("reports: text line, JSON, summary table, counts") {
     rapidjson::Document doc;
     doc.Parse(lint::findings_json({}).c_str());
     CHECK(doc.IsArray());
+}
+
+TEST_CASE("sbdeploy.toml [lint]: rule levels, exposed schemas, public policies") {
+    SUBCASE("every setting") {
+        auto c = lint::parse_project_config("[lint]\nexposed_schemas = [\"public\", \"API\"]\n\n"
+                                            "[lint.rules]\nsecurity-definer-search-path = \"error\"\ndrop-table = \"off\"\n\n"
+                                            "[lint.public_policies]\ncontact_messages = [\"insert\"]\n"
+                                            "\"logs.errors\" = [\"insert\", \"select\"]\n",
+                                            "supabase/sbdeploy.toml");
+        REQUIRE(c.has_value());
+        CHECK(c->exposed_schemas == std::vector<std::string>{"public", "api"});
+        CHECK(c->levels.at(lint::Rule::security_definer_search_path) == lint::Level::error);
+        CHECK(c->levels.at(lint::Rule::drop_table) == lint::Level::off);
+        CHECK(c->public_policies.at("public.contact_messages") == std::vector<std::string>{"insert"});
+        CHECK(c->public_policies.at("logs.errors") == std::vector<std::string>{"insert", "select"});
+        lint::Config config = lint::default_config();
+        lint::apply_project_config(*c, config);
+        CHECK_FALSE(config.rules.on(lint::Rule::drop_table));
+        CHECK(config.severity.at(lint::Rule::security_definer_search_path) == lint::Severity::error);
+        CHECK(config.exposed_schemas == std::vector<std::string>{"public", "api"});
+    }
+    SUBCASE("no [lint] table: nothing changes") {
+        auto c = lint::parse_project_config("[other]\nx = 1\n", "supabase/sbdeploy.toml");
+        REQUIRE(c.has_value());
+        CHECK_FALSE(c->exposed_schemas.has_value());
+        CHECK(c->levels.empty());
+    }
+    SUBCASE("mistakes are config errors at their line, with the fix") {
+        auto rule = lint::parse_project_config("[lint.rules]\nrls-mising = \"off\"\n", "supabase/sbdeploy.toml");
+        REQUIRE_FALSE(rule.has_value());
+        CHECK(rule.error().kind == ErrorKind::config);
+        CHECK(rule.error().message == "[lint.rules] \"rls-mising\" is not a lint rule");
+        CHECK(rule.error().file == "supabase/sbdeploy.toml");
+        CHECK(rule.error().line == 2);
+        CHECK(rule.error().hint == "did you mean \"rls-missing\"?");
+        auto level = lint::parse_project_config("[lint.rules]\ndrop-table = \"warn\"\n", "supabase/sbdeploy.toml");
+        REQUIRE_FALSE(level.has_value());
+        CHECK(level.error().message ==
+              "[lint.rules] drop-table must be \"error\", \"warning\" or \"off\"");
+        auto command = lint::parse_project_config("[lint.public_policies]\nforms = [\"write\"]\n", "supabase/sbdeploy.toml");
+        REQUIRE_FALSE(command.has_value());
+        CHECK(command.error().message == "[lint.public_policies] \"forms\" must be a list of "
+                                         "commands (\"insert\", \"select\", \"update\", \"delete\", \"all\")");
+        auto key = lint::parse_project_config("[lint]\nexposed = [\"public\"]\n", "supabase/sbdeploy.toml");
+        REQUIRE_FALSE(key.has_value());
+        CHECK(key.error().message == "[lint] \"exposed\" is not a setting (exposed_schemas, "
+                                     "[lint.rules], [lint.public_policies])");
+        auto toml = lint::parse_project_config("[lint\n", "supabase/sbdeploy.toml");
+        REQUIRE_FALSE(toml.has_value());
+        CHECK(toml.error().line == 1);
+    }
+}
+
+TEST_CASE("rule levels and public policies change what the set reports") {
+    const std::string sql = "create table public.contact (id int, body text);\n"
+                            "alter table public.contact enable row level security;\n"
+                            "create policy \"send\" on public.contact for insert to anon, authenticated with check (true);\n"
+                            "create function public.f() returns int language sql security definer as "
+                            "'select count(*)::int from public.contact';\n";
+    lint::Config config = lint::default_config();
+    std::vector<lint::SourceFile> files{lint::source_file("m.sql", sql, lint::Role::target)};
+    auto severities = [&] {
+        std::vector<std::string> out;
+        for (const auto& f : lint::lint(files, config))
+            out.push_back(std::string(lint::info(f.rule).id) + " " + std::string(lint::severity_name(f.severity)));
+        return out;
+    };
+    CHECK(severities() == Lines{"policy-always-true error", "security-definer-search-path warning"});
+    config.severity[lint::Rule::security_definer_search_path] = lint::Severity::error;
+    config.public_policies["public.contact"] = {"insert"};
+    CHECK(severities() == Lines{"security-definer-search-path error"});
+    config.public_policies["public.contact"] = {"select"};
+    CHECK(severities() == Lines{"policy-always-true error", "security-definer-search-path error"});
+}
+
+TEST_CASE("policy-always-true: only where the API reaches the table") {
+    const std::string sql = "create policy p on api.t for update to authenticated using (true);\n"
+                            "create policy p on storage.objects for delete to anon using (true);\n";
+    CHECK(found(sql) == Lines{"2:1 policy-always-true"});
+    lint::Config c = lint::default_config();
+    c.exposed_schemas = {"api"};
+    CHECK(found(sql, c) == Lines{"1:1 policy-always-true", "2:1 policy-always-true"});
+    SUBCASE("an ALTER POLICY that limits the rows later in the set") {
+        CHECK(found("create policy p on public.t for update to authenticated using (true);\n"
+                    "alter policy p on public.t using (auth.uid() = owner);\n")
+                  .empty());
+    }
+    SUBCASE("a dropped table takes its policies along") {
+        CHECK(found("create policy p on public.t for delete to anon using (true);\ndrop table public.t;\n") ==
+              Lines{"2:1 drop-table"});
+    }
+}
+
+TEST_CASE("column type changes: PostgreSQL 15's binary-coercible casts keep the table") {
+    struct Case {
+        const char* from;
+        const char* to;
+        const char* using_expr;
+        bool rewrites;
+    };
+    const Case cases[] = {
+        {"xml", "text", nullptr, false},       {"text", "xml", nullptr, true},
+        {"int", "oid", nullptr, false},        {"oid", "integer", nullptr, false},
+        {"bit(3)", "varbit", nullptr, false},  {"varbit", "bit(3)", nullptr, true},
+        {"varchar(10)", "char(10)", nullptr, true}, {"text", "text", "c", false},
+        {"text", "text", "c::text", false},    {"text", "text", "upper(c)", true},
+        {"varchar(5)", "text", "c::text", false}, {"text", "varchar(5)", "c::varchar(5)", true},
+        {"status", "public.status", "c::public.status", false}, {"status", "private.status", nullptr, true},
+        {"text", "status", "c::status", true}, {"int", "bigint", "c::bigint", true},
+    };
+    for (const auto& c : cases) {
+        std::string applied = "create table public.t (c " + std::string(c.from) + ");\n";
+        std::string pending = "alter table public.t alter column c type " + std::string(c.to) +
+                              (c.using_expr ? " using " + std::string(c.using_expr) : std::string()) + ";\n";
+        std::vector<lint::SourceFile> files{lint::source_file("old.sql", applied, lint::Role::context),
+                                            lint::source_file("new.sql", pending, lint::Role::target)};
+        auto findings = lint::lint(files, lint::default_config());
+        INFO(pending << render(findings));
+        CHECK(findings.size() == (c.rewrites ? 1u : 0u));
+    }
+}
+
+TEST_CASE("file names: what the Supabase CLI skips or fails on is a finding, and the file is still linted") {
+    std::vector<lint::SourceFile> files{
+        lint::source_file("supabase/migrations/20240101000000_a.sql", "select 1;\n", lint::Role::target),
+        lint::source_file("supabase/migrations/20240101000000_b.sql", "select 1;\n", lint::Role::target),
+        lint::source_file("supabase/migrations/2026-01-26_triage.sql", "truncate public.x;\n", lint::Role::target),
+    };
+    lint::check_file_names(files);
+    auto findings = lint::lint(files, lint::default_config());
+    CHECK(render(findings) ==
+          "supabase/migrations/20240101000000_b.sql:1:1: error: version \"20240101000000\" is also the version of "
+          "\"20240101000000_a.sql\": push refuses both, and the Supabase CLI applies the first and fails on this one "
+          "[duplicate-version]\n  fix: give this file a new version: a timestamp after the newest migration's\n"
+          "supabase/migrations/2026-01-26_triage.sql:1:1: error: \"2026-01-26_triage.sql\" is not a migration name (its "
+          "version is a date written with dashes, and a version is digits only): the Supabase CLI and push skip the "
+          "file, so its SQL never runs [file-name]\n  fix: rename it to \"20260126000000_triage.sql\"\n"
+          "supabase/migrations/2026-01-26_triage.sql:1:10: warning: truncate deletes every row of existing table "
+          "\"public.x\" [truncate]\n  fix: delete only the rows you mean (delete ... where ...), and keep one-off data "
+          "fixes out of schema migrations\n");
+}
+
+TEST_CASE("realistic projects: their last three migrations as a pull request fail only where there is a real risk") {
+    // tests/fixtures/lint-projects/<nn>_<what>_fails|passes/supabase/migrations: modelled on public
+    // Supabase projects (SaaS starters, db diff and drizzle output, Lovable-style names). The
+    // last three files (in name order) are the pull request, the others are applied; `expected`
+    // holds the findings exactly, and a project fails the default check (--lint-fail-on error)
+    // exactly when its name says so.
+    fs::path root = fs::path(SBDEPLOY_SOURCE_DIR) / "tests" / "fixtures" / "lint-projects";
+    std::vector<fs::path> projects;
+    for (const auto& e : fs::directory_iterator(root))
+        if (e.is_directory()) projects.push_back(e.path());
+    std::sort(projects.begin(), projects.end());
+    CHECK(projects.size() >= 20);
+    std::size_t failing = 0;
+    for (const auto& project : projects) {
+        std::vector<fs::path> paths;
+        for (const auto& f : fs::directory_iterator(project / "supabase" / "migrations")) paths.push_back(f.path());
+        std::sort(paths.begin(), paths.end());
+        std::vector<lint::SourceFile> files;
+        for (std::size_t i = 0; i < paths.size(); ++i)
+            files.push_back(lint::source_file("supabase/migrations/" + paths[i].filename().string(), slurp(paths[i]),
+                                              i + 3 >= paths.size() ? lint::Role::target : lint::Role::context));
+        lint::check_file_names(files);
+        auto findings = lint::lint(files, lint::default_config());
+        std::string name = project.filename().string();
+        INFO(name);
+        CHECK(render(findings) == slurp(project / "expected"));
+        bool fails = std::any_of(findings.begin(), findings.end(),
+                                 [](const auto& f) { return lint::fails(f.severity, lint::FailOn::error); });
+        CHECK(fails == name.ends_with("_fails"));
+        failing += fails ? 1 : 0;
+    }
+    CHECK(failing == 7);
 }

@@ -4,11 +4,15 @@
 
 #include <cctype>
 
+#include "github/api_json.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::changes {
 
 namespace {
+
+using github::bad_json;
+using github::string_member;
 
 // Percent-encodes all but unreserved characters and "/" (refs such as feature/x).
 std::string path_escape(std::string_view s) {
@@ -25,17 +29,6 @@ std::string path_escape(std::string_view s) {
         }
     }
     return r;
-}
-
-Error bad_json(std::string_view what) {
-    return make_error(ErrorKind::connection, "github api: unexpected response: " + std::string(what),
-                      "check GITHUB_API_URL points at the GitHub REST API");
-}
-
-std::string string_member(const rapidjson::Value& v, const char* name) {
-    auto it = v.FindMember(name);
-    if (it == v.MemberEnd() || !it->value.IsString()) return {};
-    return {it->value.GetString(), it->value.GetStringLength()};
 }
 
 Result<void> append_files(const rapidjson::Value& files, std::vector<Change>& out) {

@@ -1,5 +1,6 @@
 #include "cli/environments.hpp"
 
+#include "cli/hotfix_route.hpp"
 #include "cli/lint.hpp"
 #include "cli/resolve.hpp"
 #include "db/history.hpp"
@@ -7,7 +8,6 @@
 #include "lint/report.hpp"
 #include "policy/pr_guard.hpp"
 #include "policy/promotion.hpp"
-#include "util/glob.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -32,6 +32,27 @@ Result<std::optional<std::string>> promote_from(const Context& ctx) {
 
 using util::plural;
 
+// Every unpromoted migration came with the merged hotfix pull request: they pass, and the
+// source must get them by merging its branch back.
+Result<GateResult> hotfix_passed(Context& ctx, const policy::HotfixRoute& route, const policy::GateDecision& decision,
+                                 const std::string& source, const std::string& target, GateRun run,
+                                 const std::string& table) {
+    auto mapping = configured_mapping(ctx);
+    if (!mapping) return fail(std::move(mapping.error()));
+    auto branches = policy::branches_of(*mapping, source);
+    const std::string source_branch = branches.empty() ? source : branches.front();
+    GateResult g;
+    g.status = "hotfix";
+    g.merge_back = route.pull->head;
+    std::string line = policy::hotfix_warning(decision.hotfixed, *route.pull, source, target, source_branch);
+    if (run == GateRun::push)
+        ctx.console.warning(line);
+    else
+        ctx.console.notice("after the merge, " + line);
+    g.summary = ":warning: **" + github::escape_markdown(line) + "**\n" + table;
+    return g;
+}
+
 } // namespace
 
 Result<std::optional<Error>> pr_guard(Context& ctx, const Target& target) {
@@ -45,14 +66,11 @@ Result<std::optional<Error>> pr_guard(Context& ctx, const Target& target) {
     if (!mapping) return fail(std::move(mapping.error()));
     auto source = promote_from(ctx);
     if (!source) return fail(std::move(source.error()));
-    std::string hotfix = ctx.options.get_or("hotfix-pattern", policy::kDefaultHotfixPattern);
-    if (!hotfix.empty())
-        if (auto compiled = util::Glob::compile(hotfix); !compiled)
-            return fail(ErrorKind::config, "option --hotfix-pattern: " + compiled.error().message,
-                        "give a branch glob such as hotfix/*");
+    auto hotfix = hotfix_pattern(ctx);
+    if (!hotfix) return fail(std::move(hotfix.error()));
     auto rules = policy::guard_rules(*mapping, std::string(policy::kProtectedEnvironment),
-                                     source->value_or(std::string(policy::kDefaultPromoteFrom)), hotfix);
-    auto decision = policy::check_pull_request({f.pr_number, f.branch, f.base_ref, f.fork}, rules);
+                                     source->value_or(std::string(policy::kDefaultPromoteFrom)), *hotfix);
+    auto decision = policy::check_pull_request({f.pr_number, f.branch, f.base_ref, f.fork, f.labels}, rules);
     switch (decision.verdict) {
     case policy::GuardVerdict::not_applicable:
         ctx.console.debug("pull request guard: " + decision.reason);
@@ -66,7 +84,8 @@ Result<std::optional<Error>> pr_guard(Context& ctx, const Target& target) {
 }
 
 Result<GateResult> promotion_gate(Context& ctx, const Target& target,
-                                  std::span<const migrations::Migration* const> pending) {
+                                  std::span<const migrations::Migration* const> pending, const RouteFinder& find_route,
+                                  GateRun run) {
     GateResult g;
     if (target.environment != policy::kProtectedEnvironment || pending.empty()) return g;
     auto source_or = promote_from(ctx);
@@ -83,6 +102,16 @@ Result<GateResult> promotion_gate(Context& ctx, const Target& target,
 
     auto source_target = environment_target(ctx, source, "promotion gate");
     if (!source_target) {
+        if (run == GateRun::forecast && !allow) {
+            // A pull request's job need not hold the source's credentials: the forecast is skipped,
+            // and the push after the merge, which must hold them, still runs the gate.
+            g.status = "unchecked";
+            std::string line = "promotion gate after the merge: not checked: " + source_target.error().message;
+            ctx.console.notice(line);
+            g.summary = "**Promotion gate after the merge**: not checked: " +
+                        github::escape_markdown(source_target.error().message) + "\n";
+            return g;
+        }
         if (!allow) {
             Error e = std::move(source_target.error());
             e.hint += "; --promote-from names another environment, --allow-unpromoted pushes without the gate";
@@ -137,8 +166,16 @@ Result<GateResult> promotion_gate(Context& ctx, const Target& target,
         g.summary = ":warning: **" + github::escape_markdown(line) + "**\n" + table;
         return g;
     }
+    policy::HotfixRoute route;
+    if (find_route) {
+        auto found = find_route();
+        if (!found) return fail(std::move(found.error()));
+        route = std::move(*found);
+    }
+    auto decision = policy::decide(gaps, route);
+    if (decision.refused.empty()) return hotfix_passed(ctx, route, decision, source, target.environment, run, table);
     g.status = "refused";
-    g.refusal = policy::refusal(gaps, source, target.environment);
+    g.refusal = policy::gate_refusal(decision.refused, route, source, target.environment);
     g.summary = ":x: **Promotion gate**: " + github::escape_markdown(g.refusal->message) + "\n" + table;
     return g;
 }
@@ -146,7 +183,9 @@ Result<GateResult> promotion_gate(Context& ctx, const Target& target,
 int validate_offline(Context& ctx, const Project& project, const Target& target) {
     const std::string skipped = "the dry run against " + target.environment + " (" + target.offline_reason +
                                 "; GitHub passes no secrets to workflows of fork pull requests)";
-    ctx.console.notice("validate: offline checks only; skipped " + skipped);
+    ctx.console.notice("validate: offline checks only; skipped " + skipped +
+                       "; give the job a database of its own (--shadow-db-url, the shadow-db-url input) for a real "
+                       "dry run without secrets");
     // The plan against an empty history: every file is pending, in the order push would apply it.
     auto plan = plan_for(project, {}, migrations::IncludeAll::no);
     std::vector<std::string> versions;

@@ -198,6 +198,9 @@ PullRequest read_pull_request(Fields& f, const Value& pr) {
     // head.repo is null when the fork the PR came from was deleted.
     const bool head_present = pr.HasMember("head") && pr["head"].IsObject();
     p.fork = head_present && (!head_repo_known || p.head_repo != p.base_repo);
+    if (auto it = pr.FindMember("labels"); it != pr.MemberEnd() && it->value.IsArray())
+        for (const auto& label : it->value.GetArray())
+            if (label.IsObject()) p.labels.push_back(f.string(label, "name", "pull_request.labels[]."));
     return p;
 }
 

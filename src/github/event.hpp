@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -33,6 +34,7 @@ struct PullRequest {
     std::string head_repo;  // owner/name; empty when the fork was deleted
     // The head is in another repository, or in a deleted one (head.repo null).
     bool fork = false;
+    std::vector<std::string> labels;  // labels[].name
 };
 
 struct MergeGroup {

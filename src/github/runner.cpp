@@ -77,6 +77,7 @@ RunFacts run_facts(const RunnerContext& ctx, const Event& event) {
         f.head_sha = pr.head_sha;
         f.fork = pr.fork;
         f.merged = pr.merged;
+        f.labels = pr.labels;
         if (pr.number > 0) derived_ref = "refs/pull/" + std::to_string(pr.number) + "/merge";
         derived_sha = pr.merge_commit_sha.empty() ? pr.head_sha : pr.merge_commit_sha;
     } else if (event.name == "merge_group" && event.merge_group) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "github/event.hpp"
 #include "util/env.hpp"
@@ -59,6 +60,7 @@ struct RunFacts {
     std::optional<long> pr_number;
     bool fork = false;
     bool merged = false;
+    std::vector<std::string> labels;  // pull requests: their labels' names
     bool deleted = false;     // a branch or tag deletion
     std::string repository;   // owner/name
     std::map<std::string, std::string> inputs;  // workflow_dispatch inputs

@@ -1,5 +1,6 @@
 #include "policy/pr_guard.hpp"
 
+#include "policy/hotfix.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::policy {
@@ -56,17 +57,12 @@ GuardDecision check_pull_request(const PullRequestRef& pr, const GuardRules& r) 
         return {GuardVerdict::not_applicable, into + " does not deploy to " + r.protected_environment, ""};
     const std::string from_into = label(pr) + " from " + (pr.fork ? "a fork's " : "") + quoted(pr.head) + " into " +
                                   quoted(pr.base);
-    if (!pr.fork) {
-        if (matches_any(r.release_branches, pr.head))
-            return {GuardVerdict::allowed, from_into + ": the " + r.release_environment + " branch may merge into " +
-                                               r.protected_environment,
-                    ""};
-        if (!r.hotfix_pattern.empty() && glob_match(r.hotfix_pattern, pr.head))
-            return {GuardVerdict::allowed,
-                    from_into + ": a hotfix branch (" + quoted(r.hotfix_pattern) + ") may merge into " +
-                        r.protected_environment,
-                    ""};
-    }
+    if (!pr.fork && matches_any(r.release_branches, pr.head))
+        return {GuardVerdict::allowed, from_into + ": the " + r.release_environment + " branch may merge into " +
+                                           r.protected_environment,
+                ""};
+    if (auto hotfix = hotfix_reason(pr.head, pr.fork, pr.labels, r.hotfix_pattern))
+        return {GuardVerdict::allowed, from_into + ": " + *hotfix + " may merge into " + r.protected_environment, ""};
     std::string who = who_may_merge(r);
     std::string reason = from_into + ": " + (who.empty() ? "no branch" : "only " + who) +
                          (pr.fork && !who.empty() ? " of this repository" : "") + " may merge into " + quoted(pr.base) +

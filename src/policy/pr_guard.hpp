@@ -16,6 +16,7 @@ struct PullRequestRef {
     std::string head;  // the source branch
     std::string base;  // the target branch
     bool fork = false;  // the head is in another repository: never this repository's staging branch
+    std::vector<std::string> labels = {};  // a "hotfix" label makes it a hotfix (policy/hotfix.hpp)
 };
 
 struct GuardRules {

@@ -118,7 +118,8 @@ TEST_CASE("promotion: staging first, then production gets exactly what staging r
     CHECK(refused.result.exit_code == 1);
     CHECK(refused.result.err ==
           "::error::promotion gate: 1 migration pending for production did not run on staging first: "
-          "20240101000002_note (not applied on staging)%0Ahint: promote them: merge them into the staging branch so "
+          "20240101000002_note (not applied on staging); the hotfix route did not apply: no GitHub token to find the pull request of commit 2222222: set "
+          "GITHUB_TOKEN (the action's github-token input) with pull-requests: read%0Ahint: promote them: merge them into the staging branch so "
           "its push applies them (or run 'sbdeploy push --environment staging' on this commit), then run this push "
           "again; --allow-unpromoted pushes anyway\n");
     CHECK(refused.outputs["promotion"] == "refused");
@@ -150,7 +151,9 @@ TEST_CASE("promotion: a version staging ran with other statements is refused") {
     CHECK(r.result.exit_code == 1);
     CHECK(r.result.err.starts_with(
         "::error::promotion gate: 1 migration pending for production did not run on staging first: "
-        "20240101000001_moods (applied on staging with different statements)%0Ahint: a file that differs from what "
+        "20240101000001_moods (applied on staging with different statements); the hotfix route did not apply: no "
+        "GitHub token to find the pull request of commit 2222222: set GITHUB_TOKEN (the action's github-token input) "
+        "with pull-requests: read%0Ahint: a file that differs from what "
         "staging ran must be restored as it ran there, with the change in a new migration; --allow-unpromoted "
         "pushes anyway\n"));
     CHECK(r.summary.find("| 20240101000001 | moods | applied with different statements |\n") != std::string::npos);
@@ -193,8 +196,9 @@ TEST_CASE("promotion: the gate's source must be reachable, and is configurable")
         INFO(describe(r));
         CHECK(r.result.exit_code == 2);
         CHECK(r.result.err == "::error::promotion gate: environment \"staging\" has no target: SBDEPLOY_STAGING_DB_URL "
-                              "is not set%0Ahint: set SBDEPLOY_STAGING_DB_URL to the database URL (a repository secret "
-                              "mapped into env:), or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
+                              "is not set%0Ahint: set SBDEPLOY_STAGING_READ_URL to the URL of a role that may only "
+                              "read supabase_migrations.schema_migrations (a secret of the job's GitHub environment, "
+                              "mapped into env:), or SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
                               "Management API; --promote-from names another environment, --allow-unpromoted pushes "
                               "without the gate\n");
         CHECK(history_versions(p.production).empty());
@@ -251,8 +255,8 @@ TEST_CASE("mapping: branches that map to nothing, and targets that are missing")
         INFO(describe(r));
         CHECK(r.result.exit_code == 2);
         CHECK(r.result.err == "::error::push: environment \"production\" has no target: SBDEPLOY_PRODUCTION_DB_URL is "
-                              "not set%0Ahint: set SBDEPLOY_PRODUCTION_DB_URL to the database URL (a repository secret "
-                              "mapped into env:), or SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
+                              "not set%0Ahint: set SBDEPLOY_PRODUCTION_DB_URL to the database URL (a secret of the "
+                              "job's GitHub environment, mapped into env:), or SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
                               "Management API; --db-url gives one target for any environment\n");
     }
     SUBCASE("a project ref without a token is named") {
@@ -302,7 +306,15 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         CHECK(r.summary.starts_with("**sbdeploy validate**: pull\\_request \\#5 from \"feature/x\" into \"main\" -> "
                                     "**staging**: validate (pull request \\#5 into \"main\" validates against staging)\n\n"
                                     ":x: **Pull request guard**: "));
-        // --no-pr-guard turns it off.
+        // --no-pr-guard turns it off; the promotion gate the merge would meet still applies.
+        auto unguarded = p.validate_pr("feature/x", "main", {"--no-pr-guard"});
+        INFO(describe(unguarded));
+        CHECK(unguarded.result.exit_code == 1);
+        CHECK(unguarded.result.err.starts_with("::error::promotion gate: 1 migration pending for production did not "
+                                               "run on staging first: 20240101000001_moods (not applied on staging); "
+                                               "the hotfix route did not apply: pull request #5 from \"feature/x\" is "
+                                               "not a hotfix"));
+        REQUIRE(p.push("staging").result.exit_code == 0);
         CHECK(p.validate_pr("feature/x", "main", {"--no-pr-guard"}).result.exit_code == 0);
     }
     SUBCASE("staging into main passes") {
@@ -314,6 +326,7 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
                                        "branch may merge into production\n"));
     }
     SUBCASE("hotfix/y into main passes; --hotfix-pattern changes which") {
+        REQUIRE(p.push("staging").result.exit_code == 0);  // nothing unpromoted: hotfix_test.cpp has the rest
         auto r = p.validate_pr("hotfix/y", "main");
         INFO(describe(r));
         CHECK(r.result.exit_code == 0);
@@ -332,6 +345,7 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         CHECK(history_versions(p.staging).empty());
     }
     SUBCASE("--validate-against base: a pull request into main is dry-run against production") {
+        REQUIRE(p.push("staging").result.exit_code == 0);  // else the gate after the merge fails it
         auto r = p.validate_pr("staging", "main", {"--validate-against", "base"});
         INFO(describe(r));
         CHECK(r.result.exit_code == 0);
@@ -346,7 +360,8 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         CHECK(r.result.out.starts_with(
             "::notice::validate: offline checks only; skipped the dry run against staging (environment \"staging\" has "
             "no target: SBDEPLOY_STAGING_DB_URL is not set; GitHub passes no secrets to workflows of fork pull "
-            "requests)\nok      20240101000001_moods.sql (offline: named, split into 2 statements, transaction rules "
+            "requests); give the job a database of its own (--shadow-db-url, the shadow-db-url input) for a real dry "
+            "run without secrets\nok      20240101000001_moods.sql (offline: named, split into 2 statements, transaction rules "
             "checked)\nLinting the only migration file (offline: no database tells which are pending)\n"));
         CHECK(r.outputs["offline"] == "true");
         CHECK(r.outputs["valid"] == "true");

@@ -104,7 +104,19 @@ DownSection split_down_section(std::string_view content) {
 }
 
 Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, const DownSection& section) {
-    if (!file.down_path.empty() && section.down)
+    if (file.down_path.empty()) return load_down_text(file, section, std::nullopt);
+    std::string content, err;
+    if (!util::read_file(file.down_path, content, err))
+        return fail(make_error(ErrorKind::config,
+                               "cannot read down migration " + util::quoted(file.down_display) + ": " + err,
+                               "check the file's permissions")
+                        .at(file.down_display));
+    return load_down_text(file, section, content);
+}
+
+Result<std::shared_ptr<const Migration>> load_down_text(const MigrationFile& file, const DownSection& section,
+                                                        std::optional<std::string_view> down_file) {
+    if (down_file && section.down)
         return fail(make_error(ErrorKind::config,
                                "migration " + util::quoted(file.display) + " has a down section (line " +
                                    std::to_string(section.marker_line) + ") and a down file " +
@@ -115,18 +127,13 @@ Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, co
     MigrationFile down = file;
     down.down_path.clear();
     down.down_display.clear();
-    std::string content;
-    if (!file.down_path.empty()) {
-        std::string err;
-        if (!util::read_file(file.down_path, content, err))
-            return fail(make_error(ErrorKind::config,
-                                   "cannot read down migration " + util::quoted(file.down_display) + ": " + err,
-                                   "check the file's permissions")
-                            .at(file.down_display));
-        if (auto bad = check_content(content)) {  // as for migrations: NUL bytes, invalid UTF-8
+    std::string_view content;
+    if (down_file) {
+        if (auto bad = check_content(*down_file)) {  // as for migrations: NUL bytes, invalid UTF-8
             bad->file = file.down_display;
             return fail(std::move(*bad));
         }
+        content = *down_file;
         down.path = file.down_path;
         down.display = file.down_display;
         auto slash = file.down_display.find_last_of('/');

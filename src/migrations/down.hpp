@@ -46,4 +46,10 @@ struct Migration;  // migrations/apply.hpp
 // error, as are down SQL that cannot be split or applied safely (named at file and line).
 Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, const DownSection& section);
 
+// As load_down, with the down file's text given instead of read from file.down_path (a file
+// read from git: push reads the down SQL of a reverted migration from the parent commit);
+// nullopt when there is no down file.
+Result<std::shared_ptr<const Migration>> load_down_text(const MigrationFile& file, const DownSection& section,
+                                                        std::optional<std::string_view> down_file);
+
 } // namespace sbdeploy::migrations

@@ -1,12 +1,17 @@
 // metrics: `schema` (print the metrics schema as a migration, or --apply it), `backfill`
 // (cli/metrics_backfill.cpp), `report` (DORA figures, thresholds, step summary) and
 // `prune` (retention).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "cli/commands.hpp"
 #include "cli/metrics_common.hpp"
 #include "cli/project.hpp"
+#include "metrics/prune_archive.hpp"
 #include "metrics/report.hpp"
 #include "metrics/schema.hpp"
 #include "metrics/time.hpp"
@@ -30,15 +35,15 @@ constexpr std::string_view kConnection[] = {"workdir",     "db-url",           "
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> k = {
-        {"schema", {"apply"}},
+        {"schema", {"apply", "repository"}},
         {"backfill",
          {"days", "repository", "sources", "workflow", "pulls-file", "test-results", "branch-rules", "hotfix-pattern",
           "supabase-url"}},
         {"report",
          {"days", "until", "repository", "environment", "min-test-pass-rate", "min-rule-compliance",
           "max-change-failure-rate", "min-deployment-frequency", "max-lead-time", "max-pr-cycle-time",
-          "max-time-to-restore", "fail-on-threshold"}},
-        {"prune", {"older-than", "dry-run"}},
+          "max-time-to-restore", "fail-on-threshold", "no-thresholds"}},
+        {"prune", {"older-than", "dry-run", "archive"}},
     };
     return k;
 }
@@ -58,6 +63,33 @@ std::optional<Error> check_flags(const Context& ctx, const Subcommand& sub) {
     return std::nullopt;
 }
 
+// Existing tables sbdeploy cannot adopt: each conflict and its fix, then one error; nothing changed.
+int report_schema_conflicts(Context& ctx, const std::vector<metrics::AdoptionConflict>& conflicts) {
+    for (const auto& c : conflicts) ctx.console.line("metrics schema: conflict: " + c.description + "; fix: " + c.fix);
+    const std::size_t n = conflicts.size();
+    return report(ctx, make_error(ErrorKind::operation,
+                                  "metrics schema: the existing metrics tables cannot be adopted: " + std::to_string(n) +
+                                      " conflict" + (n == 1 ? "" : "s") + " (" + conflicts.front().description +
+                                      (n > 1 ? ", ..." : "") + "); nothing was changed",
+                                  "resolve each conflict listed above (its fix is printed with it), then run "
+                                  "'sbdeploy metrics schema --apply' again"));
+}
+
+// {"schema_version":"1","changes":[...]}
+std::string schema_json(const std::vector<std::string>& changes) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("schema_version");
+    w.String(std::to_string(metrics::kSchemaVersion));
+    w.Key("changes");
+    w.StartArray();
+    for (const auto& c : changes) w.String(c);
+    w.EndArray();
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
 int run_schema(Context& ctx) {
     if (!ctx.options.flag("apply")) {
         ctx.out << "-- save as supabase/migrations/" << metrics::schema_migration_name(now_seconds()) << '\n'
@@ -66,12 +98,24 @@ int run_schema(Context& ctx) {
     }
     auto session = open_metrics_session(ctx);
     if (!session) return report(ctx, session.error());
-    if (auto applied = metrics::apply_schema(**session); !applied) return report(ctx, applied.error());
-    ctx.console.line("metrics schema (version " + std::to_string(metrics::kSchemaVersion) + ") applied to " +
-                     (*session)->describe());
+    const std::string repository = ctx.options.get_or("repository", ctx.env.get_or("GITHUB_REPOSITORY", ""));
+    auto applied = metrics::apply_schema(**session, repository);
+    if (!applied) return report(ctx, applied.error());
+    for (const auto& note : applied->notes) ctx.console.notice("metrics schema: " + note);
+    if (!applied->conflicts.empty()) return report_schema_conflicts(ctx, applied->conflicts);
+    for (const auto& change : applied->changes) ctx.console.line("metrics schema: " + change);
+    const std::string version = "metrics schema (version " + std::to_string(metrics::kSchemaVersion) + ")";
+    const std::size_t n = applied->changes.size();
+    std::string line = applied->up_to_date ? version + " is up to date on " + (*session)->describe() + ": nothing to do"
+                                           : version + " applied to " + (*session)->describe();
+    if (n) line += ": " + std::to_string(n) + " change" + (n == 1 ? "" : "s") + " to adopt the existing metrics tables";
+    ctx.console.line(line);
     Report rep;
     rep.set("schema_version", std::to_string(metrics::kSchemaVersion));
-    if (ctx.json) ctx.out << "{\"schema_version\":\"" << metrics::kSchemaVersion << "\"}\n";
+    rep.set("changes", std::to_string(n));
+    rep.summary = "**sbdeploy metrics schema**: " + line + "\n";
+    for (const auto& change : applied->changes) rep.summary += "- " + change + "\n";
+    if (ctx.json) ctx.out << schema_json(applied->changes) << '\n';
     return finish(ctx, rep, 0);
 }
 
@@ -160,6 +204,7 @@ int run_report(Context& ctx) {
     auto frequency = number_option(ctx, "min-deployment-frequency");
     if (!frequency) return report(ctx, frequency.error());
     limits.min_deployment_frequency = *frequency;
+    if (!ctx.options.flag("no-thresholds")) limits = metrics::with_defaults(limits);
 
     auto session = open_metrics_session(ctx);
     if (!session) return report(ctx, session.error());
@@ -179,8 +224,11 @@ int run_report(Context& ctx) {
         if (!t.ok) {
             failed.push_back(t.label + " " + t.value_text + " (" + t.limit_text + ")");
             if (!ctx.options.flag("fail-on-threshold"))
-                ctx.console.warning("metrics: " + t.label + " is " + t.value_text + ", " + t.limit_text + " wanted (--" +
-                                    t.option + ")");
+                ctx.console.warning("metrics: " + t.label + " is " + t.value_text + ", " + t.limit_text + " wanted (" +
+                                    (ctx.options.get(t.option) ? "--" + t.option
+                                                               : "seed 001's default; change it with --" + t.option +
+                                                                     ", or --no-thresholds") +
+                                    ")");
         }
 
     Report rep;
@@ -213,6 +261,20 @@ int run_report(Context& ctx) {
     return finish(ctx, rep, 0);
 }
 
+// The prune with its archive; a failed prune leaves no archive behind (its rows are still
+// in the database).
+Result<metrics::PruneCounts> prune_to_archive(db::Session& session, std::int64_t cutoff, const std::string& path) {
+    auto sink = metrics::create_archive(path);
+    if (!sink) return fail(sink.error());
+    auto counts = metrics::prune_archived(session, cutoff, **sink);
+    if (!counts) {
+        sink->reset();
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+    }
+    return counts;
+}
+
 int run_prune(Context& ctx) {
     auto text = ctx.options.get("older-than");
     if (!text)
@@ -223,17 +285,24 @@ int run_prune(Context& ctx) {
         return report(ctx, make_error(ErrorKind::usage, "option --older-than: " + util::quoted(*text) + " is not an age of a day or more",
                                       "write it as 730d, 104w or 90 (days)"));
     const std::int64_t cutoff = metrics::day_start(now_seconds() - *age);
+    if (ctx.options.get("archive") && ctx.options.flag("dry-run"))
+        return report(ctx, make_error(ErrorKind::usage, "metrics prune: --archive and --dry-run together",
+                                      "a dry run deletes nothing, so there is nothing to archive: drop one of them"));
     auto session = open_metrics_session(ctx);
     if (!session) return report(ctx, session.error());
     const bool dry = ctx.options.flag("dry-run");
-    auto counts = metrics::prune(**session, cutoff, dry ? metrics::PruneMode::count_only : metrics::PruneMode::delete_rows);
+    const auto archive = ctx.options.get("archive");
+    auto counts = archive ? prune_to_archive(**session, cutoff, *archive)
+                          : metrics::prune(**session, cutoff,
+                                           dry ? metrics::PruneMode::count_only : metrics::PruneMode::delete_rows);
     if (!counts) return report(ctx, counts.error());
     ctx.console.line(std::string("metrics prune: ") + (dry ? "would delete " : "deleted ") +
                      std::to_string(counts->total()) + " row" + (counts->total() == 1 ? "" : "s") + " from before " +
                      metrics::format_date(cutoff) + " (pr_events " + std::to_string(counts->prs) +
                      ", deployment_events " + std::to_string(counts->deployments) + ", test_runs " +
                      std::to_string(counts->tests) + ", rule_compliance_events " + std::to_string(counts->rules) +
-                     ", development_metrics " + std::to_string(counts->daily) + ")");
+                     ", development_metrics " + std::to_string(counts->daily) + ")" +
+                     (archive ? ", archived to " + *archive : std::string()));
     Report rep;
     rep.set("deleted", dry ? "0" : std::to_string(counts->total()));
     rep.set("cutoff", metrics::format_date(cutoff));

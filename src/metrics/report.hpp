@@ -107,6 +107,9 @@ struct ThresholdResult {
     std::string value_text;  // "75.0%"
 };
 
+// Seed 001's alert thresholds (test pass rate under 80%) where `limits` sets none.
+Limits with_defaults(Limits limits);
+
 std::vector<ThresholdResult> check_thresholds(const Figures& figures, const Limits& limits);
 
 std::string render_table(const Figures& figures, const std::vector<ThresholdResult>& thresholds);

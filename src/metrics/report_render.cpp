@@ -76,6 +76,12 @@ void number(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::optional<d
 
 } // namespace
 
+Limits with_defaults(Limits limits) {
+    // Seed 001: "alert on metric thresholds ... for critical metrics like test pass rate < 80%".
+    if (!limits.min_test_pass_rate) limits.min_test_pass_rate = 80.0;
+    return limits;
+}
+
 std::vector<ThresholdResult> check_thresholds(const Figures& f, const Limits& l) {
     std::vector<ThresholdResult> out;
     enum class Kind { min, max };

@@ -52,14 +52,34 @@ std::string schema_migration(std::string_view sbdeploy_version) {
            std::string(schema_sql());
 }
 
-Result<void> apply_schema(db::Session& session) {
+Result<SchemaApplied> apply_schema(db::Session& session, std::string_view repository) {
+    auto catalog = read_catalog(session);
+    if (!catalog) return fail(catalog.error());
+    const AdoptionPlan plan = plan_adoption(*catalog, repository);
+    SchemaApplied applied;
+    applied.notes = plan.notes;
+    if (!plan.conflicts.empty()) {
+        applied.conflicts = plan.conflicts;
+        return applied;
+    }
     std::string sql = "select pg_advisory_xact_lock(hashtext('sbdeploy metrics schema'));\n";
+    for (const auto& step : plan.steps) {
+        sql += step.sql;
+        applied.changes.push_back(step.description);
+    }
     sql += schema_sql();
     // One simple-protocol query string is one implicit transaction: all of it or nothing.
     auto r = session.exec(sql);
     session.take_notices();
-    if (!r) return fail(database_error(std::move(r.error()), "applying the metrics schema"));
-    return {};
+    if (!r) {
+        Error e = database_error(std::move(r.error()), "applying the metrics schema");
+        if (e.sqlstate == "23505")
+            e.hint = "existing rows share the key sbdeploy records events by (see the detail); remove the duplicates, "
+                     "then apply again (nothing was changed)";
+        return fail(std::move(e));
+    }
+    applied.up_to_date = plan.complete && plan.steps.empty();
+    return applied;
 }
 
 Result<History> load_history(db::Session& session, const Window& w) {
@@ -86,8 +106,8 @@ Result<History> load_history(db::Session& session, const Window& w) {
     const db::Value window_params[] = {w.repository, std::to_string(w.from), std::to_string(w.until)};
     const std::span<const db::Value> wp(window_params);
     auto m = session.exec_params(
-        "select extract(epoch from event_timestamp)::bigint, cycle_time_seconds from metrics.pr_events"
-        " where event_type = 'merged' and ($1 = '' or repository = $1)"
+        "select extract(epoch from event_timestamp)::bigint, cycle_time_seconds from metrics.merged_prs"
+        " where ($1 = '' or repository = $1)"
         "   and event_timestamp >= to_timestamp($2::bigint) and event_timestamp < to_timestamp($3::bigint)"
         " order by 1",
         wp);

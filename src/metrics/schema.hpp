@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/session.hpp"
+#include "metrics/adopt.hpp"
 #include "metrics/report.hpp"
 #include "util/error.hpp"
 
@@ -28,8 +30,17 @@ std::string schema_migration_name(std::int64_t now);
 // the user.
 Error database_error(Error e, std::string_view what);
 
-// Applies the schema in one transaction, serialized by an advisory lock.
-Result<void> apply_schema(db::Session& session);
+struct SchemaApplied {
+    std::vector<std::string> changes;  // what adopting existing (seed 001) tables changed, one line each
+    std::vector<std::string> notes;    // what was left alone, and why
+    std::vector<AdoptionConflict> conflicts;  // not empty: nothing was applied
+    bool up_to_date = false;           // everything was there already: nothing to do
+};
+
+// Applies the schema in one transaction, serialized by an advisory lock, after adopting the
+// tables that exist already in seed 001's shape (metrics/adopt.hpp); `repository` is the
+// default of the repository column those tables get. Conflicts: nothing is changed.
+Result<SchemaApplied> apply_schema(db::Session& session, std::string_view repository = "");
 
 // Reads what the report needs for `window` from the metrics tables.
 Result<History> load_history(db::Session& session, const Window& window);

@@ -7,7 +7,8 @@
 create schema if not exists metrics;
 comment on schema metrics is 'sbdeploy development metrics (schema version 1)';
 
--- Pull request events: opened, reopened, ready_for_review, closed (not merged), merged.
+-- Pull request events: opened, reopened, ready_for_review, closed (not merged), merged;
+-- 'created' is seed 001's name for opened (and 'reviewed' its review event), kept as written.
 create table if not exists metrics.pr_events (
     id bigint generated always as identity primary key,
     repository text not null,
@@ -24,7 +25,7 @@ create table if not exists metrics.pr_events (
     recorded_at timestamptz not null default now(),
     constraint pr_events_event_key unique (repository, pr_number, event_type, event_timestamp),
     constraint pr_events_event_type_check
-        check (event_type in ('opened', 'reopened', 'ready_for_review', 'closed', 'merged')),
+        check (event_type in ('opened', 'created', 'reopened', 'ready_for_review', 'reviewed', 'closed', 'merged')),
     constraint pr_events_cycle_time_check check (cycle_time_seconds is null or cycle_time_seconds >= 0)
 );
 create index if not exists pr_events_time_idx on metrics.pr_events (event_timestamp, repository);
@@ -155,13 +156,25 @@ from metrics.restores
 where restored_at is not null
 group by 1, 2, 3;
 
+-- Merged pull requests with their cycle time: as recorded, else from the pull request's
+-- first opened (or, as seed 001 names it, created) event.
+create or replace view metrics.merged_prs with (security_invoker = true) as
+select m.repository, m.pr_number, m.event_timestamp,
+       coalesce(m.cycle_time_seconds,
+                (select extract(epoch from m.event_timestamp - min(o.event_timestamp))::bigint
+                 from metrics.pr_events o
+                 where o.repository = m.repository and o.pr_number = m.pr_number
+                   and o.event_type in ('opened', 'created') and o.event_timestamp <= m.event_timestamp))
+           as cycle_time_seconds
+from metrics.pr_events m
+where m.event_type = 'merged';
+
 create or replace view metrics.daily_pr_cycle_time with (security_invoker = true) as
 select (event_timestamp at time zone 'UTC')::date as day, repository,
        count(*) as prs_merged,
        percentile_cont(0.5) within group (order by cycle_time_seconds) as cycle_time_seconds,
        percentile_cont(0.9) within group (order by cycle_time_seconds) as cycle_time_p90_seconds
-from metrics.pr_events
-where event_type = 'merged'
+from metrics.merged_prs
 group by 1, 2;
 
 create or replace view metrics.daily_test_pass_rate with (security_invoker = true) as
@@ -178,6 +191,73 @@ select (event_timestamp at time zone 'UTC')::date as day, repository,
        round(count(*) filter (where compliance_status = 'compliant')::numeric / count(*), 4) as rule_compliance_rate
 from metrics.rule_compliance_events
 group by 1, 2;
+
+-- Weekly roll-up for trends (seed 001: daily for dashboards, weekly for trends), weeks
+-- starting on Monday (UTC), computed from the events: one row per repository, week and
+-- deployment environment ('production' when the week had pull requests, tests or rule
+-- checks but no deployment); the pull request, test and rule figures are the repository's.
+create or replace view metrics.weekly_development_metrics with (security_invoker = true) as
+with d as (
+    select date_trunc('week', deployed_at at time zone 'UTC')::date as week_start, repository, environment,
+           count(*) filter (where status = 'success') as deployments,
+           count(*) filter (where status = 'failure') as failed_deployments,
+           round(count(*) filter (where status = 'failure')::numeric / count(*), 4) as change_failure_rate,
+           percentile_cont(0.5) within group (order by lead_time_seconds)
+               filter (where status = 'success') as lead_time_seconds
+    from metrics.deployment_events
+    group by 1, 2, 3
+),
+r as (
+    select date_trunc('week', failed_at at time zone 'UTC')::date as week_start, repository, environment,
+           percentile_cont(0.5) within group (order by extract(epoch from restored_at - failed_at))
+               as time_to_restore_seconds
+    from metrics.restores
+    where restored_at is not null
+    group by 1, 2, 3
+),
+p as (
+    select date_trunc('week', event_timestamp at time zone 'UTC')::date as week_start, repository,
+           count(*) as prs_merged,
+           percentile_cont(0.5) within group (order by cycle_time_seconds) as cycle_time_seconds,
+           percentile_cont(0.9) within group (order by cycle_time_seconds) as cycle_time_p90_seconds
+    from metrics.merged_prs
+    group by 1, 2
+),
+t as (
+    select date_trunc('week', run_timestamp at time zone 'UTC')::date as week_start, repository,
+           sum(total_tests) as tests_total,
+           sum(passed_tests) as tests_passed,
+           round(sum(passed_tests)::numeric / nullif(sum(passed_tests + failed_tests), 0), 4) as test_pass_rate
+    from metrics.test_runs
+    group by 1, 2
+),
+c as (
+    select date_trunc('week', event_timestamp at time zone 'UTC')::date as week_start, repository,
+           count(*) as rule_checks,
+           round(count(*) filter (where compliance_status = 'compliant')::numeric / count(*), 4)
+               as rule_compliance_rate
+    from metrics.rule_compliance_events
+    group by 1, 2
+),
+keys as (
+    select week_start, repository, environment from d
+    union select week_start, repository, 'production' from p
+    union select week_start, repository, 'production' from t
+    union select week_start, repository, 'production' from c
+)
+select k.week_start, k.repository, k.environment,
+       coalesce(d.deployments, 0) as deployment_frequency, coalesce(d.failed_deployments, 0) as failed_deployments,
+       d.change_failure_rate, d.lead_time_seconds, r.time_to_restore_seconds,
+       coalesce(p.prs_merged, 0) as prs_merged, p.cycle_time_seconds as pr_cycle_time_seconds,
+       p.cycle_time_p90_seconds as pr_cycle_time_p90_seconds,
+       coalesce(t.tests_total, 0) as tests_total, coalesce(t.tests_passed, 0) as tests_passed, t.test_pass_rate,
+       coalesce(c.rule_checks, 0) as rule_checks, c.rule_compliance_rate
+from keys k
+left join d on d.week_start = k.week_start and d.repository = k.repository and d.environment = k.environment
+left join r on r.week_start = k.week_start and r.repository = k.repository and r.environment = k.environment
+left join p on p.week_start = k.week_start and p.repository = k.repository
+left join t on t.week_start = k.week_start and t.repository = k.repository
+left join c on c.week_start = k.week_start and c.repository = k.repository;
 
 -- Recomputes development_metrics for the days from p_from to p_to (inclusive): one row per
 -- repository and day with any activity, deployment figures for p_environment. The same
@@ -204,9 +284,8 @@ as $$
                count(*) as prs_merged,
                percentile_cont(0.5) within group (order by cycle_time_seconds) as cycle_time_seconds,
                percentile_cont(0.9) within group (order by cycle_time_seconds) as cycle_time_p90_seconds
-        from metrics.pr_events
-        where event_type = 'merged'
-          and event_timestamp >= p_from::timestamp at time zone 'UTC'
+        from metrics.merged_prs
+        where event_timestamp >= p_from::timestamp at time zone 'UTC'
           and event_timestamp < (p_to + 1)::timestamp at time zone 'UTC'
         group by 1, 2
     ),

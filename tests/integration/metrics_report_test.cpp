@@ -76,6 +76,7 @@ TEST_CASE("metrics report: the figures of a seeded history, computed by hand") {
     // PR cycle time: six merged, five known: 3600, 7200, 10800, 14400, 86400; median 10800;
     // p90 = 14400 + 0.6 * (86400 - 14400) = 57600.
     // Tests: 135 passed of 148 that ran (2 skipped) = 91.22%. Rules: 3 of 5 = 60%.
+    // Thresholds: seed 001's default, a test pass rate of at least 80% (met).
     CHECK(r.out.find(R"({"repository":"octo/app","environment":"production","days":10,"from":"2024-05-22T00:00:00Z",)"
                      R"("until":"2024-06-01T00:00:00Z","deployments":4,"failed_deployments":4,"deployment_frequency_per_day":0.4,)"
                      R"("lead_time_seconds_median":5400.0,"change_failure_rate_percent":50.0,"outages":2,"restored_outages":1,)"
@@ -83,7 +84,7 @@ TEST_CASE("metrics report: the figures of a seeded history, computed by hand") {
                      R"("pr_cycle_time_seconds_p90":57600.0,"tests_total":150,"tests_passed":135,"tests_failed":13,)"
                      R"("test_pass_rate_percent":91.22,"rule_checks":5,"rule_compliance_percent":60.0,)"
                      R"("rules":[{"rule":"branch-naming","checks":3,"compliant":2},{"rule":"conventional-title","checks":2,"compliant":1}],)"
-                     R"("thresholds":[],"daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)") == 0);
+                     R"("thresholds":[{"option":"min-test-pass-rate","limit":80.0,"value":91.22,"ok":true}],"daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)") == 0);
 
     // The daily views agree, day by day (05-25: one success, two failures, restored in 2 h).
     auto refreshed = query_column(url, "select metrics.refresh_development_metrics('2024-05-22', '2024-05-31')");

@@ -52,9 +52,9 @@ TEST_CASE("metrics schema: row level security on every table, writes for service
                                 "has_table_privilege('service_role', 'metrics." + t + "', 'insert')::text") ==
               std::vector<std::string>{"falsefalsetrue"});
     }
-    // The daily views run with the caller's rights.
+    // The daily and weekly views run with the caller's rights.
     CHECK(query_column(url, "select count(*) from pg_class where relnamespace = 'metrics'::regnamespace and relkind = 'v'"
-                            " and reloptions @> array['security_invoker=true']") == std::vector<std::string>{"6"});
+                            " and reloptions @> array['security_invoker=true']") == std::vector<std::string>{"8"});
 }
 
 TEST_CASE("metrics schema: the printed migration is pushed like any other and gives the same schema") {

@@ -45,6 +45,7 @@ Result<SupabaseConfig> parse_supabase_config(std::string_view text, const std::s
         return fail(config_error(display, line_of(parsed.error().source()), describe(parsed.error().description())));
     const toml::table& root = parsed.table();
     SupabaseConfig config;
+    if (auto id = root["project_id"].value<std::string>()) config.project_id = std::string(util::trim(*id));
 
     if (const toml::node* node = root.at_path("db.seed.sql_paths").node()) {
         constexpr const char* shape = "sql_paths must be an array of strings, such as [\"./seed.sql\"]";
@@ -57,6 +58,19 @@ Result<SupabaseConfig> parse_supabase_config(std::string_view text, const std::s
             paths.push_back(std::move(*s));
         }
         config.seed_paths = std::move(paths);
+    }
+
+    if (const toml::node* node = root.at_path("api.schemas").node()) {
+        constexpr const char* shape = "[api] schemas must be an array of strings, such as [\"public\"]";
+        const toml::array* array = node->as_array();
+        if (!array) return fail(config_error(display, line_of(node->source()), shape));
+        std::vector<std::string> schemas;
+        for (const toml::node& item : *array) {
+            auto s = item.value<std::string>();
+            if (!item.is_string() || !s) return fail(config_error(display, line_of(item.source()), shape));
+            schemas.push_back(std::move(*s));
+        }
+        config.api_schemas = std::move(schemas);
     }
 
     if (const toml::node* node = root.get("remotes")) {

@@ -21,6 +21,10 @@ struct SupabaseConfig {
     std::optional<std::vector<std::string>> seed_paths;
     // [remotes.<name>] project_id: name -> project ref; remotes without project_id are left out.
     std::map<std::string, std::string, std::less<>> remote_project_ids;
+    // The top-level project_id: the local project's name (not a project ref); "" when absent.
+    std::string project_id;
+    // [api] schemas: the schemas the project's API exposes (lint's exposed schemas); nullopt when absent.
+    std::optional<std::vector<std::string>> api_schemas;
 };
 
 // Parses config.toml text; `display` names the file in errors.

@@ -4,20 +4,15 @@
 // supplies only what GitHub would: the event, secrets, vars and the checked-out project.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import YAML from "yaml";
 import { readmeWorkflows } from "./checks.mjs";
-import { matrixOf, runJob, runsFor } from "./workflow.mjs";
-import { binary, freshDatabase, git, metricsDatabase, pathWithBinary, psql, startServer, tempDir, writeFiles } from "./support.mjs";
-
-const PATH = pathWithBinary();
+import { matrixOf } from "./workflow.mjs";
+import { freshDatabase, git, metricsDatabase, psql, startServer, tempDir, writeFiles } from "./support.mjs";
+// "The release process": the workflows sbdeploy init writes, run by their own scenarios.
+import { history, METRICS, MOODS, pullRequest, push, run, scenarios as releaseProcess } from "./release_process.mjs";
 
 // The project: the metrics schema as a migration (it goes staging first, like any schema
-// change) on main, and a branch adding the table the README's expect checks.
-const [metricsLine, ...metricsSql] = execFileSync(binary(), ["metrics", "schema"], { encoding: "utf8" }).split("\n");
-const METRICS = { [/^-- save as (\S+)$/.exec(metricsLine)[1]]: metricsSql.join("\n") };
-const MOODS = { "supabase/migrations/20240101000000_moods.sql": "create table public.moods (id int primary key);\nalter table public.moods enable row level security;\n" };
-
+// change) on main (METRICS), and a branch adding the table the README's expect checks (MOODS).
 function repository() {
   const root = tempDir("sbdeploy-repo-");
   git(root, "init", "-q", "-b", "main");
@@ -32,47 +27,6 @@ function repository() {
   return { root, base, head: git(root, "rev-parse", "HEAD") };
 }
 
-const push = (branch, repo) => ({
-  eventName: "push",
-  ref: `refs/heads/${branch}`,
-  sha: repo.head,
-  event: { ref: `refs/heads/${branch}`, before: repo.base, after: repo.head, commits: [{ id: repo.head, message: "feat: moods" }] },
-});
-
-const pullRequest = (base, repo, { action = "opened", merged = false } = {}) => ({
-  eventName: "pull_request",
-  ref: "refs/pull/5/merge",
-  headRef: "feature/moods",
-  baseRef: base,
-  sha: repo.head,
-  event: {
-    action,
-    number: 5,
-    pull_request: {
-      number: 5,
-      title: "feat: moods",
-      state: merged ? "closed" : "open",
-      merged,
-      draft: false,
-      created_at: "2025-01-01T10:00:00Z",
-      merged_at: merged ? "2025-01-01T11:00:00Z" : null,
-      closed_at: merged ? "2025-01-01T11:00:00Z" : null,
-      user: { login: "octocat" },
-      base: { ref: base, sha: repo.base, repo: { full_name: "acme/app" } },
-      head: { ref: "feature/moods", sha: repo.head, repo: { full_name: "acme/app" } },
-    },
-    repository: { full_name: "acme/app", default_branch: "main" },
-  },
-});
-
-const history = (url) => psql(url, "select coalesce(string_agg(name, ',' order by version), '') from supabase_migrations.schema_migrations");
-
-// Runs the workflow for an event it must take.
-async function run(workflow, github, options) {
-  assert.ok(runsFor(workflow.content, github), `${workflow.name} does not run for ${github.eventName} ${github.ref ?? ""}`);
-  return runJob(workflow.content, { github, path: PATH, ...options });
-}
-
 const workflows = Object.fromEntries(readmeWorkflows().map((w) => [/^name: (.*)$/m.exec(w.content)[1], w]));
 
 // Staging as the Staging deployment example leaves it; the repository and its URL.
@@ -85,6 +39,7 @@ async function deployedStaging() {
 }
 
 const scenarios = {
+  ...releaseProcess,
   "Validate migrations": async (workflow) => {
     const repo = repository();
     const staging = freshDatabase();

@@ -19,6 +19,10 @@
 //
 // Routes (ROUTES below; add a row to serve more of the API):
 //   GET /repos/{o}/{r}/pulls/{n}/files        at most 3,000 files, as GitHub lists them
+//   GET /repos/{o}/{r}/commits/{sha}/pulls     the pulls whose merge_commit_sha is sha or whose
+//                                             commits include it; merged ones only when any is
+//                                             merged (GitHub: "the merged pull request that
+//                                             introduced the commit"), as full pull objects
 //   GET /repos/{o}/{r}/compare/{base}...{head} files (at most 300) on the first page only;
 //                                             commits paginated when page or per_page is given
 //   GET /repos/{o}/{r}/pulls                   pull_list, sorted as sort (created|updated) and
@@ -27,6 +31,11 @@
 //   GET /repos/{o}/{r}/deployments/{id}/statuses  that deployment's statuses, newest first
 //   GET /repos/{o}/{r}/actions/runs            workflow_runs, newest first, status and
 //                                             created (>=DATE) filters, {total_count, workflow_runs}
+//   GET /repos/{o}/{r}/branches/{b}/protection  the branch's protection as GitHub answers it;
+//                                             404 "Branch not found" / "Branch not protected"
+//   PUT /repos/{o}/{r}/branches/{b}/protection  replaces it (body validated as GitHub does: the
+//                                             four required keys, their types; 422 otherwise);
+//                                             403 when the repo's "admin" is false
 //
 // State (what the API "knows"), set with --state FILE at start or POST /_control/state:
 //   {
@@ -38,6 +47,11 @@
 //       "owner/name": {
 //         "id": 123,
 //         "pulls": {"7": {"files": [FILE...]}},
+//         "branches": {"main": {}, "staging": {"protection": PUT_BODY}},  // branch protection;
+//         "admin": false                         // the token may not change settings (403)
+//         // for commits/{sha}/pulls, a pull may also say: "head": "hotfix/x", "base": "main",
+//         // "labels": ["hotfix"], "merged_at": "2025-...Z" (absent: open), "merge_commit_sha",
+//         // "commits": [sha...] (its head commits; the last is head.sha), "head_repo": "o/r"
 //         "compares": {"BASE...HEAD": {"merge_base": "sha", "files": [FILE...], "commits": ["sha"...]}}
 //         // metrics backfill: GitHub's objects as the list endpoints return them
 //         "pull_list": [PULL...], "deployments": [{...DEPLOYMENT, "statuses": [STATUS...]}],
@@ -200,6 +214,40 @@ function compare(req, res, url, { r, id, basehead }) {
   send(res, 200, body, paged ? linkHeader(req, `/repositories/${id}/compare/${basehead}`, url, page, pages) : {});
 }
 
+// A pull of the state as GitHub's pull request object (the fields clients read, and their shape).
+function pullObject(req, fullName, number, p) {
+  const commits = p.commits ?? [];
+  const headSha = commits.at(-1) ?? fakeSha(`head ${number}`);
+  const api = `http://${req.headers.host}/repos/${fullName}`;
+  return {
+    url: `${api}/pulls/${number}`,
+    id: 1000 + Number(number),
+    number: Number(number),
+    state: p.merged_at || p.closed_at ? 'closed' : 'open',
+    title: p.title ?? `pull request ${number}`,
+    user: { login: p.author ?? 'octocat', type: 'User' },
+    labels: (p.labels ?? []).map((name, i) => ({ id: 200 + i, name, color: 'ededed', default: false })),
+    created_at: p.created_at ?? '2025-01-01T10:00:00Z',
+    closed_at: p.closed_at ?? p.merged_at ?? null,
+    merged_at: p.merged_at ?? null,
+    merge_commit_sha: p.merge_commit_sha ?? null,
+    draft: false,
+    head: { label: `acme:${p.head ?? 'feature'}`, ref: p.head ?? 'feature', sha: headSha, repo: { full_name: p.head_repo ?? fullName } },
+    base: { label: `acme:${p.base ?? 'main'}`, ref: p.base ?? 'main', sha: fakeSha(`base ${number}`), repo: { full_name: fullName } },
+    author_association: 'MEMBER',
+  };
+}
+
+// GET /repos/{o}/{r}/commits/{sha}/pulls
+function commitPulls(req, res, url, { r, id, sha }) {
+  const fullName = Object.entries(state.repos ?? {}).find(([, x]) => x === r)?.[0] ?? 'o/r';
+  const matching = Object.entries(r.pulls ?? {}).filter(
+    ([, p]) => p.merge_commit_sha === sha || (p.commits ?? []).includes(sha));
+  const merged = matching.filter(([, p]) => p.merged_at);
+  const items = (merged.length ? merged : matching).map(([n, p]) => pullObject(req, fullName, n, p));
+  sendPage(req, res, url, `/repositories/${id}/commits/${sha}/pulls`, items);
+}
+
 // ---- metrics backfill routes -------------------------------------------------------------
 
 // One page of `items` with GitHub's Link header.
@@ -252,9 +300,107 @@ function workflowRuns(req, res, url, { r, id }) {
     linkHeader(req, `/repositories/${id}/actions/runs`, url, page, pages));
 }
 
+// ---- branch protection -------------------------------------------------------------------
+
+// GitHub's answer for a protection stored as the PUT body that set it.
+function protectionObject(req, fullName, branch, p) {
+  const api = `http://${req.headers.host}/repos/${fullName}/branches/${encodeURIComponent(branch)}/protection`;
+  const flag = (name) => ({ enabled: Boolean(p[name]) });
+  const out = { url: api };
+  if (p.required_status_checks) {
+    const checks = p.required_status_checks.checks ?? (p.required_status_checks.contexts ?? []).map((context) => ({ context, app_id: null }));
+    out.required_status_checks = {
+      url: `${api}/required_status_checks`,
+      strict: p.required_status_checks.strict,
+      contexts: checks.map((c) => c.context),
+      contexts_url: `${api}/required_status_checks/contexts`,
+      checks: checks.map((c) => ({ context: c.context, app_id: c.app_id ?? null })),
+    };
+  }
+  if (p.required_pull_request_reviews)
+    out.required_pull_request_reviews = {
+      url: `${api}/required_pull_request_reviews`,
+      dismiss_stale_reviews: Boolean(p.required_pull_request_reviews.dismiss_stale_reviews),
+      require_code_owner_reviews: Boolean(p.required_pull_request_reviews.require_code_owner_reviews),
+      required_approving_review_count: p.required_pull_request_reviews.required_approving_review_count ?? 1,
+      require_last_push_approval: Boolean(p.required_pull_request_reviews.require_last_push_approval),
+    };
+  out.required_signatures = { url: `${api}/required_signatures`, enabled: false };
+  out.enforce_admins = { url: `${api}/enforce_admins`, enabled: Boolean(p.enforce_admins) };
+  if (p.restrictions)
+    out.restrictions = {
+      url: `${api}/restrictions`,
+      users: (p.restrictions.users ?? []).map((login) => ({ login })),
+      teams: (p.restrictions.teams ?? []).map((slug) => ({ slug })),
+      apps: (p.restrictions.apps ?? []).map((slug) => ({ slug })),
+    };
+  for (const name of ['required_linear_history', 'allow_force_pushes', 'allow_deletions', 'block_creations',
+    'required_conversation_resolution', 'lock_branch', 'allow_fork_syncing'])
+    out[name] = flag(name);
+  return out;
+}
+
+// What GitHub says about a PUT body it refuses, or null when it is acceptable.
+function protectionBodyProblem(body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'Invalid request.\n\nBody must be a JSON object.';
+  const missing = ['required_status_checks', 'enforce_admins', 'required_pull_request_reviews', 'restrictions'].filter((k) => !(k in body));
+  if (missing.length)
+    return `Invalid request.\n\n${missing.map((k) => `"${k}"`).join(', ')} ${missing.length === 1 ? "wasn't" : "weren't"} supplied.`;
+  const checks = body.required_status_checks;
+  if (checks !== null) {
+    if (typeof checks !== 'object' || typeof checks.strict !== 'boolean')
+      return 'Invalid request.\n\nFor \'properties/required_status_checks\', "strict" is required and must be a boolean.';
+    if (!Array.isArray(checks.checks ?? checks.contexts))
+      return 'Invalid request.\n\nFor \'properties/required_status_checks\', "contexts" or "checks" must be an array.';
+    if ((checks.checks ?? []).some((c) => typeof c?.context !== 'string' || (c.app_id !== undefined && c.app_id !== null && !Number.isInteger(c.app_id))))
+      return 'Invalid request.\n\nFor \'items\', each check needs a "context" string and an integer "app_id" when given.';
+  }
+  if (body.enforce_admins !== null && typeof body.enforce_admins !== 'boolean')
+    return 'Invalid request.\n\nFor \'properties/enforce_admins\', it is not a boolean or null.';
+  const reviews = body.required_pull_request_reviews;
+  if (reviews !== null && (typeof reviews !== 'object' || (reviews.required_approving_review_count !== undefined &&
+      !(Number.isInteger(reviews.required_approving_review_count) && reviews.required_approving_review_count >= 0 && reviews.required_approving_review_count <= 6))))
+    return 'Invalid request.\n\nFor \'properties/required_approving_review_count\', it must be an integer from 0 to 6.';
+  const r = body.restrictions;
+  if (r !== null && (typeof r !== 'object' || !Array.isArray(r.users) || !Array.isArray(r.teams)))
+    return 'Invalid request.\n\nFor \'properties/restrictions\', "users" and "teams" are required arrays.';
+  return null;
+}
+
+const fullNameOf = (r) => Object.entries(state.repos ?? {}).find(([, x]) => x === r)?.[0] ?? 'o/r';
+
+// GET /repos/{o}/{r}/branches/{b}/protection
+function getProtection(req, res, url, { r, branch }) {
+  const b = r.branches?.[branch];
+  if (!b) return error(res, 404, 'Branch not found');
+  if (!b.protection) return error(res, 404, 'Branch not protected');
+  return send(res, 200, protectionObject(req, fullNameOf(r), branch, b.protection));
+}
+
+// PUT /repos/{o}/{r}/branches/{b}/protection
+async function putProtection(req, res, url, { r, branch }) {
+  const text = await readBody(req);
+  if (r.admin === false) return error(res, 403, 'Resource not accessible by integration');
+  const b = r.branches?.[branch];
+  if (!b) return error(res, 404, 'Branch not found');
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return error(res, 400, 'Problems parsing JSON');
+  }
+  const problem = protectionBodyProblem(body);
+  if (problem) return error(res, 422, problem);
+  b.protection = body;
+  return send(res, 200, protectionObject(req, fullNameOf(r), branch, body));
+}
+
 // [method, path pattern, handler]. Named groups "owner" and "repo" select the repository
 // (404 when unknown); "id" does the same for /repositories/{id}/... paths.
 const ROUTES = [
+  // branch protection (sbdeploy init --apply)
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/branches\/(?<branch>.+)\/protection$/, getProtection],
+  ['PUT', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/branches\/(?<branch>.+)\/protection$/, putProtection],
   // metrics backfill
   ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/pulls$/, pullList],
   ['GET', /^\/repositories\/(?<id>\d+)\/pulls$/, pullList],
@@ -266,6 +412,8 @@ const ROUTES = [
   ['GET', /^\/repositories\/(?<id>\d+)\/actions\/runs$/, workflowRuns],
   ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/pulls\/(?<number>\d+)\/files$/, pullFiles],
   ['GET', /^\/repositories\/(?<id>\d+)\/pulls\/(?<number>\d+)\/files$/, pullFiles],
+  ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/commits\/(?<sha>[0-9a-f]{7,40})\/pulls$/, commitPulls],
+  ['GET', /^\/repositories\/(?<id>\d+)\/commits\/(?<sha>[0-9a-f]{7,40})\/pulls$/, commitPulls],
   ['GET', /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/compare\/(?<basehead>[^/]+\.\.\.[^/]+)$/, compare],
   ['GET', /^\/repositories\/(?<id>\d+)\/compare\/(?<basehead>[^/]+\.\.\.[^/]+)$/, compare],
 ];
@@ -365,11 +513,12 @@ const server = http.createServer(async (req, res) => {
         params.r = repoById(params.id)?.r;
       }
       if (params.basehead !== undefined) params.basehead = decodeURIComponent(params.basehead);
+      if (params.branch !== undefined) params.branch = decodeURIComponent(params.branch);
       if (!params.r) return error(res, 404, 'Not Found', rateHeaders());
       if (!withinLimits(res)) return undefined;
       res.setHeader('x-github-api-version-selected', '2022-11-28');
       for (const [k, v] of Object.entries(rateHeaders())) res.setHeader(k, v);
-      return handler(req, res, url, params);
+      return await handler(req, res, url, params);
     }
     return error(res, 404, 'Not Found', rateHeaders());
   } catch (e) {

@@ -280,14 +280,11 @@ std::vector<BatchItem> history_guard_items(long wait_ms, const std::string& vers
 
 Result<void> acquire_push_lock(Session& session, long wait_ms) {
     if (session.scope() == Scope::call) return {};
-    auto set = session.exec("SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) + "ms'");
-    if (!set) return fail(set.error());
-    auto res = session.exec("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
-    auto reset = session.exec("RESET lock_timeout");
-    if (res) {
-        if (!reset) return fail(reset.error());
-        return {};
-    }
+    // One round trip: the three run as one implicit transaction, so a lock timeout also takes
+    // back the SET; the session lock itself outlives the transaction.
+    auto res = session.exec("SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) +
+                            "ms'; SELECT pg_advisory_lock(" + std::string(kLockKey) + "); RESET lock_timeout");
+    if (res) return {};
     if (res.error().sqlstate != "55P03") return fail(res.error());
     // Who holds it?
     auto holder = session.exec(

@@ -244,52 +244,152 @@ public:
         if (items.empty()) return 0;
         holders_.clear();
         const bool wrap = mode == BatchMode::atomic || mode == BatchMode::rolled_back;
-        if (PQenterPipelineMode(conn_) != 1)
-            return std::unexpected(BatchFailure{0, connection_lost(conn_)});
-        PQsetnonblocking(conn_, 1);
-        std::string buffer;
-        std::vector<const char*> values;
-        auto send = [&](std::string_view sql, const std::vector<Value>& params) {
-            buffer.assign(sql);
-            values.clear();
-            for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-            return PQsendQueryParams(conn_, buffer.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                     nullptr, nullptr, 0) == 1 &&
-                   flush();
-        };
+        if (!start_pipeline()) return std::unexpected(BatchFailure{0, connection_lost(conn_)});
         bool send_failed = wrap && !send("BEGIN", {});
         for (std::size_t i = 0; i < items.size() && !send_failed; ++i)
             send_failed = !send(items[i].sql, items[i].params);
         if (wrap && !send_failed) send_failed = !send(mode == BatchMode::atomic ? "COMMIT" : "ROLLBACK", {});
-        if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
-            PQsetnonblocking(conn_, 0);
-            auto e = connection_lost(conn_);
-            PQexitPipelineMode(conn_);
-            return std::unexpected(BatchFailure{0, std::move(e)});
-        }
-        PQsetnonblocking(conn_, 0);
+        if (auto lost = sync_pipeline(send_failed)) return std::unexpected(BatchFailure{0, std::move(*lost)});
 
         std::optional<BatchFailure> failure;
-        const std::size_t queries = items.size() + (wrap ? 2 : 0);
+        if (!read_answers(items.size(), wrap, failure)) return std::unexpected(std::move(*failure));
+        end_pipeline(wrap, items.size() - 1, failure);
+        if (failure) return std::unexpected(std::move(*failure));
+        return items.size();
+    }
+
+    std::unique_ptr<TransactionPipeline> pipeline(std::span<const std::vector<BatchItem>> transactions) override {
+        return std::make_unique<Pipelined>(*this, transactions);
+    }
+
+    std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
+
+    [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
+
+private:
+    // Transactions in one pipeline with one Sync: BEGIN, the items, COMMIT and a flush request
+    // each, so that the server sends every COMMIT's answer as it happens (the answers pace the
+    // timings and the console). After an error the server skips every message up to the Sync:
+    // the transactions after a failed one never run, so none can commit after it.
+    class Pipelined final : public TransactionPipeline {
+    public:
+        Pipelined(PgSession& s, std::span<const std::vector<BatchItem>> transactions) : s_(s) {
+            s_.holders_.clear();
+            bool failed = !s_.start_pipeline();
+            for (const auto& t : transactions) {
+                sizes_.push_back(t.size());
+                failed = failed || !s_.send("BEGIN", {});
+                for (std::size_t i = 0; i < t.size() && !failed; ++i) failed = !s_.send(t[i].sql, t[i].params);
+                failed = failed || !s_.send("COMMIT", {}) || PQsendFlushRequest(s_.conn_) != 1 || !s_.flush();
+            }
+            send_error_ = s_.sync_pipeline(failed);
+            open_ = !send_error_;
+            since_ = std::chrono::steady_clock::now();
+        }
+        ~Pipelined() override {
+            // Answers the caller did not read: read, so that the session is ready again.
+            std::optional<BatchFailure> ignored;
+            while (open_ && next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, ignored)) {}
+            if (open_) s_.end_pipeline(true, 0, ignored);
+        }
+        Pipelined(const Pipelined&) = delete;
+        Pipelined& operator=(const Pipelined&) = delete;
+
+        std::expected<Committed, BatchFailure> next() override {
+            if (send_error_) return std::unexpected(BatchFailure{0, *send_error_});
+            std::optional<BatchFailure> failure;
+            if (!s_.read_answers(sizes_[next_++], true, failure)) {
+                open_ = false;
+                return std::unexpected(std::move(*failure));
+            }
+            const auto now = std::chrono::steady_clock::now();
+            Committed done{std::chrono::duration<double, std::milli>(now - since_).count(), s_.take_notices()};
+            since_ = now;
+            if (failure) {  // the rest were skipped: read their answers, then the Sync
+                std::optional<BatchFailure> skipped;
+                while (next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, skipped)) {}
+            }
+            if (failure) {
+                open_ = false;
+                s_.end_pipeline(true, sizes_[next_ - 1], failure);
+                return std::unexpected(std::move(*failure));
+            }
+            if (next_ == sizes_.size()) {
+                // Its COMMIT answered: a connection lost now is for the next call to find.
+                open_ = false;
+                std::optional<BatchFailure> after;
+                s_.end_pipeline(true, 0, after);
+            }
+            return done;
+        }
+
+    private:
+        PgSession& s_;
+        std::vector<std::size_t> sizes_;  // items per transaction
+        std::size_t next_ = 0;
+        std::optional<Error> send_error_;  // sending failed: the connection is gone
+        bool open_ = true;                 // in pipeline mode, answers left to read
+        std::chrono::steady_clock::time_point since_;
+    };
+
+    bool start_pipeline() {
+        if (PQenterPipelineMode(conn_) != 1) return false;
+        PQsetnonblocking(conn_, 1);
+        return true;
+    }
+
+    // Queues one statement; libpq sends once 8 KB are buffered, and flush() sends the rest (one
+    // packet per transaction rather than per statement).
+    bool send(std::string_view sql, const std::vector<Value>& params) {
+        send_buffer_.assign(sql);
+        send_values_.clear();
+        for (const auto& p : params) send_values_.push_back(p ? p->c_str() : nullptr);
+        return PQsendQueryParams(conn_, send_buffer_.c_str(), static_cast<int>(send_values_.size()), nullptr,
+                                 send_values_.data(), nullptr, nullptr, 0) == 1;
+    }
+
+    // Ends what was sent with the Sync. When sending failed: why (read before leaving pipeline
+    // mode, which has its own say in libpq's error message).
+    std::optional<Error> sync_pipeline(bool send_failed) {
+        if (send_failed || PQpipelineSync(conn_) != 1 || !flush()) {
+            PQsetnonblocking(conn_, 0);
+            auto e = connection_lost_now();
+            PQexitPipelineMode(conn_);
+            return e;
+        }
+        PQsetnonblocking(conn_, 0);
+        return std::nullopt;
+    }
+
+    [[nodiscard]] Error connection_lost_now() const { return silent_ ? silence_error() : connection_lost(conn_); }
+
+    // Reads the answers of `items` items (wrapped: plus our BEGIN, counted as item 0, and our
+    // COMMIT, counted as item `items`); the first error goes to `failure`. False when the
+    // connection is gone (then `failure` says so).
+    bool read_answers(std::size_t items, bool wrapped, std::optional<BatchFailure>& failure) {
+        const std::size_t queries = items + (wrapped ? 2 : 0);
         for (std::size_t q = 0; q < queries; ++q) {
-            // The item a result belongs to: our BEGIN counts as the first, our COMMIT as items.size().
-            std::size_t i = wrap ? (q == 0 ? 0 : q - 1) : q;
+            std::size_t i = wrapped ? (q == 0 ? 0 : q - 1) : q;
             bool got_any = false;
             while (true) {
                 if (!await_result()) break;
                 ResultPtr res(PQgetResult(conn_), &PQclear);
                 if (!res) break;
                 got_any = true;
-                auto st = PQresultStatus(res.get());
-                if (st == PGRES_FATAL_ERROR && !failure)
+                if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && !failure)
                     failure = BatchFailure{i, with_holders(server_error(res.get(), conn_))};
             }
             if (!got_any && PQstatus(conn_) == CONNECTION_BAD) {
-                if (!failure) failure = BatchFailure{i, silent_ ? silence_error() : connection_lost(conn_)};
-                return std::unexpected(std::move(*failure));
+                if (!failure) failure = BatchFailure{i, connection_lost_now()};
+                return false;
             }
         }
-        // The Sync marker ends the pipeline.
+        return true;
+    }
+
+    // Reads up to the Sync and leaves pipeline mode; after a failure an explicit block stays
+    // open in the aborted state: it is rolled back. `last` is the index a lost connection gets.
+    void end_pipeline(bool wrapped, std::size_t last, std::optional<BatchFailure>& failure) {
         for (int empty = 0; empty < 3;) {
             if (!await_result()) break;
             ResultPtr res(PQgetResult(conn_), &PQclear);
@@ -301,21 +401,12 @@ public:
             if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) break;
         }
         PQexitPipelineMode(conn_);
-        if (PQstatus(conn_) == CONNECTION_BAD && !failure)
-            failure = BatchFailure{items.size() - 1, connection_lost(conn_)};
+        if (PQstatus(conn_) == CONNECTION_BAD && !failure) failure = BatchFailure{last, connection_lost(conn_)};
         if (failure && silent_ && failure->error.kind == ErrorKind::connection) failure->error = silence_error();
-        // After a failure our explicit block stays open in the aborted state: end it.
-        if (failure && wrap && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE)
+        if (failure && wrapped && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE)
             (void)exec("ROLLBACK");
-        if (failure) return std::unexpected(std::move(*failure));
-        return items.size();
     }
 
-    std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
-
-    [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
-
-private:
     // The one result of a statement: its rows, the server's error, or the lost connection.
     Result<QueryResult> finish(const ResultPtr& res) const {
         if (silent_ && (!res || PQstatus(conn_) == CONNECTION_BAD)) return fail(silence_error());
@@ -482,6 +573,8 @@ private:
     std::string holders_;  // who blocked the statement in flight, when a sample saw it
     std::optional<util::InterruptScope> interrupt_;
     std::vector<std::string> notices_;
+    std::string send_buffer_;  // the statement being sent (libpq copies it)
+    std::vector<const char*> send_values_;
 };
 
 // Failures worth another attempt: nothing was sent, and the cause may pass (a server

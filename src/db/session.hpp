@@ -2,6 +2,7 @@
 // Management API over HTTP). Results are text; failures are Error values with SQLSTATE.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -48,6 +49,25 @@ enum class BatchMode {
     rolled_back,  // one transaction block ended by ROLLBACK: runs everything, keeps nothing
 };
 
+// The answer to one transaction of a TransactionPipeline: committed, after `ms` (the time
+// from the previous transaction's answer, or from sending, to this one's COMMIT answer: the
+// server's work on it when the server is the bottleneck), with the notices it raised.
+struct Committed {
+    double ms = 0;
+    std::vector<std::string> notices;
+};
+
+// Transactions sent together (libpq: one pipeline, one round trip for all of them), each
+// BEGIN, its items, COMMIT, as BatchMode::atomic. The server runs them in order; after the
+// first failure it runs nothing more of them. next() reads the answers in order; after it
+// returned a failure the transactions after that one did not run, and next() is not called
+// again. The items must outlive the pipeline.
+class TransactionPipeline {
+public:
+    virtual ~TransactionPipeline() = default;
+    virtual std::expected<Committed, BatchFailure> next() = 0;
+};
+
 // What outlives one call. libpq: a session (settings, session advisory locks, an open
 // transaction carry over to the next call). The Management API: nothing; every call is
 // its own session and transaction, so callers put what must be atomic in one call.
@@ -91,6 +111,9 @@ public:
     // Backend process id, for lock holder messages; 0 when unknown.
     [[nodiscard]] virtual int backend_pid() const = 0;
     [[nodiscard]] virtual Scope scope() const { return Scope::session; }
+    // Starts `transactions` as one TransactionPipeline. This default runs each on its own,
+    // one exec_batch per next(); libpq sends them all at once.
+    virtual std::unique_ptr<TransactionPipeline> pipeline(std::span<const std::vector<BatchItem>> transactions);
 };
 
 } // namespace sbdeploy::db

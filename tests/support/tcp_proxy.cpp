@@ -156,6 +156,7 @@ void TcpProxy::loop() {
                 if (closed || !(ev & (POLLIN | POLLHUP | POLLERR))) continue;
                 ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
                 if (n <= 0 || !send_all(to, buffer.data(), static_cast<std::size_t>(n))) closed = true;
+                else if (from == p.client) to_server_ += static_cast<std::size_t>(n);
             }
             if (closed) close_pair(p, false);
         }

@@ -31,6 +31,8 @@ public:
     void resume();
     // Connections accepted so far.
     [[nodiscard]] std::size_t accepted() const { return accepted_.load(); }
+    // Bytes forwarded from clients to the server so far, all connections together.
+    [[nodiscard]] std::size_t bytes_to_server() const { return to_server_.load(); }
 
 private:
     struct Pair {
@@ -50,6 +52,7 @@ private:
     std::atomic<bool> drop_requested_{false};
     std::atomic<bool> stop_{false};
     std::atomic<std::size_t> accepted_{0};
+    std::atomic<std::size_t> to_server_{0};
     std::vector<Pair> pairs_;  // the loop thread's
     std::thread thread_;
 };

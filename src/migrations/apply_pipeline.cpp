@@ -1,0 +1,98 @@
+// Pusher: pending files pushed in order, the ones that run in one transaction sent in batches
+// (one round trip per batch over libpq) with the guarantees apply_migration gives one by one.
+// Stop-at-first-failure rests on the server: a batch is one pipeline with one Sync, and after
+// an error PostgreSQL skips every message up to the Sync, so no transaction after a failed one
+// runs (those before it committed, each with its history row).
+#include <algorithm>
+
+#include "db/history.hpp"
+#include "migrations/apply.hpp"
+#include "migrations/apply_internal.hpp"
+
+namespace sbdeploy::migrations {
+
+namespace {
+
+// Whether a file can share a batch: it runs as one transaction of our own.
+bool batchable(const Migration& m) {
+    return m.plan.mode == FileMode::atomic || m.plan.mode == FileMode::self_wrapped;
+}
+
+// What a file puts on the wire, roughly: its statements, and again as the history row's array.
+std::size_t wire_bytes(const Migration& m) {
+    std::size_t n = 0;
+    for (const auto& st : m.statements) n += 2 * st.text.size() + 8;
+    return n;
+}
+
+} // namespace
+
+struct Pusher::Batch {
+    Batch(std::size_t first_file, const Settings& settings) : first(first_file), reset(settings) {}
+    std::size_t first;  // index in pending of its first file
+    const BookkeepingReset reset;  // the transactions' items point into it
+    std::vector<std::vector<db::BatchItem>> transactions;  // per file
+    std::vector<std::vector<std::size_t>> item_to_statement;  // per file
+    std::unique_ptr<db::TransactionPipeline> pipeline;  // last: gone before what it points into
+};
+
+Pusher::Pusher(db::Session& session, std::span<const Migration* const> pending, const Settings& settings)
+    : session_(session), pending_(pending), settings_(settings) {
+    setup_storage_.reserve(4);  // setup_ points into it
+    detail::add_setup(setup_, settings_, setup_storage_);
+}
+
+Pusher::~Pusher() = default;
+
+bool Pusher::in_flight() const { return batch_ != nullptr; }
+
+void Pusher::start_batch() {
+    auto batch = std::make_unique<Batch>(next_, settings_);
+    std::size_t bytes = 0;
+    for (std::size_t i = next_; i < pending_.size(); ++i) {
+        const Migration& m = *pending_[i];
+        const std::size_t size = wire_bytes(m);
+        if (!batchable(m) || batch->transactions.size() >= std::max<std::size_t>(1, settings_.batch_files) ||
+            (!batch->transactions.empty() && bytes + size > settings_.batch_bytes))
+            break;
+        bytes += size;
+        std::vector<db::BatchItem> items = setup_;
+        std::vector<std::size_t> to_statement;
+        for (std::size_t s = 0; s < m.statements.size(); ++s) {
+            if (m.plan.skip[s]) continue;
+            items.push_back({m.statements[s].text, {}});
+            to_statement.push_back(s);
+        }
+        batch->reset.append_to(items);
+        items.push_back(db::insert_history_item(m.file.version, m.file.name, db::text_array_literal(m.texts())));
+        batch->item_to_statement.push_back(std::move(to_statement));
+        batch->transactions.push_back(std::move(items));
+    }
+    batch->pipeline = session_.pipeline(batch->transactions);
+    batch_ = std::move(batch);
+}
+
+Result<Applied> Pusher::next() {
+    const Migration& m = *pending_[next_];
+    if (!batch_ && (session_.scope() == db::Scope::call || !batchable(m))) {
+        ++next_;
+        return apply_migration(session_, m, settings_);
+    }
+    if (!batch_) start_batch();
+    const std::size_t k = next_ - batch_->first;
+    const std::size_t end = batch_->first + batch_->transactions.size();
+    ++next_;
+    auto r = batch_->pipeline->next();
+    if (!r) {
+        const db::BatchFailure& f = r.error();
+        Error e = f.error.kind == ErrorKind::connection
+                      ? detail::connection_failure(m, f.error, end - next_)
+                      : detail::batch_error(m, batch_->item_to_statement[k], setup_.size(), f);
+        batch_.reset();
+        return fail(std::move(e));
+    }
+    if (next_ == end) batch_.reset();
+    return Applied{r->ms, std::move(r->notices)};
+}
+
+} // namespace sbdeploy::migrations

@@ -1,0 +1,107 @@
+// Pusher's batches, against a session that records what it is sent: files that run in one
+// transaction share a batch up to the count and byte bounds; a file that runs outside a
+// transaction or in parts ends a batch and runs alone (the real server's side is
+// tests/integration/pipeline_test.cpp).
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "migrations/apply.hpp"
+
+using namespace sbdeploy;
+using namespace sbdeploy::migrations;
+
+namespace {
+
+class RecordingSession final : public db::Session {
+public:
+    std::vector<std::string> sent;  // "batch of 2", "alone" (a file sent on its own)
+
+    [[nodiscard]] std::string describe() const override { return "recording"; }
+    Result<db::QueryResult> exec(std::string_view) override { return db::QueryResult{}; }
+    Result<db::QueryResult> exec_params(std::string_view, std::span<const db::Value>) override {
+        return db::QueryResult{};
+    }
+    std::expected<std::size_t, db::BatchFailure> exec_batch(std::span<const db::BatchItem> items,
+                                                            db::BatchMode) override {
+        // A file's own statements and its history row, sent on their own.
+        for (const auto& item : items)
+            if (item.sql.starts_with("INSERT INTO supabase_migrations.schema_migrations")) sent.push_back("alone");
+        return items.size();
+    }
+    std::expected<Result<db::QueryResult>, db::BatchFailure> exec_batch_answer(std::span<const db::BatchItem> items,
+                                                                                db::BatchMode mode) override {
+        (void)exec_batch(items, mode);
+        return Result<db::QueryResult>(db::QueryResult{});
+    }
+    std::vector<std::string> take_notices() override { return {}; }
+    [[nodiscard]] int backend_pid() const override { return 0; }
+    std::unique_ptr<db::TransactionPipeline> pipeline(std::span<const std::vector<db::BatchItem>> txs) override {
+        sent.push_back("batch of " + std::to_string(txs.size()));
+        return std::make_unique<AllCommit>();
+    }
+
+private:
+    struct AllCommit final : db::TransactionPipeline {
+        std::expected<db::Committed, db::BatchFailure> next() override { return db::Committed{}; }
+    };
+};
+
+Migration migration(int i, const std::string& sql) {
+    MigrationFile f;
+    f.version = "2024050100000" + std::to_string(i);
+    f.name = "m" + std::to_string(i);
+    f.filename = f.version + "_" + f.name + ".sql";
+    f.display = "supabase/migrations/" + f.filename;
+    auto m = parse_migration(f, sql, Splits::parts);
+    REQUIRE(m);
+    return std::move(*m);
+}
+
+// What the session was sent, joined: "batch of 2, alone, ...".
+std::string push(const std::vector<Migration>& files, const Settings& settings) {
+    RecordingSession session;
+    std::vector<const Migration*> pending;
+    for (const auto& m : files) pending.push_back(&m);
+    Pusher pusher(session, pending, settings);
+    for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
+    CHECK_FALSE(pusher.in_flight());
+    std::string joined;
+    for (const auto& s : session.sent) joined += (joined.empty() ? "" : ", ") + s;
+    return joined;
+}
+
+} // namespace
+
+TEST_CASE("pusher: batches bounded by count, ended by files that cannot share a transaction") {
+    const std::vector<Migration> files{
+        migration(1, "create table a (id int);\n"),
+        migration(2, "create table b (id int);\n"),
+        migration(3, "create table c (id int);\n"),
+        migration(4, "create index concurrently c_idx on c (id);\n"),  // outside a transaction
+        migration(5, "begin;\ncreate table d (id int);\ncommit;\n"),  // its own BEGIN/COMMIT: one of ours
+        migration(6, "create table e (id int);\ncommit;\ncreate table f (id int);\n"),  // in parts
+        migration(7, "create table g (id int);\n"),
+    };
+    Settings settings;
+    SUBCASE("the default bound") {
+        CHECK(push(files, settings) == "batch of 3, alone, batch of 1, alone, batch of 1");
+    }
+    SUBCASE("two files a batch") {
+        settings.batch_files = 2;
+        CHECK(push(files, settings) ==
+              "batch of 2, batch of 1, alone, batch of 1, alone, batch of 1");
+    }
+}
+
+TEST_CASE("pusher: batches bounded by bytes, and a file larger than the bound goes alone") {
+    const std::string big = "create table big (id int);\n-- " + std::string(5000, 'x') + "\n";
+    const std::vector<Migration> files{
+        migration(1, "create table a (id int);\n"), migration(2, "create table b (id int);\n"),
+        migration(3, big),                           migration(4, "create table c (id int);\n"),
+    };
+    Settings settings;
+    settings.batch_bytes = 4096;
+    CHECK(push(files, settings) == "batch of 2, batch of 1, batch of 1");
+}

@@ -39,7 +39,7 @@ Result<MetricsSink> open_metrics_sink(Context& ctx) {
         if (!key) key = ctx.env.get("SUPABASE_SERVICE_ROLE_KEY");
         if (!key)
             return fail(ErrorKind::config, std::string(ctx.command) + ": --supabase-url needs SUPABASE_SECRET_KEY",
-                        "set SUPABASE_SECRET_KEY to the project's secret (service role) key, from a repository secret");
+                        "set SUPABASE_SECRET_KEY to the project's secret (service role) key, from a secret of the job's GitHub environment");
         if (!url->starts_with("https://") && !url->starts_with("http://"))
             return fail(ErrorKind::usage, "--supabase-url " + util::quoted(*url) + " is not an http(s) URL",
                         "use the project URL: https://<project-ref>.supabase.co");

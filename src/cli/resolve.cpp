@@ -52,6 +52,9 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
     const std::string part = t.environment.empty() ? std::string() : policy::environment_variable_part(t.environment);
     const std::string url_var = "SBDEPLOY_" + part + "_DB_URL";
     const std::string ref_var = "SBDEPLOY_" + part + "_PROJECT_REF";
+    // Another environment's target is only read (the promotion gate reads its history): a
+    // read-only role's URL, when given, comes first, so a job need not hold its write credential.
+    const std::string read_var = "SBDEPLOY_" + part + "_READ_URL";
 
     // Precedence: flags, then the environment's own variables, then the generic variables
     // (for metrics the generic ones first: they name the metrics database), then config.toml.
@@ -63,6 +66,7 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
     if (sources != Sources::environment) generic(Source::flag);
     if (sources == Sources::metrics) generic(Source::env);
     if (!t.environment.empty()) {
+        if (sources == Sources::environment) order.emplace_back(true, from_variable(ctx, read_var));
         order.emplace_back(true, from_variable(ctx, url_var));
         order.emplace_back(false, from_variable(ctx, ref_var));
     }
@@ -94,7 +98,7 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
                             (t.environment.empty() ? std::string("the target") : "environment " + quoted(t.environment)) +
                             " is the Supabase project " + quoted(t.project_ref) + " (from " + t.project_ref_source +
                             "), but SUPABASE_ACCESS_TOKEN is not set",
-                        "set SUPABASE_ACCESS_TOKEN (a personal access token from a repository secret) for the Management "
+                        "set SUPABASE_ACCESS_TOKEN (a personal access token, from a secret of the job's GitHub environment) for the Management "
                         "API" + (t.environment.empty() ? std::string() : ", or give " + url_var + " instead"));
         return {};
     }
@@ -113,9 +117,13 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
         return fail(ErrorKind::config, std::string(context) + ": no target database",
                     "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
     const std::string& wanted = urls ? url_var : ref_var;
-    std::string hint = urls ? "set " + url_var + " to the database URL (a repository secret mapped into env:)" +
+    std::string hint = urls ? "set " + url_var + " to the database URL (a secret of the job's GitHub environment, mapped into env:)" +
                                   (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "")
                             : "set " + ref_var + " and SUPABASE_ACCESS_TOKEN";
+    if (sources == Sources::environment && urls)
+        hint = "set " + read_var + " to the URL of a role that may only read supabase_migrations.schema_migrations (a "
+               "secret of the job's GitHub environment, mapped into env:), or " + url_var +
+               (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "");
     if (sources == Sources::run) hint += std::string("; ") + (urls ? "--db-url" : "--project-ref") + " gives one target for any environment";
     return fail(ErrorKind::config,
                 std::string(context) + ": environment " + quoted(t.environment) + " has no target: " + wanted +

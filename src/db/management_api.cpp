@@ -345,7 +345,7 @@ Result<std::unique_ptr<Session>> connect_management_api(const ApiOptions& option
                     "a project ref is the 20 lowercase letters in the project's URL, https://<ref>.supabase.co");
     if (options.token.empty())
         return fail(ErrorKind::config, "the Management API transport needs SUPABASE_ACCESS_TOKEN",
-                    "set SUPABASE_ACCESS_TOKEN (a repository secret mapped into env:) to a personal access token");
+                    "set SUPABASE_ACCESS_TOKEN (a secret of the job's GitHub environment, mapped into env:) to a personal access token");
     return std::unique_ptr<Session>(std::make_unique<ApiSession>(options));
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runAction } from "./runner.mjs";
-import { actionDir, freshDatabase, loadSpecOutputs, pathWithBinary, pgPassword, project, psql, tempDir, writeFiles } from "./support.mjs";
+import { actionDir, freshDatabase, git, loadSpecOutputs, pathWithBinary, pgPassword, project, psql, startServer, tempDir, writeFiles } from "./support.mjs";
 
 const PATH = pathWithBinary();
 // Tables in the exposed schema public get row level security, as validate's lint requires.
@@ -21,7 +21,14 @@ const pullRequestInto = (base, head = "feature/x") => ({
   ref: "refs/pull/3/merge",
   headRef: head,
   baseRef: base,
-  event: { number: 3, pull_request: { number: 3, title: "t", base: { ref: base, sha: "b".repeat(40) }, head: { ref: head, sha: "a".repeat(40) } } },
+  event: {
+    number: 3,
+    pull_request: {
+      number: 3, title: "t",
+      base: { ref: base, sha: "b".repeat(40), repo: { full_name: "acme/app" } },
+      head: { ref: head, sha: "a".repeat(40), repo: { full_name: "acme/app" } },
+    },
+  },
 });
 
 function tables(url) {
@@ -304,6 +311,49 @@ test("push-migrations: production gets only what staging ran (the promotion gate
   assert.equal(tables(production), "a,b");
 });
 
+// Seed 003's hotfix: a hotfix/* pull request into main, validated with the gate's forecast,
+// merged, deployed at once; GitHub (tests/servers/github-api.mjs) names the pull request of the
+// pushed commit and its files.
+test("validate-migrations and push-migrations: a hotfix pull request passes the gate, saying to merge back", async () => {
+  const staging = freshDatabase();
+  const production = freshDatabase();
+  const workspace = project(A);
+  const api = await startServer("github-api.mjs");
+  const merge = "c".repeat(40);
+  const state = { token: "ghs_t", repos: { "acme/app": { id: 9, pulls: { 3: {
+    head: "hotfix/a", base: "main", merged_at: "2025-01-02T10:00:00Z", merge_commit_sha: merge,
+    files: [{ filename: "supabase/migrations/20240101000000_a.sql", status: "added" }] } } } } };
+  await fetch(`${api}/_control/state`, { method: "POST", body: JSON.stringify(state) });
+  const secrets = { "staging-db-url": staging, "production-db-url": production };
+
+  const validate = await runAction(actionDir("validate-migrations"), {
+    workspace, path: PATH, with: secrets,
+    github: {
+      ...pullRequestInto("main", "hotfix/a"), apiUrl: api, token: "ghs_t",
+      event: { number: 3, pull_request: { number: 3, title: "t",
+        base: { ref: "main", sha: "b".repeat(40), repo: { full_name: "acme/app" } },
+        head: { ref: "hotfix/a", sha: "a".repeat(40), repo: { full_name: "acme/app" } } } },
+    },
+  });
+  collect("validate-migrations", validate);
+  assert.equal(validate.ok, true, validate.log);
+  assert.equal(validate.outputs.promotion, "hotfix");
+  assert.equal(validate.outputs.merge_back, "hotfix/a");
+  assert.equal(tables(production), "");
+
+  const push = await runAction(actionDir("push-migrations"), {
+    workspace, path: PATH, with: secrets,
+    github: { eventName: "push", ref: "refs/heads/main", sha: merge, apiUrl: api, token: "ghs_t", event: { ref: "refs/heads/main", after: merge } },
+  });
+  collect("push-migrations", push);
+  assert.equal(push.ok, true, push.log);
+  assert.equal(push.outputs.promotion, "hotfix");
+  assert.equal(push.outputs.merge_back, "hotfix/a");
+  assert.match(push.annotations.find((a) => a.command === "warning").message, /^promotion gate: hotfix route: pull request #3 from "hotfix\/a"/);
+  assert.equal(tables(production), "a");
+  assert.equal(tables(staging), "");
+});
+
 test("push-migrations: expect runs sbdeploy verify after the push", async (t) => {
   for (const [expect, ok, missing] of [
     ["table:public.a\ntable:public.b", true, "[]"],
@@ -360,6 +410,41 @@ test("push-migrations: rollback-on-verify-failure undoes this run's migrations w
   assert.deepEqual(JSON.parse(r.outputs.rolled_back).sort(), ["20240101000000", "20240102000000"]);
   assert.equal(tables(url), "");
   assert.equal(versions(url) ?? "", "");
+});
+
+// seed 003's "git revert and push": the push rolls back what the reverted commit applied.
+test("push-migrations: a pushed revert rolls back the migrations it deletes; no-rollback-on-revert keeps the error", async () => {
+  const url = freshDatabase();
+  const workspace = project(A);
+  git(workspace, "init", "-q", "-b", "staging");
+  git(workspace, "add", "-A");
+  git(workspace, "commit", "-q", "-m", "a");
+  const first = git(workspace, "rev-parse", "HEAD");
+  writeFiles(workspace, { "supabase/migrations/20240102000000_b.sql": B["20240102000000_b.sql"], "supabase/migrations/down/20240102000000_b.sql": "drop table b;\n" });
+  git(workspace, "add", "-A");
+  git(workspace, "commit", "-q", "-m", "b");
+  const release = git(workspace, "rev-parse", "HEAD");
+  const pushed = (before, after) => ({ ...pushTo("staging"), sha: after, event: { ref: "refs/heads/staging", before, after, forced: false } });
+  const applied = await runAction(actionDir("push-migrations"), { workspace, github: pushed(first, release), path: PATH, with: { "staging-db-url": url } });
+  assert.equal(applied.ok, true, applied.log);
+  git(workspace, "revert", "--no-edit", release);
+  const revert = git(workspace, "rev-parse", "HEAD");
+
+  const kept = await runAction(actionDir("push-migrations"), {
+    workspace, github: pushed(release, revert), path: PATH, with: { "staging-db-url": url, "no-rollback-on-revert": "true" },
+  });
+  assert.equal(kept.ok, false, kept.log);
+  assert.match(kept.log, /remote migration versions not found in "supabase\/migrations": 20240102000000/);
+  assert.equal(tables(url), "a,b");
+
+  const r = await runAction(actionDir("push-migrations"), { workspace, github: pushed(release, revert), path: PATH, with: { "staging-db-url": url } });
+  collect("push-migrations", r);
+  assert.equal(r.ok, true, r.log);
+  assert.equal(r.outputs.reverted, '["20240102000000"]');
+  assert.equal(r.outputs.reverted_count, "1");
+  assert.match(r.log, /::notice file=supabase\/migrations\/20240102000000_b.sql::rolled back 20240102000000 with its down SQL/);
+  assert.equal(tables(url), "a");
+  assert.equal(versions(url), "20240101000000");
 });
 
 test("declared outputs are exactly the ones sbdeploy writes", () => {

@@ -502,7 +502,8 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
         {"production's URL is not set",
          payload(valid_push, [](World& w) { w.env.erase("SBDEPLOY_PRODUCTION_DB_URL"); }), 2,
          "sbdeploy: error: push: environment \"production\" has no target: SBDEPLOY_PRODUCTION_DB_URL is not set\n"
-         "hint: set SBDEPLOY_PRODUCTION_DB_URL to the database URL (a repository secret mapped into env:), or "
+         "hint: set SBDEPLOY_PRODUCTION_DB_URL to the database URL (a secret of the job's GitHub environment, mapped "
+         "into env:), or "
          "SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the Management API; --db-url gives one target "
          "for any environment\n"},
         {"no target at all", [](World& w) { w.drop("--db-url"); }, 2,
@@ -519,8 +520,9 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
         {"production without the staging gate's target",
          [](World& w) { w.args.insert(w.args.end(), {"--environment", "production"}); }, 2,
          "sbdeploy: error: promotion gate: environment \"staging\" has no target: SBDEPLOY_STAGING_DB_URL is not set\n"
-         "hint: set SBDEPLOY_STAGING_DB_URL to the database URL (a repository secret mapped into env:), or "
-         "SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the Management API; --promote-from names another "
+         "hint: set SBDEPLOY_STAGING_READ_URL to the URL of a role that may only read "
+         "supabase_migrations.schema_migrations (a secret of the job's GitHub environment, mapped into env:), or "
+         "SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the Management API; --promote-from names another "
          "environment, --allow-unpromoted pushes without the gate\n"},
         {"a project ref without SUPABASE_ACCESS_TOKEN",
          [](World& w) {
@@ -530,7 +532,8 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
          2,
          "sbdeploy: error: push: the target is the Supabase project \"abcdefghijklmnopqrst\" (from SBDEPLOY_PROJECT_REF), "
          "but SUPABASE_ACCESS_TOKEN is not set\n"
-         "hint: set SUPABASE_ACCESS_TOKEN (a personal access token from a repository secret) for the Management API\n"},
+         "hint: set SUPABASE_ACCESS_TOKEN (a personal access token, from a secret of the job's GitHub environment) for "
+         "the Management API\n"},
         {"--transport postgres with only a project ref",
          payload(valid_push,
                  [](World& w) {

@@ -115,7 +115,7 @@ TEST_CASE("record-metrics through PostgREST: failures name the cause and the fix
     INFO(describe(r));
     CHECK(r.exit_code == 2);
     CHECK(r.err == "::error::record-metrics: --supabase-url needs SUPABASE_SECRET_KEY%0Ahint: set SUPABASE_SECRET_KEY "
-                   "to the project's secret (service role) key, from a repository secret\n");
+                   "to the project's secret (service role) key, from a secret of the job's GitHub environment\n");
 
     {
         INFO("the metrics schema is not exposed (PGRST106)");

@@ -13,6 +13,7 @@
 #include "db/pg_session.hpp"
 #include "github/outputs.hpp"
 #include "github/runner.hpp"
+#include "migrations/digest.hpp"
 #include "policy/mapping.hpp"
 #include "util/strings.hpp"
 
@@ -158,12 +159,19 @@ Result<std::unique_ptr<db::Session>> connect_target(Context& ctx, const Target& 
 
 migrations::Plan plan_for(const Project& project, const std::vector<db::HistoryRow>& history,
                           migrations::IncludeAll include_all) {
+    // Statements compared by digest: a copy of every text of both sides weighed more than the
+    // rest of status at thousands of files.
+    using Digest = std::vector<std::string>;
     std::vector<migrations::LocalEntry> local;
     local.reserve(project.migrations.size());
-    for (const auto& m : project.migrations) local.push_back({m.file.version, m.file.name, m.texts()});
+    for (const auto& m : project.migrations)
+        local.push_back({m.file.version, m.file.name, Digest{migrations::statements_digest(m.statements)}});
     std::vector<migrations::RemoteEntry> remote;
     remote.reserve(history.size());
-    for (const auto& h : history) remote.push_back({h.version, h.name, h.statements});
+    for (const auto& h : history)
+        remote.push_back({h.version, h.name,
+                          h.statements ? std::optional<Digest>(Digest{migrations::statements_digest(*h.statements)})
+                                       : std::nullopt});
     return migrations::make_plan(local, remote, include_all);
 }
 

@@ -148,6 +148,7 @@ RollbackOutcome dry_run_steps(Context& ctx, db::Session& db, std::span<const mig
             out.table += "| " + s.version + " | " + md(s.name) + " | not dry-run: cannot run in a transaction | |\n";
             out.rolled_back.push_back(s.version);
             break;
+        case migrations::Verdict::not_run: break;  // validate's dry run only
         case migrations::Verdict::failed:
             ctx.console.line("FAILED  " + step_label(s) + " line " + std::to_string(r.error->line));
             out.table += "| " + s.version + " | " + md(s.name) + " | :x: **failed** at line " +

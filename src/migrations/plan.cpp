@@ -25,6 +25,7 @@ Plan make_plan(const std::vector<LocalEntry>& local, const std::vector<RemoteEnt
         by_version.emplace(r.version, &r);
         if (r.version > plan.last_remote) plan.last_remote = r.version;  // versions compare as text
     }
+    plan.entries.reserve(local.size() + remote.size());  // no doubling at thousands of files
     std::unordered_map<std::string_view, std::size_t> local_index;
     local_index.reserve(local.size());
     for (std::size_t i = 0; i < local.size(); ++i) {

@@ -23,5 +23,7 @@ bool read_file(const std::string& path, std::string& out, std::string& error);
 std::string plural(std::size_t n, std::string_view one, std::string_view many = {});
 // A duration for people: "840 ms", "2.35 s".
 std::string format_ms(double ms);
+// A count for people, thousands grouped: "3,100".
+std::string grouped(std::size_t n);
 
 } // namespace sbdeploy::util

@@ -150,7 +150,8 @@ TEST_CASE("api push: a failing migration is reported at its file and line as ove
     CHECK(api_validate.err == pg_validate.err);
     CHECK(api_validate.out.find("ok      20240101000001_first.sql\nFAILED  20240101000002_fails.sql line ") !=
           std::string::npos);
-    CHECK(api_validate.out.find("\nok      20240101000003_after.sql\n") != std::string::npos);
+    // The dry run stops at the failure, as the push did (--keep-going: on).
+    CHECK(api_validate.out.find("\nnot run 20240101000003_after.sql\n") != std::string::npos);
 }
 
 TEST_CASE("api validate: the dry run is one request ending in ROLLBACK, and leaves the database unchanged") {
@@ -178,16 +179,23 @@ TEST_CASE("api validate: the dry run is one request ending in ROLLBACK, and leav
             if (req.query.ends_with("\n;\nROLLBACK")) ++dry_runs;
         CHECK(dry_runs == 1);
     }
-    SUBCASE("the middle one fails: the others still get their verdicts") {
+    SUBCASE("the middle one fails: with --keep-going the others still get their verdicts") {
         project.migration("20240101000002_more.sql", "alter table base add column note text;\n"
                                                      "insert into base values (1, 'one', 2, 'too many');\n");
         project.migration("20240101000003_uses_more.sql", "insert into public.base values (2, 'two');\n");
         project.migration("20240101000004_fails_too.sql", "select 1/0;\n");
-        auto r = run_api("validate", project, ref);
+        auto stopped = run_api("validate", project, ref);  // by default: one request, stopped at the failure
+        INFO(describe(stopped));
+        CHECK(stopped.exit_code == 1);
+        CHECK(stopped.out.find("FAILED  20240101000002_more.sql line 2\nnot run 20240101000003_uses_more.sql\n"
+                               "not run 20240101000004_fails_too.sql\n") != std::string::npos);
+        CHECK(stopped.err.find("20240101000004_fails_too.sql") == std::string::npos);
+        auto r = run_api("validate", project, ref, {"--keep-going"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("FAILED  20240101000002_more.sql line 2\nok      20240101000003_uses_more.sql\n"
-                         "FAILED  20240101000004_fails_too.sql line 1\n") != std::string::npos);
+                         "FAILED  20240101000004_fails_too.sql line 1 (possibly a consequence of the failure of "
+                         "\"20240101000002_more.sql\")\n") != std::string::npos);
         CHECK(r.err.starts_with("sbdeploy: error: supabase/migrations/20240101000002_more.sql:2: INSERT has more "
                                 "expressions than target columns (SQLSTATE 42601)\n"));
         CHECK(r.err.find("sbdeploy: error: supabase/migrations/20240101000004_fails_too.sql:1: division by zero "

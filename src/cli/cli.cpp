@@ -26,14 +26,15 @@ constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdi
                                             "validate-against"};
 constexpr std::string_view kStatusOptions[] = {COMMON_TARGET, "include-all", "fail-on-pending"};
 constexpr std::string_view kValidateOptions[] = {COMMON_TARGET, "include-all", "allow-edited", "lock-timeout",
-                                                 "strict-transactions", "ignore-unmatched",
+                                                 "strict-transactions", "ignore-unmatched", "no-down-check", "keep-going", "no-rollback-on-revert",
                                                  "statement-timeout", "promote-from", "hotfix-pattern", "no-pr-guard",
-                                                 "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
+                                                 "lint-disable", "lint-fail-on", "lint-exposed-schemas",
+                                                 "shadow-db-url", "allow-untrusted-sql", "redact-errors"};
 constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all", "allow-edited", "dry-run",
                                              "strict-transactions",
                                              "lock-timeout", "statement-timeout", "lock-wait", "promote-from",
-                                             "allow-unpromoted", "include-seed", "allow-production-seed",
-                                             "rollback-on-verify-failure", "expect", "expect-file", "health-url",
+                                             "allow-unpromoted", "hotfix-pattern", "include-seed", "allow-production-seed",
+                                             "rollback-on-verify-failure", "no-rollback-on-revert", "expect", "expect-file", "health-url",
                                              "health-status", "health-timeout", "health-retries", "health-header"};
 constexpr std::string_view kVerifyOptions[] = {COMMON_TARGET,   "expect",         "expect-file",    "health-url",
                                                "health-status", "health-timeout", "health-retries", "health-header",
@@ -59,8 +60,11 @@ constexpr std::string_view kMetricsOptions[] = {
     "until",          "sources",          "workflow",           "pulls-file",         "test-results",
     "branch-rules",   "hotfix-pattern",   "older-than",         "dry-run",            "min-test-pass-rate",
     "min-rule-compliance", "max-change-failure-rate", "min-deployment-frequency", "max-lead-time",
-    "max-pr-cycle-time", "max-time-to-restore", "fail-on-threshold", "json",         "verbose"};
+    "max-pr-cycle-time", "max-time-to-restore", "fail-on-threshold", "no-thresholds", "archive", "json", "verbose"};
 constexpr std::string_view kNoOptions[] = {"json", "verbose"};
+constexpr std::string_view kNewOptions[] = {"workdir", "migrations-dir", "down", "verbose"};
+constexpr std::string_view kInitOptions[] = {"workdir", "actions", "force", "dry-run", "apply", "repo", "token", "json",
+                                             "verbose"};
 
 constexpr CommandSpec kCommands[] = {
     {"env", "resolve the run: event, branch, environment and what applies", "[options]",
@@ -98,20 +102,48 @@ constexpr CommandSpec kCommands[] = {
     {"validate", "check everything push would, plus a real dry run", "[options]",
      "Runs every check of push, then executes the pending migrations inside one\n"
      "transaction (a savepoint per file) and rolls it back. Nothing is changed.\n"
+     "The dry run stops at the first failing file, as push does: the files after it are\n"
+     "listed as \"not run\" (--keep-going: every file gets a verdict, and failures after\n"
+     "the first are marked as possibly its consequence). It takes only as many files as the\n"
+     "server's lock table holds in one transaction (max_locks_per_transaction x\n"
+     "(max_connections + max_prepared_transactions), less room for other sessions); when\n"
+     "the rest do not fit, validation fails with one error naming the files that passed.\n"
      "The pending files are linted too ('sbdeploy lint --help'); a finding at or above\n"
      "--lint-fail-on fails validation. Down SQL the Supabase CLI would run as a migration\n"
      "(a sibling .down.sql, a -- sbdeploy:down section) gets a warning: move it to\n"
      "supabase/migrations/down/<version>_<name>.sql.\n"
+     "Each pending file with down SQL runs, then its down SQL, then again: validation\n"
+     "fails when the down SQL errs, leaves the schema (the catalog: tables, columns,\n"
+     "indexes, constraints, functions, policies, grants...) different from before the\n"
+     "file, or the file cannot run again after it (--no-down-check: off).\n"
      "A pull request into a branch that deploys to production must come from the\n"
-     "--promote-from environment's branch or match --hotfix-pattern (--no-pr-guard: off).\n"
-     "A fork pull request without the target's secrets gets the offline checks only.",
+     "--promote-from environment's branch or match --hotfix-pattern (--no-pr-guard: off),\n"
+     "and fails when the promotion gate would refuse the push after the merge (the same\n"
+     "gate, hotfix route included; output promotion).\n"
+     "--shadow-db-url: the dry run runs on that empty PostgreSQL instead of the target,\n"
+     "prepared with Supabase's roles and schemas (auth, storage, extensions) and the\n"
+     "migrations the target applied (its history, read with one SELECT; SBDEPLOY_<ENV>_READ_URL\n"
+     "for a read-only role), or, without the target, the base commit's migrations.\n"
+     "A fork pull request without the target's secrets gets the offline checks only, or the\n"
+     "real dry run on the shadow database; pull_request_target from a fork is refused\n"
+     "without one (--allow-untrusted-sql: run it on the target).\n"
+     "Server error texts are capped at 500 characters; --redact-errors (on for pull requests\n"
+     "into production's branch) reports SQLSTATE, file and line only.",
      kValidateOptions, run_validate},
     {"push", "apply pending migrations to the resolved environment", "[options]",
      "Applies pending migrations in version order, each file with its history row in one\n"
      "transaction, under an advisory lock; stops at the first failure.\n"
      "A push to production first reads the --promote-from environment's history (default\n"
-     "staging) and refuses what it has not run with the same statements (exit 1);\n"
-     "--allow-unpromoted pushes anyway with a warning.\n"
+     "staging; SBDEPLOY_STAGING_READ_URL, a read-only role's URL, comes before\n"
+     "SBDEPLOY_STAGING_DB_URL) and refuses what it has not run with the same statements (exit 1);\n"
+     "--allow-unpromoted pushes anyway with a warning. Hotfix route: the migrations a\n"
+     "merged pull request from a --hotfix-pattern branch (or labelled hotfix) brought pass\n"
+     "with a warning to merge it back into staging (output merge_back); the pull request\n"
+     "of the pushed commit is found through the GitHub API (GITHUB_TOKEN).\n"
+     "A revert: applied migrations whose files the pushed commits delete (before..after of\n"
+     "the push event) are first rolled back, newest first, with the down SQL of the parent\n"
+     "commit (git show), each with its history row in one transaction; without down SQL the\n"
+     "push is refused before anything changes (--no-rollback-on-revert: the CLI's error).\n"
      "--include-seed then runs supabase/seed.sql (or [db.seed] sql_paths of\n"
      "supabase/config.toml), recorded in supabase_migrations.seed_files as the Supabase CLI\n"
      "does; a file runs again only when it changed; refused for production unless\n"
@@ -119,8 +151,8 @@ constexpr CommandSpec kCommands[] = {
      "--expect-file, --health-url) and, when it fails, rolls back this push's migrations with\n"
      "their down SQL (all pending ones must have it).\n\n"
      "Step outputs: environment, action, reason, applied, applied_count, pending_count,\n"
-     "promotion; seeded, seeded_count (--include-seed); rolled_back, verified, missing,\n"
-     "failing (--rollback-on-verify-failure).",
+     "promotion, merge_back; seeded, seeded_count (--include-seed); rolled_back, verified, missing,\n"
+     "failing (--rollback-on-verify-failure); reverted, reverted_count (a revert).",
      kPushOptions, run_push},
     {"repair", "mark versions applied or reverted in the history table", "--status applied|reverted VERSION...",
      "Records versions as applied (with the statements of their local files) or removes\n"
@@ -168,7 +200,9 @@ constexpr CommandSpec kCommands[] = {
      kRecordMetricsOptions, run_record_metrics},
     {"metrics", "metrics schema, backfill, report and prune", "schema|backfill|report|prune [options]",
      "  schema [--apply]          print the metrics schema as a migration file to commit, or\n"
-     "                            apply it (idempotent)\n"
+     "                            apply it (idempotent); --apply adopts tables made from\n"
+     "                            seed 001 (in public or metrics) in place, one line per\n"
+     "                            change, and refuses with a plan when it cannot\n"
      "  backfill [--days 90]      pull requests, deployments and --workflow runs from the\n"
      "                            GitHub API, commit subjects from git log, --pulls-file and\n"
      "                            --test-results files (--sources github,git,files)\n"
@@ -176,8 +210,10 @@ constexpr CommandSpec kCommands[] = {
      "                            to restore, PR cycle time, test pass rate, rule compliance;\n"
      "                            a table, --json, and Markdown with a chart in the step\n"
      "                            summary; --min-*/--max-* thresholds warn, or fail with\n"
-     "                            --fail-on-threshold\n"
-     "  prune --older-than 730d   delete older rows (--dry-run counts them)\n\n"
+     "                            --fail-on-threshold; a test pass rate under 80% warns\n"
+     "                            unless --no-thresholds\n"
+     "  prune --older-than 730d   delete older rows (--dry-run counts them; --archive FILE\n"
+     "                            writes them first, JSON Lines, gzip for .gz)\n\n"
      "The metrics database is production's: --db-url, else SBDEPLOY_PRODUCTION_DB_URL (or\n"
      "SBDEPLOY_PRODUCTION_PROJECT_REF); backfill may also write through --supabase-url.",
      kMetricsOptions, run_metrics},
@@ -189,16 +225,46 @@ constexpr CommandSpec kCommands[] = {
      "migrations folder. The other files are read as context, never reported: a table an\n"
      "applied file created exists, and RLS enabled in any file of the set counts.\n\n"
      "Rules, errors: parse-error, transaction-control, rls-missing, policy-always-true,\n"
-     "security-definer-search-path, add-column-not-null; warnings: transaction-wrapper,\n"
-     "mid-file-commit, index-not-concurrent, set-not-null, column-type-rewrite, constraint-not-valid,\n"
-     "drop-table, drop-column, truncate, rename-table, rename-column, unknown-ignore.\n"
+     "add-column-not-null, file-name, duplicate-version; warnings: transaction-wrapper,\n"
+     "mid-file-commit, security-definer-search-path, index-not-concurrent, set-not-null,\n"
+     "column-type-rewrite, constraint-not-valid, drop-table, drop-column, truncate, rename-table,\n"
+     "rename-column, constraint-without-index, validate-same-file, add-column-references,\n"
+     "add-column-rewrite, unknown-ignore (security-definer-search-path is an error when the\n"
+     "body names a table without a schema; policy-always-true a warning for an insert-only\n"
+     "policy of anon on a table anon cannot read).\n"
      "Skip rules for one statement with a comment on the line(s) right above it:\n"
      "  -- sbdeploy-lint-ignore: drop-table, truncate  the reason\n"
+     "Per project, supabase/sbdeploy.toml's [lint] table sets exposed_schemas, rule levels\n"
+     "([lint.rules] <rule> = \"error\"|\"warning\"|\"off\") and tables whose always-true\n"
+     "policies are meant ([lint.public_policies] \"public.contact\" = [\"insert\"]); the\n"
+     "exposed schemas default to supabase/config.toml's [api] schemas, else public.\n"
      "Findings: file:line:column lines (annotations under GitHub Actions), a table in the\n"
      "step summary, --json. Exit 1 when a finding is at or above --lint-fail-on (default\n"
      "error), 2 on a bad option or an unreadable file. validate runs the same checks.\n\n"
      "Step outputs: errors, warnings, passed, files, findings.",
      kLintOptions, run_lint},
+    {"new", "create a migration file, as 'supabase migration new' does", "NAME [options]",
+     "Writes supabase/migrations/<version>_NAME.sql, the version being the UTC time as\n"
+     "YYYYMMDDHHMMSS, and prints \"Created new migration at <path>\" as the Supabase CLI does.\n"
+     "The file is empty, or holds what is piped to stdin (pg_dump ... | sbdeploy new x).\n"
+     "NAME is letters, digits, _, - and . (no spaces or slashes; not ending in .sql or\n"
+     ".down). When a file already has that version, the next free second is taken (push\n"
+     "refuses two files of one version). --down also writes\n"
+     "supabase/migrations/down/<version>_NAME.sql, the down SQL 'sbdeploy rollback' runs.",
+     kNewOptions, run_new},
+    {"init", "write the release process's workflows and set branch protection", "[options]",
+     "Reads the repository (main or master, staging or develop, locally or on origin;\n"
+     "supabase/config.toml) and writes .github/workflows/migrations-validate.yml (pull\n"
+     "requests and merge queues), migrations-staging.yml and migrations-production.yml\n"
+     "(pushes, behind the GitHub environments staging and production: push, verify,\n"
+     "pending check, and production's deployment recorded as metrics),\n"
+     "migrations-metrics.yml, and supabase/verify.txt (what verify checks). Files that\n"
+     "exist are kept unless --force; --dry-run prints them instead. Then prints the secrets\n"
+     "to create per GitHub environment and the required status checks. --apply sets those\n"
+     "checks as branch protection of both branches through the GitHub API (GITHUB_API_URL),\n"
+     "keeping what they already require; it needs --token (or GITHUB_TOKEN) with\n"
+     "administration write and --repo (or GITHUB_REPOSITORY, or the origin remote).",
+     kInitOptions, run_init},
 };
 
 const CommandSpec* find_command(std::string_view name) {

@@ -16,5 +16,7 @@ int run_record_metrics(Context& ctx);
 int run_metrics(Context& ctx);
 int run_lint(Context& ctx);
 int run_verify(Context& ctx);
+int run_new(Context& ctx);
+int run_init(Context& ctx);
 
 } // namespace sbdeploy::cli

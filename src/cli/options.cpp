@@ -36,7 +36,7 @@ constexpr OptionSpec kOptions[] = {
     {"promote-from", OptionKind::value, "NAME|none",
      "environment that must have run a migration before production gets it; none: no gate", "staging"},
     {"allow-unpromoted", OptionKind::flag, "", "push to production what the promote-from environment has not run (loudly)", ""},
-    {"hotfix-pattern", OptionKind::value, "GLOB", "branches besides staging's that may merge into production's", "hotfix/*"},
+    {"hotfix-pattern", OptionKind::value, "GLOB", "hotfix branches: may merge into production's, and what their merged pull requests bring passes the promotion gate", "hotfix/*"},
     {"no-pr-guard", OptionKind::flag, "", "let any branch open a pull request into production's branch", ""},
     // verify
     {"expect", OptionKind::list, "KIND:OBJECT",
@@ -65,6 +65,22 @@ constexpr OptionSpec kOptions[] = {
      "refuse migrations that COMMIT in the middle (by default each part runs in its own transaction)", ""},
     {"ignore-unmatched", OptionKind::flag, "",
      "validate: only warn about .sql files whose names the Supabase CLI skips, instead of failing", ""},
+    {"shadow-db-url", OptionKind::value, "URL",
+     "validate: dry-run on this empty PostgreSQL the job owns (prepared with Supabase's roles and schemas, then the "
+     "migrations the target applied) instead of on the target; the target gets one SELECT of its history at most",
+     "", Secret::yes},
+    {"allow-untrusted-sql", OptionKind::flag, "",
+     "validate: run a fork pull request's SQL on the target when its secret is present (pull_request_target); by "
+     "default refused without --shadow-db-url", ""},
+    {"redact-errors", OptionKind::flag, "",
+     "validate: report a failing dry run with SQLSTATE, file and line, without the server's message text; "
+     "--redact-errors=false: the text, capped at 500 characters", "on for pull requests into production's branch"},
+    {"no-down-check", OptionKind::flag, "",
+     "validate: do not run the pending files' down SQL in the dry run (file, down SQL, file again)", ""},
+    {"keep-going", OptionKind::flag, "",
+     "validate: dry-run every pending file after a failure too, each with its own verdict (failures after the first "
+     "are marked as possibly its consequence); default: stop at the first failure, as push does",
+     ""},
     {"dry-run", OptionKind::flag, "", "show what would be done, change nothing", ""},
     {"fail-on-pending", OptionKind::flag, "", "exit 1 when migrations are pending", ""},
     {"status", OptionKind::value, "applied|reverted", "state to record", ""},
@@ -82,6 +98,10 @@ constexpr OptionSpec kOptions[] = {
     {"rollback-on-verify-failure", OptionKind::flag, "",
      "after the push, run verify (--expect, --expect-file, --health-url); when it fails, roll back what this push "
      "applied with its down SQL", ""},
+    {"no-rollback-on-revert", OptionKind::flag, "",
+     "when the pushed diff (validate: the pull request) deletes applied migrations (a revert), fail as the Supabase "
+     "CLI does (\"not found locally\") instead of rolling them back with the down SQL of the parent commit (validate: "
+     "dry-running that)", ""},
     // paths-filter
     {"filters", OptionKind::value, "YAML|FILE|GLOBS",
      "named filters in dorny/paths-filter's YAML, a file of them, or one glob a line (a line starting with ! excludes)",
@@ -112,7 +132,9 @@ constexpr OptionSpec kOptions[] = {
     {"test-type", OptionKind::value, "NAME", "test_type of the JUnit reports (unit, integration, ...)", "junit"},
     {"branch-rules", OptionKind::list, "GLOB", "branch names that follow the naming rule (one a line)",
      "feature/*, fix/*, hotfix/*"},
-    {"apply", OptionKind::flag, "", "apply the schema to the metrics database instead of printing it", ""},
+    {"apply", OptionKind::flag, "",
+     "metrics schema: apply the schema to the metrics database instead of printing it; init: set branch protection "
+     "through the GitHub API", ""},
     {"days", OptionKind::value, "N", "days of history", "backfill 90, report 30"},
     {"until", OptionKind::value, "TIME", "end of the report's window (2025-01-31 or an ISO 8601 time)", "now"},
     {"sources", OptionKind::value, "LIST", "what backfill reads: github, git, files (comma-separated)", "github,git,files"},
@@ -128,6 +150,10 @@ constexpr OptionSpec kOptions[] = {
     {"max-pr-cycle-time", OptionKind::value, "DURATION", "warn (or fail) above this median PR cycle time", ""},
     {"max-time-to-restore", OptionKind::value, "DURATION", "warn (or fail) above this median time to restore", ""},
     {"fail-on-threshold", OptionKind::flag, "", "exit 1 when a threshold is not met (else a warning)", ""},
+    {"no-thresholds", OptionKind::flag, "",
+     "metrics report: no default thresholds (seed 001's test pass rate of 80%); thresholds given still apply", ""},
+    {"archive", OptionKind::value, "FILE",
+     "metrics prune: write the deleted rows to FILE first (JSON Lines, gzip when it ends in .gz)", ""},
     // lint (also in validate)
     {"lint-disable", OptionKind::list, "RULE", "lint rule to skip (repeat the flag, or comma-separated; all: every rule)",
      ""},
@@ -135,6 +161,15 @@ constexpr OptionSpec kOptions[] = {
      "error"},
     {"lint-exposed-schemas", OptionKind::list, "SCHEMA",
      "schemas the project's API exposes, for rls-missing (repeat the flag, or comma-separated)", "public"},
+    // new and init
+    {"down", OptionKind::flag, "", "new: also create the down file, supabase/migrations/down/<version>_<name>.sql", ""},
+    {"force", OptionKind::flag, "", "init: overwrite files that exist", ""},
+    {"actions", OptionKind::value, "OWNER/NAME@REF", "init: where the workflows take sbdeploy's actions from",
+     "org/sbdeploy@v1"},
+    {"repo", OptionKind::value, "OWNER/NAME", "init --apply: the GitHub repository whose branches to protect",
+     "$GITHUB_REPOSITORY, else the git remote origin"},
+    {"token", OptionKind::value, "TOKEN", "init --apply: GitHub token with administration write on the repository",
+     "$GITHUB_TOKEN", Secret::yes},
 };
 
 std::string join_names(const std::vector<std::string>& names) {

@@ -5,9 +5,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/environments.hpp"
+#include "cli/hotfix_route.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/project.hpp"
 #include "cli/push_extras.hpp"
+#include "cli/revert.hpp"
 #include "db/history.hpp"
 #include "util/strings.hpp"
 
@@ -109,6 +111,9 @@ int run_push(Context& ctx) {
     }
     auto history = db::read_history(db);
     if (!history) return report(ctx, history.error());
+    // Applied files this push deleted (a revert) are rolled back below; they leave the history plan.
+    auto reverted = find_reverted(ctx, *project, *history);
+    if (!reverted) return report(ctx, reverted.error());
     auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
     auto plan = plan_for(*project, *history, include_all);
     auto allow_edited = ctx.options.flag("allow-edited") ? AllowEdited::yes : AllowEdited::no;
@@ -127,9 +132,10 @@ int run_push(Context& ctx) {
     Report rep;
     record_decision(ctx, rep, *target);
     // Production only gets what the promote-from environment (staging) ran first.
-    auto gate = promotion_gate(ctx, *target, pending);
+    auto gate = promotion_gate(ctx, *target, pending, [&] { return find_hotfix_route(ctx, *project, *target); });
     if (!gate) return report(ctx, gate.error());
     if (!gate->status.empty()) rep.set("promotion", gate->status);
+    if (!gate->merge_back.empty()) rep.set("merge_back", gate->merge_back);  // a hotfix: staging must get it too
     if (!gate->summary.empty()) rep.decision += "\n" + gate->summary;
     if (gate->refusal) {
         ctx.console.error(*gate->refusal);
@@ -138,7 +144,7 @@ int run_push(Context& ctx) {
         rep.set("pending_count", std::to_string(pending.size()));
         return finish(ctx, rep, 1);
     }
-    if (pending.empty() && extras->pending_seeds.empty()) {
+    if (pending.empty() && extras->pending_seeds.empty() && reverted->plan.steps.empty()) {
         ctx.console.line("Remote database is up to date: " + env_label);
         rep.set("applied", "[]");
         rep.set("applied_count", "0");
@@ -149,6 +155,7 @@ int run_push(Context& ctx) {
         return finish(ctx, rep, 0);
     }
     if (dry_run) {
+        const std::string would_revert = describe_revert(ctx, *reverted);  // first, as it would run
         if (!pending.empty())
             ctx.console.line("Would push " + std::to_string(pending.size()) + " migration" +
                              (pending.size() == 1 ? "" : "s") + " to " + env_label + ":");
@@ -165,7 +172,7 @@ int run_push(Context& ctx) {
         rep.set("applied_count", "0");
         rep.set("pending_count", std::to_string(pending.size()));
         rep.set("pending", json_array(versions));
-        rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\n" +
+        rep.summary = "### sbdeploy push --dry-run: " + target->environment + "\n\n" + would_revert +
                       (pending.empty() ? std::string("No migrations to push.\n") : "Would push:\n\n" + table);
         rep.summary += describe_push_extras(ctx, *extras, rep);
         if (extras->rollback_on_verify)
@@ -174,8 +181,17 @@ int run_push(Context& ctx) {
         return finish(ctx, rep, 0);
     }
 
-    auto table_ready = db::ensure_history_table(db);
-    if (!table_ready) return report(ctx, table_ready.error());
+    // A history read that returned rows selected all three columns: the table is complete, and
+    // checking that again would cost a round trip.
+    if (history->empty()) {
+        auto table_ready = db::ensure_history_table(db);
+        if (!table_ready) return report(ctx, table_ready.error());
+    }
+    auto undone = roll_back_reverted(ctx, db, *reverted, settings, *target, pending.size(), rep);
+    if (undone.code != 0) {  // nothing pending is applied after a failed rollback
+        if (ctx.json) write_json(ctx, *target, where, {}, pending, &*undone.failure, dry_run);
+        return finish(ctx, rep, undone.code);
+    }
 
     if (!pending.empty())  // else only seed data (--include-seed) is left to run
         ctx.console.group_begin("Applying " + std::to_string(pending.size()) + " migration" +
@@ -184,8 +200,11 @@ int run_push(Context& ctx) {
     std::size_t processed = 0;  // applied here or found applied by another run
     std::optional<Error> failure;
     std::string table = "| Version | Name | Result | Time |\n|---|---|---|---|\n";
+    // Files go in batches (one round trip each over libpq); a file already sent commits or not
+    // whatever we do now, so a stop waits for its answer and stops before the next batch.
+    migrations::Pusher pusher(db, pending, settings);
     for (const auto* m : pending) {
-        if (interrupted()) {  // SIGINT/SIGTERM: stop between files
+        if (!pusher.in_flight() && interrupted()) {  // SIGINT/SIGTERM: stop between batches
             failure = push_stopped_before(*m, applied.size(), pending.size());
             break;
         }
@@ -193,7 +212,7 @@ int run_push(Context& ctx) {
             ctx.console.notice("applying " + m->file.filename +
                                " statement by statement: it cannot run in a transaction block; it is recorded only "
                                "after its last statement succeeds");
-        auto r = migrations::apply_migration(db, *m, settings);
+        auto r = pusher.next();
         if (!r) {
             failure = push_interruption(*m, r.error(), applied.size()).value_or(r.error());
             table += "| " + m->file.version + " | " + m->file.name + " | **failed** at line " +
@@ -242,7 +261,7 @@ int run_push(Context& ctx) {
     rep.set("applied_count", std::to_string(applied.size()));
     rep.set("pending_count", std::to_string(remaining.size() + after.rolled_back));
     rep.summary = "### sbdeploy push: " + (target->environment.empty() ? std::string("database") : target->environment) +
-                  "\n\n" + (pending.empty() ? std::string("No migrations to push.\n") : table);
+                  "\n\n" + undone.summary + (pending.empty() ? std::string("No migrations to push.\n") : table);
     if (failure) {
         rep.summary += "\n**" + failure->file + ":" + std::to_string(failure->line) + "**: " + failure->message + "\n";
         ctx.console.error(*failure);
@@ -254,7 +273,7 @@ int run_push(Context& ctx) {
         if (ctx.json) write_json(ctx, *target, where, applied, remaining, nullptr, dry_run);
         return finish(ctx, rep, after.code);
     }
-    if (pending.empty())  // only seed data ran (--include-seed)
+    if (pending.empty() && extras->seed)  // only seed data ran (--include-seed)
         ctx.console.line("No migrations to push to " + env_label + "; seed data applied: " +
                          util::plural(after.seeded, "file"));
     else

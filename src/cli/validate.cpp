@@ -1,10 +1,12 @@
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "cli/commands.hpp"
 #include "cli/environments.hpp"
+#include "cli/hotfix_route.hpp"
 #include "cli/lint.hpp"
 #include "cli/project.hpp"
+#include "cli/revert.hpp"
+#include "cli/validate_down.hpp"
+#include "cli/validate_shadow.hpp"
+#include "cli/validate_size.hpp"
 #include "db/history.hpp"
 #include "github/outputs.hpp"
 #include "lint/report.hpp"
@@ -14,32 +16,6 @@
 namespace sbdeploy::cli {
 
 namespace {
-
-std::string verdicts_json(const std::vector<migrations::DryRun>& results, const github::Console& console) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartArray();
-    for (const auto& d : results) {
-        w.StartObject();
-        w.Key("version");
-        w.String(d.migration->file.version.c_str());
-        w.Key("file");
-        w.String(d.migration->file.display.c_str());
-        w.Key("verdict");
-        w.String(std::string(migrations::verdict_name(d.verdict)).c_str());
-        if (d.error) {
-            w.Key("line");
-            w.Int(d.error->line);
-            w.Key("message");
-            w.String(console.redact(d.error->message).c_str());
-            w.Key("sqlstate");
-            w.String(d.error->sqlstate.c_str());
-        }
-        w.EndObject();
-    }
-    w.EndArray();
-    return buf.GetString();
-}
 
 // Down SQL where the Supabase CLI reads it too: a sibling <version>_<name>.down.sql is a
 // migration of its own to the CLI (pushed by `supabase db push`), and a `-- sbdeploy:down`
@@ -101,7 +77,14 @@ int run_validate(Context& ctx) {
         ctx.console.error(**refused);
         return finish(ctx, rep, 1);
     }
-    if (target->offline) return validate_offline(ctx, *project, *target);
+    // A fork's SQL never runs on a target: on the shadow database, else offline checks only.
+    if (auto untrusted = untrusted_sql_refusal(ctx, *target, ctx.options.get("shadow-db-url").has_value()))
+        return report(ctx, *untrusted);
+    if (target->offline && !ctx.options.get("shadow-db-url")) return validate_offline(ctx, *project, *target);
+    // Into production's branch: what the promotion gate will decide on the push after the merge.
+    auto gate = target->offline ? Result<GateResult>(GateResult{}) : gate_after_merge(ctx, *project, *target);
+    if (!gate) return report(ctx, gate.error());
+    if (gate->refusal) return gate_refused(ctx, *target, *gate);
 
     migrations::Settings settings;
     // A short lock timeout by default: the dry run must never block staging for long.
@@ -112,17 +95,27 @@ int run_validate(Context& ctx) {
     settings.lock_timeout_ms = *lock_timeout;
     settings.statement_timeout_ms = *statement_timeout;
 
-    auto session = connect_target(ctx, *target);
+    auto shadow = prepare_shadow(ctx, *project, *target);  // --shadow-db-url: the dry run runs there
+    if (!shadow) return report(ctx, shadow.error());
+    auto session = *shadow ? Result<std::unique_ptr<db::Session>>(std::move((*shadow)->session)) : connect_target(ctx, *target);
     if (!session) return report(ctx, session.error());
     db::Session& db = **session;
-    std::string env_label = target->environment.empty() ? db.describe() : target->environment + " (" + db.describe() + ")";
+    std::string env_label = *shadow ? target->environment + " on the " + (*shadow)->label
+                            : target->environment.empty() ? db.describe() : target->environment + " (" + db.describe() + ")";
 
-    auto history = db::read_history(db);
+    auto history = *shadow && (*shadow)->target_history ? Result<std::vector<db::HistoryRow>>(*(*shadow)->target_history)
+                                                        : db::read_history(db);
     if (!history) return report(ctx, history.error());
+    // Applied files this pull request deletes (a revert): the push would roll them back.
+    auto reverted = find_reverted(ctx, *project, *history);
+    if (!reverted) return report(ctx, reverted.error());
     auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
     auto plan = plan_for(*project, *history, include_all);
+    history->clear();  // the plan has what it needed: every recorded statement goes before the lint and dry run
+    history->shrink_to_fit();
     Report rep;
     record_decision(ctx, rep, *target);
+    record_gate(rep, *gate);
     // Edited files fail validation: the CLI would silently never apply the change.
     if (auto problem = plan_problem(*project, plan, AllowEdited::no)) {
         rep.set("valid", "false");
@@ -130,6 +123,7 @@ int run_validate(Context& ctx) {
         ctx.console.error(*problem);
         return finish(ctx, rep, 1);
     }
+    if (int undo = dry_run_reverted(ctx, db, *reverted, settings, rep); undo != 0) return finish(ctx, rep, undo);
 
     std::vector<const migrations::Migration*> pending;
     for (auto i : plan.to_apply) pending.push_back(&project->migrations[i]);
@@ -151,37 +145,21 @@ int run_validate(Context& ctx) {
 
     ctx.console.group_begin("Dry run of " + std::to_string(pending.size()) + " migration" +
                             (pending.size() == 1 ? "" : "s") + " against " + env_label + " (rolled back)");
-    auto results = migrations::dry_run(db, pending, settings);
+    // Each file with down SQL also runs it, then runs again (--no-down-check: off).
+    auto down_checker = make_down_checker(ctx, db, settings);
+    // Stops at the first failure (--keep-going: not), and within the server's lock capacity.
+    auto results = dry_run_within_capacity(ctx, db, pending, settings, down_checker.get());
     if (!results) {
         ctx.console.group_end();
         return report(ctx, results.error());
     }
-    std::size_t failed = 0, skipped = 0;
-    std::string table = "| Version | Name | Dry run |\n|---|---|---|\n";
-    for (const auto& d : results->files) {
-        const auto& f = d.migration->file;
-        switch (d.verdict) {
-        case migrations::Verdict::ok:
-            ctx.console.line("ok      " + f.filename);
-            table += "| " + f.version + " | " + f.name + " | :white_check_mark: ok |\n";
-            break;
-        case migrations::Verdict::not_dry_run:
-            ++skipped;
-            ctx.console.line("skipped " + f.filename + " (not dry-run: " + d.why_not + ")");
-            table += "| " + f.version + " | " + f.name + " | not dry-run: " + util::replace_all(d.why_not, "|", "\\|") +
-                     " |\n";
-            break;
-        case migrations::Verdict::failed:
-            ++failed;
-            ctx.console.line("FAILED  " + f.filename + " line " + std::to_string(d.error->line));
-            table += "| " + f.version + " | " + f.name + " | :x: line " + std::to_string(d.error->line) + ": " +
-                     util::replace_all(d.error->message, "|", "\\|") + " |\n";
-            break;
-        }
-    }
+    auto files = file_verdicts(*results, down_checker.get());
+    limit_errors(ctx, *target, *results, files);  // capped, or SQLSTATE only (--redact-errors)
+    const Tally tally = report_files(ctx, files);
+    const std::size_t failed = tally.failed, skipped = tally.skipped;
     ctx.console.group_end();
-    for (const auto& d : results->files)
-        if (d.error) ctx.console.error(*d.error);
+    report_errors(ctx, files);
+    if (results->capacity) ctx.console.error(*results->capacity);  // once, instead of a failure per file
     if (!results->sequences.empty()) {
         std::string names;
         for (const auto& name : results->sequences) names += (names.empty() ? "" : ", ") + name;
@@ -191,9 +169,10 @@ int run_validate(Context& ctx) {
     if (skipped > 0)
         ctx.console.notice(std::to_string(skipped) + " migration" + (skipped == 1 ? " was" : "s were") +
                            " not dry-run (see above): push runs them for real only");
+    if (!tally.down_line.empty()) ctx.console.line(tally.down_line);
 
-    auto verdicts = verdicts_json(results->files, ctx.console);
-    bool valid = failed == 0 && !lint->failed;
+    auto verdicts = verdicts_json(files, ctx.console);
+    bool valid = failed == 0 && !lint->failed && !results->capacity;
     rep.set("valid", valid ? "true" : "false");
     rep.set("pending_count", std::to_string(pending.size()));
     rep.set("failed_count", std::to_string(failed));
@@ -201,12 +180,14 @@ int run_validate(Context& ctx) {
     rep.set("lint_errors", std::to_string(lint->errors));
     rep.set("lint_warnings", std::to_string(lint->warnings));
     rep.set("lint_findings", lint::findings_json(lint->findings));
-    rep.summary = "### sbdeploy validate: " + target->environment + "\n\n" + table + "\n" + lint->summary;
+    rep.summary = "### sbdeploy validate: " + target->environment + "\n\n" + tally.table + "\n" +
+                  not_run_note(files, *results) +
+                  (tally.down_line.empty() ? "" : tally.down_line + "\n\n") + lint->summary;
     if (ctx.json)
         ctx.out << "{\"valid\":" << (valid ? "true" : "false") << ",\"pending_count\":" << pending.size()
                 << ",\"verdicts\":" << verdicts << ",\"lint\":" << lint->json << "}\n";
-    if (failed > 0) {
-        ctx.console.line(std::to_string(failed) + " of " + std::to_string(pending.size()) + " migrations failed the dry run; nothing was changed");
+    if (failed > 0 || results->capacity) {
+        ctx.console.line(failed_outcome(files, *results));
         return finish(ctx, rep, 1);
     }
     ctx.console.line("All " + std::to_string(pending.size()) + " pending migrations passed the dry run against " +

@@ -20,8 +20,12 @@ using detail::kNotInTransaction;
 using detail::unfaithful_failure;
 using detail::apply_in_one_call;
 using detail::dry_run_in_one_call;
+using detail::add_setup;
+using detail::connection_failure;
+using detail::dry_run_stops_after;
+using detail::out_of_lock_memory;
 
-namespace {
+namespace detail {
 
 // The session state every file starts from (the CLI's RESET ALL, plus the role,
 // which RESET ALL leaves alone), then our timeouts.
@@ -44,7 +48,7 @@ void add_setup(std::vector<db::BatchItem>& items, const Settings& s, std::vector
 // the socket and cannot know whether the server ran the COMMIT it had already received.
 // Either way a re-run converges: it reads the history under the push lock and applies what
 // is not recorded, never a file twice. The line is left out: no statement is at fault.
-Error connection_failure(const Migration& m, const Error& cause) {
+Error connection_failure(const Migration& m, const Error& cause, std::size_t sent_after) {
     std::string_view what = cause.message;
     if (constexpr std::string_view said = "lost the connection to the database: "; what.starts_with(said))
         what.remove_prefix(said.size());
@@ -60,10 +64,17 @@ Error connection_failure(const Migration& m, const Error& cause) {
         e.hint = "nothing of this file was applied: its transaction was rolled back; the migrations before it stay "
                  "applied; run the command again to apply the rest";
     else
-        e.hint = "the file was either committed whole with its history row or not at all; run the command again: it "
-                 "applies what is not recorded yet, never a file twice";
+        e.hint = "the file was either committed whole with its history row or not at all" +
+                 (sent_after == 0 ? std::string()
+                                  : ", and so was each of the " + util::plural(sent_after, "migration") +
+                                        " sent after it in the same batch") +
+                 "; run the command again: it applies what is not recorded yet, never a file twice";
     return e;
 }
+
+} // namespace detail
+
+namespace {
 
 // The COMMIT ending a part other than the last failed (deferred constraints).
 Error commit_failure(const Migration& m, const Error& cause) {
@@ -217,6 +228,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::ok: return "ok";
     case Verdict::failed: return "failed";
     case Verdict::not_dry_run: return "not dry-run";
+    case Verdict::not_run: return "not run";
     }
     return "?";
 }
@@ -402,7 +414,8 @@ namespace {
 
 // The dry run over a session transport: BEGIN, a savepoint per file, ROLLBACK.
 Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
-                                               const Settings& settings) {
+                                               const Settings& settings, DryRunObserver* observer,
+                                               KeepGoing keep_going) {
     std::vector<DryRun> results;
     bool table_complete = db::history_table_complete(session);
     auto begin = session.exec("BEGIN");
@@ -439,6 +452,10 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
         if (!sp) {
             (void)session.exec("ROLLBACK");
             return fail(sp.error());
+        }
+        if (auto seen = observer ? observer->before(session, *m) : Result<void>(); !seen) {
+            (void)session.exec("ROLLBACK");
+            return fail(std::move(seen.error()));
         }
         std::vector<db::BatchItem> items;
         std::vector<std::string> storage;
@@ -480,12 +497,25 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
             auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
             if (!back) return fail(back.error());
         } else {
-            auto rel = session.exec("RELEASE SAVEPOINT sbdeploy_dry_run");
-            if (!rel) return fail(rel.error());
+            auto seen = observer ? observer->after(session, *m) : Result<void>();
+            if (!seen && out_of_lock_memory(seen.error())) {  // the lock table is full: where the dry run ends
+                d.verdict = Verdict::failed;
+                d.error = std::move(seen.error());
+                auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
+                if (!back) return fail(back.error());
+            } else if (!seen) {
+                (void)session.exec("ROLLBACK");
+                return fail(std::move(seen.error()));
+            } else if (auto rel = session.exec("RELEASE SAVEPOINT sbdeploy_dry_run"); !rel) {
+                return fail(rel.error());
+            }
         }
         session.take_notices();
         results.push_back(std::move(d));
+        if (dry_run_stops_after(results.back(), keep_going)) break;
     }
+    for (std::size_t k = results.size(); k < pending.size(); ++k)
+        results.push_back(DryRun{pending[k], Verdict::not_run, std::nullopt, 0, {}});
     auto rb = session.exec("ROLLBACK");
     if (!rb) return fail(rb.error());
     return results;
@@ -494,11 +524,11 @@ Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<c
 } // namespace
 
 Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                             const Settings& settings) {
+                             const Settings& settings, DryRunObserver* observer, KeepGoing keep_going) {
     auto sequences = db::snapshot_sequences(session);
     if (!sequences) return fail(std::move(sequences.error()));
-    auto r = session.scope() == db::Scope::call ? dry_run_in_one_call(session, pending, settings)
-                                                : dry_run_in_session(session, pending, settings);
+    auto r = session.scope() == db::Scope::call ? dry_run_in_one_call(session, pending, settings, keep_going)
+                                                : dry_run_in_session(session, pending, settings, observer, keep_going);
     if (!r && r.error().kind == ErrorKind::connection)
         r.error().hint = "the dry run's transaction is never committed; sequences it used may have moved; run the "
                          "command again";
@@ -509,7 +539,9 @@ Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* co
         e.message = "the dry run passed, but putting back the sequences it used failed: " + e.message;
         return fail(std::move(e));
     }
-    return DryRunReport{std::move(*r), std::move(*put_back)};
+    DryRunReport report{std::move(*r), std::move(*put_back), std::nullopt};
+    report.out_of_locks = detail::settle_out_of_locks(report.files);
+    return report;
 }
 
 } // namespace sbdeploy::migrations

@@ -46,6 +46,10 @@ struct Settings {
     // waits for it, and whether a newer recorded version is fine (--include-all).
     long lock_wait_ms = 60'000;
     IncludeAll include_all = IncludeAll::no;
+    // Pusher over a Scope::session transport: the most files, and bytes of their SQL, sent in
+    // one batch (one round trip).
+    std::size_t batch_files = 200;
+    std::size_t batch_bytes = 4u << 20;
 };
 
 // Who recorded a migration that apply_migration was asked to apply. Over a Scope::call
@@ -55,6 +59,9 @@ struct Settings {
 enum class AppliedBy { this_run, earlier_attempt, another_run };
 
 struct Applied {
+    // Wall time of the file. Sent in a batch (Pusher): from the previous file's answer (the
+    // first: from sending the batch) to its own, which is the server's time on it when the
+    // server is the bottleneck; the batch's round trip counts with its first file.
     double ms = 0;
     std::vector<std::string> notices;
     AppliedBy by = AppliedBy::this_run;
@@ -73,7 +80,40 @@ struct Applied {
 // the history travel in one request (BEGIN ... COMMIT).
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings);
 
-enum class Verdict { ok, failed, not_dry_run };
+// Pushes `pending` in order, each file as apply_migration does (atomic with its history row,
+// session state reset before it), one result per next(). Over a Scope::session transport the
+// files that run in one transaction go in batches (db::TransactionPipeline): one round trip
+// for up to Settings::batch_files files, and after a failing file the server runs nothing more
+// of its batch. A file that runs outside a transaction or in parts ends a batch and runs alone.
+class Pusher {
+public:
+    // `session`, `pending` and the migrations must outlive the Pusher.
+    Pusher(db::Session& session, std::span<const Migration* const> pending, const Settings& settings);
+    ~Pusher();
+    Pusher(const Pusher&) = delete;
+    Pusher& operator=(const Pusher&) = delete;
+
+    // The result of the next file of `pending`, in order. Not called again after a failure.
+    Result<Applied> next();
+    // The next file was sent already: it commits or not whatever the caller does now, so a
+    // caller that wants to stop reads its result first.
+    [[nodiscard]] bool in_flight() const;
+
+private:
+    struct Batch;
+    void start_batch();
+    db::Session& session_;
+    std::span<const Migration* const> pending_;
+    Settings settings_;
+    std::vector<std::string> setup_storage_;
+    std::vector<db::BatchItem> setup_;
+    std::size_t next_ = 0;
+    std::unique_ptr<Batch> batch_;
+};
+
+// not_run: validate's dry run stopped before the file (an earlier failure without
+// KeepGoing::yes, or the server's lock table full); it says nothing about the file.
+enum class Verdict { ok, failed, not_dry_run, not_run };
 std::string_view verdict_name(Verdict v);
 
 struct DryRun {
@@ -88,16 +128,34 @@ struct DryRun {
 // history inserts, then rolls everything back. Non-transactional files are not run. A file
 // that commits in the middle runs as one piece; when it fails only because a part uses an
 // enum value an earlier part added (which needs that part committed), it is not dry-run.
-// Over a Scope::call transport: one request ending in ROLLBACK; after a failing file,
-// another request without it, so each file still gets its own verdict.
+// Over a Scope::call transport: one request ending in ROLLBACK; with KeepGoing::yes, after a
+// failing file another request without it, so each file still gets its own verdict.
 // Sequences the dry run moved (nextval, setval: not transactional) are put back afterwards
 // (db/sequences.hpp) and listed in `sequences`.
 struct DryRunReport {
     std::vector<DryRun> files;
     std::vector<std::string> sequences;  // put back after the rollback
+    // The file at which the server's lock table ran out (SQLSTATE 53200, out of shared
+    // memory): it and the files after it are Verdict::not_run.
+    std::optional<std::size_t> out_of_locks;
 };
+// What runs around each file the dry run runs over a Scope::session transport (validate's
+// down check, migrations/down_check.hpp): before() right after the file's savepoint, after()
+// once the file and its history row ran cleanly. Both run inside the dry run's transaction and
+// must leave it usable (their own SQL under savepoints); an Error from them ends the dry run.
+class DryRunObserver {
+public:
+    virtual ~DryRunObserver() = default;
+    virtual Result<void> before(db::Session& session, const Migration& m) = 0;
+    virtual Result<void> after(db::Session& session, const Migration& m) = 0;
+};
+// KeepGoing::no (push's rule): the dry run stops at the first failing file and the files
+// after it are Verdict::not_run; yes: every file gets its own verdict. Either way it stops
+// when the server runs out of lock memory (DryRunReport::out_of_locks).
+enum class KeepGoing { no, yes };
 Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                             const Settings& settings);
+                             const Settings& settings, DryRunObserver* observer = nullptr,
+                             KeepGoing keep_going = KeepGoing::no);
 
 // Put back, right before sbdeploy's own writes (the history row, the seed hash) in a
 // transaction that ran a user's SQL, what that SQL may have changed and the writes depend

@@ -178,7 +178,7 @@ Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, cons
 // request is sent again without it (the files before it run again, as their successors
 // depend on them), until one passes: n failing files cost n + 1 requests.
 Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<const Migration* const> pending,
-                                                const Settings& s) {
+                                                const Settings& s, KeepGoing keep_going) {
     std::vector<DryRun> results;
     results.reserve(pending.size());
     std::vector<std::string> literals;
@@ -265,6 +265,12 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
         d.verdict = Verdict::failed;
         d.error = batch_error(*d.migration, where->item_to_statement, where->setup,
                               db::BatchFailure{f.index - where->begin, f.error});
+        // The files before it passed in this request; the ones after it did not run.
+        if (dry_run_stops_after(d, keep_going)) {
+            for (std::size_t k = where->k + 1; k < results.size(); ++k)
+                results[k] = DryRun{pending[k], Verdict::not_run, std::nullopt, 0, {}};
+            break;
+        }
     }
     return results;
 }

@@ -66,8 +66,9 @@ constexpr OptionSpec kOptions[] = {
     {"ignore-unmatched", OptionKind::flag, "",
      "validate: only warn about .sql files whose names the Supabase CLI skips, instead of failing", ""},
     {"shadow-db-url", OptionKind::value, "URL",
-     "validate: dry-run on this empty PostgreSQL the job owns (prepared with Supabase's roles and schemas, then the "
-     "migrations the target applied) instead of on the target; the target gets one SELECT of its history at most",
+     "validate: instead of a dry run on the target, apply the pending files for real, file by file, on this empty "
+     "PostgreSQL the job owns (prepared with Supabase's roles and schemas, then the migrations the target applied; no "
+     "lock-table limit); the target gets one SELECT of its history at most",
      "", Secret::yes},
     {"allow-untrusted-sql", OptionKind::flag, "",
      "validate: run a fork pull request's SQL on the target when its secret is present (pull_request_target); by "

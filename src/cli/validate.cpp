@@ -144,11 +144,14 @@ int run_validate(Context& ctx) {
     if (!lint) return report(ctx, lint.error());
 
     ctx.console.group_begin("Dry run of " + std::to_string(pending.size()) + " migration" +
-                            (pending.size() == 1 ? "" : "s") + " against " + env_label + " (rolled back)");
+                            (pending.size() == 1 ? "" : "s") + " against " + env_label +
+                            (*shadow ? " (applied there for real, file by file)" : " (rolled back)"));
     // Each file with down SQL also runs it, then runs again (--no-down-check: off).
     auto down_checker = make_down_checker(ctx, db, settings);
-    // Stops at the first failure (--keep-going: not), and within the server's lock capacity.
-    auto results = dry_run_within_capacity(ctx, db, pending, settings, down_checker.get());
+    // Stops at the first failure (--keep-going: not), and within the server's lock capacity;
+    // a shadow, which the job owns, takes the files for real and has no such capacity.
+    auto results = *shadow ? apply_within_shadow(ctx, db, pending, settings, down_checker.get())
+                           : dry_run_within_capacity(ctx, db, pending, settings, down_checker.get());
     if (!results) {
         ctx.console.group_end();
         return report(ctx, results.error());
@@ -190,8 +193,9 @@ int run_validate(Context& ctx) {
         ctx.console.line(failed_outcome(files, *results));
         return finish(ctx, rep, 1);
     }
+    const std::string target_name = target->environment.empty() ? "the target" : target->environment;
     ctx.console.line("All " + std::to_string(pending.size()) + " pending migrations passed the dry run against " +
-                     env_label + "; nothing was changed");
+                     env_label + "; " + (*shadow ? target_name + " was not changed" : "nothing was changed"));
     if (lint->failed) {
         ctx.console.line("Validation fails on the lint findings above");
         return finish(ctx, rep, 1);

@@ -81,6 +81,17 @@ Result<SizedDryRun> dry_run_within_capacity(Context& ctx, db::Session& db,
     return run;
 }
 
+Result<SizedDryRun> apply_within_shadow(Context& ctx, db::Session& shadow,
+                                        std::span<const migrations::Migration* const> pending,
+                                        const migrations::Settings& settings, migrations::DryRunObserver* observer) {
+    const auto keep_going = ctx.options.flag("keep-going") ? migrations::KeepGoing::yes : migrations::KeepGoing::no;
+    auto r = migrations::apply_on_shadow(shadow, pending, settings, observer, keep_going);
+    if (!r) return fail(std::move(r.error()));
+    SizedDryRun run;
+    static_cast<migrations::DryRunReport&>(run) = std::move(*r);
+    return run;
+}
+
 std::string not_run_note(std::span<const FileVerdict> files, const SizedDryRun& run) {
     const auto not_run = static_cast<std::size_t>(
         std::ranges::count_if(files, [](const FileVerdict& f) { return f.run->verdict == Verdict::not_run; }));

@@ -26,6 +26,12 @@ Result<SizedDryRun> dry_run_within_capacity(Context& ctx, db::Session& db,
                                             const migrations::Settings& settings,
                                             migrations::DryRunObserver* observer);
 
+// On a shadow database (--shadow-db-url): the pending files applied there for real, file by
+// file (migrations::apply_on_shadow), so no lock capacity applies; --keep-going as above.
+Result<SizedDryRun> apply_within_shadow(Context& ctx, db::Session& shadow,
+                                        std::span<const migrations::Migration* const> pending,
+                                        const migrations::Settings& settings, migrations::DryRunObserver* observer);
+
 // The summary's paragraph on files not run (after the first failure, or past the lock
 // capacity); empty when every file ran.
 std::string not_run_note(std::span<const FileVerdict> files, const SizedDryRun& run);

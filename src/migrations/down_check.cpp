@@ -166,6 +166,10 @@ Result<void> DownChecker::check(db::Session& session, const Migration& m, DownCh
     return {};
 }
 
+void DownChecker::unwatched(const Migration& m, std::string why) {
+    if (m.down) results_[&m] = not_checked(std::move(why));
+}
+
 DownCheck DownChecker::result(const Migration& m) const {
     if (!m.down) return {};
     auto it = results_.find(&m);

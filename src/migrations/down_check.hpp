@@ -42,6 +42,8 @@ public:
     explicit DownChecker(const Settings& settings) : settings_(settings) {}
     Result<void> before(db::Session& session, const Migration& m) override;
     Result<void> after(db::Session& session, const Migration& m) override;
+    [[nodiscard]] bool watches(const Migration& m) const override { return m.down != nullptr; }
+    void unwatched(const Migration& m, std::string why) override;
     // The check of `m`: DownOutcome::none for a file without down SQL, not_checked for one the
     // dry run did not get to run cleanly (it failed, or is not dry-run).
     [[nodiscard]] DownCheck result(const Migration& m) const;

@@ -17,6 +17,23 @@ constexpr std::string_view kCreateStatements[] = {
     "ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text",
 };
 
+// The check and the creation in one round trip (one implicit transaction): the DDL, and its
+// ACCESS EXCLUSIVE locks, only when the table lacks one of the CLI's columns. The CLI's 4s
+// lock_timeout, local to that transaction, so nothing of it outlives the statement.
+constexpr std::string_view kEnsureTable = R"sql(DO $sbdeploy_history$
+BEGIN
+  IF (SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations'
+      AND table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')) = 3 THEN
+    RETURN;
+  END IF;
+  PERFORM set_config('lock_timeout', '4s', true);
+  CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+  CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);
+  ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[];
+  ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;
+END
+$sbdeploy_history$)sql";
+
 // Columns are always named: hosted projects add nullable columns of their own.
 constexpr std::string_view kInsert =
     "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3::text[])";
@@ -24,6 +41,9 @@ constexpr std::string_view kDelete = "DELETE FROM supabase_migrations.schema_mig
 constexpr std::string_view kInsertReturning =
     "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3::text[]) "
     "RETURNING version, name";
+// Which of a script's versions the history holds: the proof its last statement answers.
+constexpr std::string_view kRecordedOf =
+    "SELECT version, name FROM supabase_migrations.schema_migrations WHERE version = ANY($1::text[])";
 // Statements as JSON: one text value that RapidJSON reads, whatever the array holds. The last
 // row counts the others (version NULL: the primary key never is): an answer without it did not
 // come from this query, and one with fewer rows than it counts was cut.
@@ -69,7 +89,7 @@ BEGIN
   BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0));
   EXCEPTION WHEN lock_not_available THEN
-    RAISE EXCEPTION USING ERRCODE = 'SB003',
+    RAISE EXCEPTION USING ERRCODE = 'SB003', DETAIL = v,
       MESSAGE = format('another migration run holds the push lock: it did not finish within %s',
                        current_setting('lock_timeout')),
       HINT = 'wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one push '
@@ -79,7 +99,7 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT 1 FROM supabase_migrations.schema_migrations WHERE version = v) THEN
-    RAISE EXCEPTION USING ERRCODE = 'SB001', MESSAGE = format('version %s is already recorded', v);
+    RAISE EXCEPTION USING ERRCODE = 'SB001', MESSAGE = format('version %s is already recorded', v), DETAIL = v;
   END IF;
   IF current_setting('sbdeploy.check_newer') = 'on' THEN
     SELECT max(version COLLATE "C") INTO newest FROM supabase_migrations.schema_migrations
@@ -195,26 +215,21 @@ bool history_table_complete(Session& session) {
 }
 
 Result<void> ensure_history_table(Session& session, long lock_wait_ms) {
+    if (session.scope() == Scope::session) {
+        auto res = session.exec(kEnsureTable);
+        if (res) return {};
+        Error e = res.error();
+        e.message = "cannot create the migration history table: " + e.message;
+        return fail(std::move(e));
+    }
     // Skip the DDL (and its ACCESS EXCLUSIVE locks) when the table is already complete.
     if (history_table_complete(session)) return {};
-    if (session.scope() == Scope::call) {
-        auto items = history_guard_items(lock_wait_ms, "", CheckNewer::no);
-        items.push_back({"SET LOCAL lock_timeout = '4s'", {}});
-        for (auto s : kCreateStatements) items.push_back({s, {}});
-        auto res = session.exec_batch(items, BatchMode::atomic);
-        if (!res) {
-            Error e = res.error().error;
-            e.message = "cannot create the migration history table: " + e.message;
-            return fail(std::move(e));
-        }
-        return {};
-    }
-    std::string sql = "SET lock_timeout = '4s';";
-    for (auto s : kCreateStatements) sql.append(s).append(";");
-    sql += "RESET lock_timeout";
-    auto res = session.exec(sql);
+    auto items = history_guard_items(lock_wait_ms, "", CheckNewer::no);
+    items.push_back({"SET LOCAL lock_timeout = '4s'", {}});
+    for (auto s : kCreateStatements) items.push_back({s, {}});
+    auto res = session.exec_batch(items, BatchMode::atomic);
     if (!res) {
-        Error e = res.error();
+        Error e = res.error().error;
         e.message = "cannot create the migration history table: " + e.message;
         return fail(std::move(e));
     }
@@ -245,6 +260,28 @@ Result<void> check_recorded_row(const QueryResult& answer, std::string_view vers
         return fail(ErrorKind::operation, "its row is version " + (r.size() > 0 ? shown(r[0]) : "NULL") + ", name " +
                                               (r.size() > 1 ? shown(r[1]) : "NULL") + ", not version " +
                                               util::quoted(version) + ", name " + util::quoted(name));
+    return {};
+}
+
+BatchItem recorded_rows_item(std::span<const std::string> versions) {
+    return BatchItem{kRecordedOf, {text_array_literal(versions)}};
+}
+
+Result<void> check_recorded_rows(const QueryResult& answer,
+                                 std::span<const std::pair<std::string, std::string>> written) {
+    static const std::vector<std::string> kColumns{"version", "name"};
+    if (answer.columns != kColumns)
+        return fail(ErrorKind::operation,
+                    "its columns are " + columns_text(answer.columns) + ", not " + columns_text(kColumns));
+    if (answer.rows.size() != written.size())
+        return fail(ErrorKind::operation, "it holds " + util::plural(answer.rows.size(), "row") + ", not the " +
+                                              std::to_string(written.size()) + " written");
+    std::vector<std::pair<Value, Value>> got, want;
+    for (const Row& r : answer.rows) got.emplace_back(r.size() > 0 ? r[0] : Value(), r.size() > 1 ? r[1] : Value());
+    for (const auto& [version, name] : written) want.emplace_back(Value(version), Value(name));
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    if (got != want) return fail(ErrorKind::operation, "its rows are not the versions and names written");
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "db/session.hpp"
@@ -57,6 +58,13 @@ BatchItem insert_history_returning_item(const std::string& version, const std::s
 // `name`: one row, the columns (version, name), those values. The error says what it is instead.
 Result<void> check_recorded_row(const QueryResult& answer, std::string_view version, std::string_view name);
 
+// For a script of several files' transactions (db::exec_script): a last statement answering
+// the rows (version, name) of `versions` that the history holds, and the check that they are
+// exactly the `written` (version, name) pairs, in any order.
+BatchItem recorded_rows_item(std::span<const std::string> versions);
+Result<void> check_recorded_rows(const QueryResult& answer,
+                                 std::span<const std::pair<std::string, std::string>> written);
+
 // Postgres array literal for text[]: {"a","b"} with " and \ escaped.
 std::string text_array_literal(std::span<const std::string> values);
 
@@ -67,9 +75,9 @@ Result<void> acquire_push_lock(Session& session, long wait_ms);
 Result<void> release_push_lock(Session& session);
 
 // sbdeploy's own SQLSTATEs, raised by the history guard.
-inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history
+inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history (detail: which)
 inline constexpr std::string_view kNewerRecorded = "SB002";    // a newer version is (detail: which)
-inline constexpr std::string_view kLockBusy = "SB003";         // the push lock did not come in time
+inline constexpr std::string_view kLockBusy = "SB003";         // the push lock did not come in time (detail: the version)
 
 enum class CheckNewer { no, yes };
 // For a Scope::call session, where no lock outlives a call: the items that start a batch

@@ -124,6 +124,24 @@ public:
         return std::unexpected(BatchFailure{find_failing_item(items, mode), std::move(f.error), attempts});
     }
 
+    // `items` as one query exactly as given, nothing added around them: for callers that write
+    // their own transaction blocks. A failure's index is the item the API's caret points into,
+    // else unknown: no probes, which would run the script's COMMITs for real.
+    std::expected<Result<QueryResult>, BatchFailure> exec_script(std::span<const BatchItem> items) {
+        const auto query = compose_batch(items, BatchMode::in_caller, next_name());
+        auto body = call(query.text);
+        if (body) return read_answer(*body);
+        CallFailure f = std::move(body.error());
+        std::size_t index = BatchFailure::unknown_index;
+        if (f.sql && f.line > 0) {
+            if (auto at = locate_position(query, position_of(query.text, f.line, f.offset))) {
+                f.error.column = at->position;
+                index = at->index;
+            }
+        }
+        return std::unexpected(BatchFailure{index, std::move(f.error), f.attempts});
+    }
+
     std::vector<std::string> take_notices() override { return {}; }
     [[nodiscard]] int backend_pid() const override { return 0; }
     [[nodiscard]] Scope scope() const override { return Scope::call; }
@@ -326,6 +344,13 @@ bool is_project_ref(std::string_view ref) {
     for (char c : ref)
         if (c < 'a' || c > 'z') return false;
     return true;
+}
+
+std::expected<Result<QueryResult>, BatchFailure> exec_script(Session& session, std::span<const BatchItem> items) {
+    if (auto* api = dynamic_cast<ApiSession*>(&session)) return api->exec_script(items);
+    return std::unexpected(BatchFailure{
+        0, make_error(ErrorKind::operation, "a script of transaction blocks needs the Management API transport",
+                      "this is a bug in sbdeploy: only Scope::call sessions of the Management API take scripts")});
 }
 
 Result<std::unique_ptr<Session>> connect_management_api(const ApiOptions& options) {

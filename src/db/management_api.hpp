@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "db/session.hpp"
@@ -28,6 +29,12 @@ struct ApiOptions {
 
 // True for a Supabase project ref: 20 lowercase letters.
 bool is_project_ref(std::string_view ref);
+
+// `items` joined into one query exactly as given (the caller writes its own BEGIN ... COMMIT
+// blocks, which the server runs in order, stopping at the first error). The answer is the rows
+// of the last statement that returned any; a failure's index is the item the error's position
+// falls in, else BatchFailure::unknown_index. Only for a session of connect_management_api.
+std::expected<Result<QueryResult>, BatchFailure> exec_script(Session& session, std::span<const BatchItem> items);
 
 // Checks the options (no request is sent: the first query finds out about the token).
 Result<std::unique_ptr<Session>> connect_management_api(const ApiOptions& options);

@@ -412,107 +412,104 @@ Result<Applied> apply_migration(db::Session& session, const Migration& m, const 
 
 namespace {
 
+// One file of the dry run on its own round trips: its savepoint, the observer's before(), the
+// file, after(), the release. Errors end the dry run (the transaction rolled back).
+Result<DryRun> dry_run_one(db::Session& session, const Migration* m, const Settings& settings,
+                           DryRunObserver* observer, const BookkeepingReset& reset) {
+    DryRun d{m, Verdict::ok, std::nullopt, 0, {}};
+    auto start = std::chrono::steady_clock::now();
+    auto sp = session.exec("SAVEPOINT sbdeploy_dry_run");
+    if (!sp) {
+        (void)session.exec("ROLLBACK");
+        return fail(sp.error());
+    }
+    if (auto seen = observer ? observer->before(session, *m) : Result<void>(); !seen) {
+        (void)session.exec("ROLLBACK");
+        return fail(std::move(seen.error()));
+    }
+    std::vector<db::BatchItem> items;
+    std::vector<std::string> storage;
+    storage.reserve(2);  // items hold views into it
+    detail::add_local_setup(items, settings, storage);
+    std::size_t setup = items.size();
+    std::vector<std::size_t> item_to_statement;
+    for (std::size_t i = 0; i < m->statements.size(); ++i) {
+        if (m->plan.skip[i]) continue;
+        items.push_back({m->statements[i].text, {}});
+        item_to_statement.push_back(i);
+    }
+    auto literal = db::text_array_literal(m->texts());
+    reset.append_to(items);
+    items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));
+    // What the commit would check: deferred constraints. The savepoint restores their
+    // mode afterwards, so later files see their constraints deferred as in a push.
+    items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
+    items.push_back({"SET CONSTRAINTS ALL IMMEDIATE", {}});
+    items.push_back({"ROLLBACK TO SAVEPOINT sbdeploy_commit_check", {}});
+    auto r = session.exec_batch(items, db::BatchMode::in_caller);
+    d.ms = elapsed_ms(start);
+    if (!r) {
+        if (r.error().error.kind == ErrorKind::connection) return fail(r.error().error);
+        d.why_not = unfaithful_failure(*m, r.error().error);
+        d.verdict = d.why_not.empty() ? Verdict::failed : Verdict::not_dry_run;
+        if (d.why_not.empty()) d.error = batch_error(*m, item_to_statement, setup, r.error());
+        auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
+        if (!back) return fail(back.error());
+    } else {
+        auto seen = observer ? observer->after(session, *m) : Result<void>();
+        if (!seen && out_of_lock_memory(seen.error())) {  // the lock table is full: where the dry run ends
+            d.verdict = Verdict::failed;
+            d.error = std::move(seen.error());
+            auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
+            if (!back) return fail(back.error());
+        } else if (!seen) {
+            (void)session.exec("ROLLBACK");
+            return fail(std::move(seen.error()));
+        } else if (auto rel = session.exec("RELEASE SAVEPOINT sbdeploy_dry_run"); !rel) {
+            return fail(rel.error());
+        }
+    }
+    session.take_notices();
+    return d;
+}
+
 // The dry run over a session transport: BEGIN, a savepoint per file, ROLLBACK.
 Result<std::vector<DryRun>> dry_run_in_session(db::Session& session, std::span<const Migration* const> pending,
                                                const Settings& settings, DryRunObserver* observer,
                                                KeepGoing keep_going) {
     std::vector<DryRun> results;
     bool table_complete = db::history_table_complete(session);
-    auto begin = session.exec("BEGIN");
-    if (!begin) return fail(begin.error());
-    if (settings.lock_timeout_ms > 0) {
-        auto lt = session.exec("SET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'");
-        if (!lt) {
-            (void)session.exec("ROLLBACK");
-            return fail(lt.error());
-        }
-    }
-    // The history table as push would create it, inside the transaction; only when
-    // needed, as its DDL would lock the table for the whole dry run.
-    if (!table_complete) {
-        for (auto s : db::history_table_statements()) {
-            auto r = session.exec(s);
-            if (!r) {
-                (void)session.exec("ROLLBACK");
-                return fail(r.error());
-            }
-        }
+    // One round trip: BEGIN, the lock timeout, and the history table as push would create it,
+    // inside the transaction; only when needed, as its DDL would lock the table for the whole
+    // dry run.
+    std::string start = "BEGIN";
+    if (settings.lock_timeout_ms > 0)
+        start += ";\nSET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'";
+    if (!table_complete)
+        for (auto s : db::history_table_statements()) start += ";\n" + std::string(s);
+    if (auto begun = session.exec(start); !begun) {
+        (void)session.exec("ROLLBACK");
+        return fail(begun.error());
     }
     const BookkeepingReset reset(settings);
-    for (const Migration* m : pending) {
-        DryRun d{m, Verdict::ok, std::nullopt, 0, {}};
-        if (m->plan.mode == FileMode::non_transactional) {
-            d.verdict = Verdict::not_dry_run;
-            d.why_not = kNotInTransaction;
-            results.push_back(std::move(d));
-            continue;
-        }
-        auto start = std::chrono::steady_clock::now();
-        auto sp = session.exec("SAVEPOINT sbdeploy_dry_run");
-        if (!sp) {
-            (void)session.exec("ROLLBACK");
-            return fail(sp.error());
-        }
-        if (auto seen = observer ? observer->before(session, *m) : Result<void>(); !seen) {
-            (void)session.exec("ROLLBACK");
-            return fail(std::move(seen.error()));
-        }
-        std::vector<db::BatchItem> items;
-        std::vector<std::string> storage;
-        storage.reserve(2);  // items hold views into it
-        // Inside the caller's transaction: SET LOCAL, so the dry run's short lock
-        // timeout holds for each file and ends with the transaction.
-        items.push_back({"RESET ALL", {}});
-        items.push_back({"SET SESSION AUTHORIZATION DEFAULT", {}});  // a SET ROLE survives RESET ALL
-        if (settings.lock_timeout_ms > 0) {
-            storage.push_back("SET LOCAL lock_timeout = '" + std::to_string(settings.lock_timeout_ms) + "ms'");
-            items.push_back({storage.back(), {}});
-        }
-        if (settings.statement_timeout_ms > 0) {
-            storage.push_back("SET LOCAL statement_timeout = '" + std::to_string(settings.statement_timeout_ms) + "ms'");
-            items.push_back({storage.back(), {}});
-        }
-        std::size_t setup = items.size();
-        std::vector<std::size_t> item_to_statement;
-        for (std::size_t i = 0; i < m->statements.size(); ++i) {
-            if (m->plan.skip[i]) continue;
-            items.push_back({m->statements[i].text, {}});
-            item_to_statement.push_back(i);
-        }
-        auto literal = db::text_array_literal(m->texts());
-        reset.append_to(items);
-        items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));
-        // What the commit would check: deferred constraints. The savepoint restores their
-        // mode afterwards, so later files see their constraints deferred as in a push.
-        items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});
-        items.push_back({"SET CONSTRAINTS ALL IMMEDIATE", {}});
-        items.push_back({"ROLLBACK TO SAVEPOINT sbdeploy_commit_check", {}});
-        auto r = session.exec_batch(items, db::BatchMode::in_caller);
-        d.ms = elapsed_ms(start);
-        if (!r) {
-            if (r.error().error.kind == ErrorKind::connection) return fail(r.error().error);
-            d.why_not = unfaithful_failure(*m, r.error().error);
-            d.verdict = d.why_not.empty() ? Verdict::failed : Verdict::not_dry_run;
-            if (d.why_not.empty()) d.error = batch_error(*m, item_to_statement, setup, r.error());
-            auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
-            if (!back) return fail(back.error());
+    // Files the observer does not watch go in pipelined batches (one round trip each); the
+    // ones it watches, one by one, so that it can run its SQL between their steps.
+    const auto watched = [&](const Migration* m) {
+        return observer != nullptr && m->plan.mode != FileMode::non_transactional && observer->watches(*m);
+    };
+    for (std::size_t k = 0; k < pending.size();) {
+        if (watched(pending[k])) {
+            auto d = dry_run_one(session, pending[k++], settings, observer, reset);
+            if (!d) return fail(std::move(d.error()));
+            results.push_back(std::move(*d));
         } else {
-            auto seen = observer ? observer->after(session, *m) : Result<void>();
-            if (!seen && out_of_lock_memory(seen.error())) {  // the lock table is full: where the dry run ends
-                d.verdict = Verdict::failed;
-                d.error = std::move(seen.error());
-                auto back = session.exec("ROLLBACK TO SAVEPOINT sbdeploy_dry_run");
-                if (!back) return fail(back.error());
-            } else if (!seen) {
-                (void)session.exec("ROLLBACK");
-                return fail(std::move(seen.error()));
-            } else if (auto rel = session.exec("RELEASE SAVEPOINT sbdeploy_dry_run"); !rel) {
-                return fail(rel.error());
-            }
+            std::size_t end = k;
+            while (end < pending.size() && !watched(pending[end])) ++end;
+            auto taken = detail::dry_run_batch(session, pending.subspan(k, end - k), settings, results);
+            if (!taken) return fail(std::move(taken.error()));
+            k += *taken;
         }
-        session.take_notices();
-        results.push_back(std::move(d));
-        if (dry_run_stops_after(results.back(), keep_going)) break;
+        if (!results.empty() && dry_run_stops_after(results.back(), keep_going)) break;
     }
     for (std::size_t k = results.size(); k < pending.size(); ++k)
         results.push_back(DryRun{pending[k], Verdict::not_run, std::nullopt, 0, {}});

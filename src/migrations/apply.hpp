@@ -80,11 +80,17 @@ struct Applied {
 // the history travel in one request (BEGIN ... COMMIT).
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings);
 
+namespace detail {
+class ApiPusher;
+}
+
 // Pushes `pending` in order, each file as apply_migration does (atomic with its history row,
 // session state reset before it), one result per next(). Over a Scope::session transport the
 // files that run in one transaction go in batches (db::TransactionPipeline): one round trip
 // for up to Settings::batch_files files, and after a failing file the server runs nothing more
 // of its batch. A file that runs outside a transaction or in parts ends a batch and runs alone.
+// Over a Scope::call transport (the Management API) such files go several to a request, each
+// its own BEGIN ... COMMIT block, and the history read back says which committed.
 class Pusher {
 public:
     // `session`, `pending` and the migrations must outlive the Pusher.
@@ -109,6 +115,7 @@ private:
     std::vector<db::BatchItem> setup_;
     std::size_t next_ = 0;
     std::unique_ptr<Batch> batch_;
+    std::unique_ptr<detail::ApiPusher> api_;  // Scope::call transports (apply_api_batch.cpp)
 };
 
 // not_run: validate's dry run stopped before the file (an earlier failure without
@@ -120,7 +127,7 @@ struct DryRun {
     const Migration* migration = nullptr;
     Verdict verdict = Verdict::ok;
     std::optional<Error> error;
-    double ms = 0;
+    double ms = 0;  // a file dry-run in a pipelined batch: the batch's time shared evenly
     std::string why_not;  // Verdict::not_dry_run: why a dry run cannot run it faithfully
 };
 
@@ -148,6 +155,12 @@ public:
     virtual ~DryRunObserver() = default;
     virtual Result<void> before(db::Session& session, const Migration& m) = 0;
     virtual Result<void> after(db::Session& session, const Migration& m) = 0;
+    // Whether before() and after() do anything for `m`: the files they do not watch run in
+    // pipelined batches, without a round trip of their own.
+    [[nodiscard]] virtual bool watches(const Migration& /*m*/) const { return true; }
+    // `m` ran where the observer could not watch it (on a shadow database, a file applied for
+    // real in parts): why, for its report.
+    virtual void unwatched(const Migration& /*m*/, std::string /*why*/) {}
 };
 // KeepGoing::no (push's rule): the dry run stops at the first failing file and the files
 // after it are Verdict::not_run; yes: every file gets its own verdict. Either way it stops
@@ -156,6 +169,18 @@ enum class KeepGoing { no, yes };
 Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
                              const Settings& settings, DryRunObserver* observer = nullptr,
                              KeepGoing keep_going = KeepGoing::no);
+
+// validate on a shadow database (--shadow-db-url), a throwaway one the job owns: `pending`
+// applied for real in order, each file in its own transaction with its history row, with
+// push's code (Pusher: pipelined batches), so no transaction grows with the number of files
+// and the lock table is no limit. A file the observer watches runs alone: BEGIN, before(), the
+// file and its history row, after() (which leaves the file's own state), COMMIT. The verdicts
+// follow dry_run's rules: KeepGoing::no stops at the first failure (the rest Verdict::not_run);
+// yes applies on, the later files meeting the state without the failed one, as a dry run's
+// do. Files that cannot run in a transaction, or commit in the middle, run as push runs them.
+Result<DryRunReport> apply_on_shadow(db::Session& shadow, std::span<const Migration* const> pending,
+                                     const Settings& settings, DryRunObserver* observer = nullptr,
+                                     KeepGoing keep_going = KeepGoing::no);
 
 // Put back, right before sbdeploy's own writes (the history row, the seed hash) in a
 // transaction that ran a user's SQL, what that SQL may have changed and the writes depend

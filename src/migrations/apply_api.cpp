@@ -31,9 +31,12 @@ namespace {
 
 std::string seconds(long ms) { return std::to_string((ms + 999) / 1000) + "s"; }
 
+} // namespace
+
 // The guard's refusals: a newer version recorded meanwhile (the out-of-order rule, now
 // under the lock), or the push lock held by another run for longer than --lock-wait.
-std::optional<Error> guard_refusal(const db::Session& session, const Migration& m, const Settings& s, const Error& e) {
+std::optional<Error> detail::guard_refusal(const db::Session& session, const Migration& m, const Settings& s,
+                                           const Error& e) {
     if (e.sqlstate == db::kNewerRecorded)
         return make_error(ErrorKind::operation,
                           "migration " + util::quoted(m.file.filename) + " was not applied: version " + e.detail +
@@ -50,6 +53,10 @@ std::optional<Error> guard_refusal(const db::Session& session, const Migration& 
     return std::nullopt;
 }
 
+namespace {
+
+using detail::guard_refusal;
+
 // SET LOCAL, not SET: nothing may outlive the request on a pooled connection.
 void add_local_timeouts(std::vector<db::BatchItem>& items, const std::string& lock_sql, const std::string& statement_sql) {
     if (!lock_sql.empty()) items.push_back({lock_sql, {}});
@@ -60,13 +67,15 @@ std::string local_setting(std::string_view name, long ms) {
     return ms > 0 ? "SET LOCAL " + std::string(name) + " = '" + std::to_string(ms) + "ms'" : std::string();
 }
 
+} // namespace
+
 // The request that applies `m` was answered with a success status, but not with the history
 // row it writes (`why`: what the answer was instead). The history, read again in a request of
 // its own under the push lock (so a transaction still running finishes first), says what
 // happened: recorded, the file was applied (with a warning about the answer); not recorded,
 // nothing of it was (its statements and its row commit together).
-Result<Applied> settle_unproven(db::Session& session, const Migration& m, const Settings& s,
-                                std::chrono::steady_clock::time_point start, const Error& why) {
+Result<Applied> detail::settle_unproven(db::Session& session, const Migration& m, const Settings& s,
+                                        std::chrono::steady_clock::time_point start, const Error& why) {
     const std::string odd =
         "the management api's answer does not show the history row the request wrote (" + why.message + ")";
     auto history = db::read_history_locked(session, s.lock_wait_ms);
@@ -104,6 +113,10 @@ Result<Applied> settle_unproven(db::Session& session, const Migration& m, const 
                            "Management API answered: check --api-url, then run again to apply the rest")
                     .at(m.file.display));
 }
+
+namespace {
+
+using detail::settle_unproven;
 
 // A success answer to the request that applies `m`: applied when it is the row the request
 // wrote, else what the history says.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,6 +41,49 @@ std::string unfaithful_failure(const Migration& m, const Error& e);
 Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, const Settings& s);
 Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<const Migration* const> pending,
                                                 const Settings& s, KeepGoing keep_going);
+
+// The history guard's refusals of `m` as the user reads them: a newer version recorded meanwhile
+// (SQLSTATE SB002), or the push lock busy for longer than --lock-wait (SB003); else nothing.
+std::optional<Error> guard_refusal(const db::Session& session, const Migration& m, const Settings& s, const Error& e);
+
+// A success answer to the request that applied `m` did not prove it (`why`): the history, read
+// again under the push lock, says whether it was applied (with a warning) or not (an error).
+Result<Applied> settle_unproven(db::Session& session, const Migration& m, const Settings& s,
+                                std::chrono::steady_clock::time_point start, const Error& why);
+
+// Pusher over the Management API (apply_api_batch.cpp): runs of transactional files go several
+// to a request, each file its own BEGIN ... COMMIT block; the history read back says which
+// committed. Other files, and runs of one, go alone as apply_migration sends them.
+class ApiPusher {
+public:
+    ApiPusher(db::Session& session, std::span<const Migration* const> pending, const Settings& settings);
+    Result<Applied> next();  // the next file's result, in order
+    [[nodiscard]] bool in_flight() const { return !ready_.empty(); }
+
+private:
+    enum class Answered { success, failure };
+    std::size_t group_size() const;
+    void fill();
+    void send(std::size_t count);
+    void resolve(std::size_t count, const Error& why, Answered answered, int attempts, double each,
+                 std::chrono::steady_clock::time_point start);
+    db::Session& session_;
+    std::span<const Migration* const> pending_;
+    Settings settings_;
+    std::size_t max_files_;
+    std::size_t sent_ = 0;  // files resolved into ready_ or returned
+    std::deque<Result<Applied>> ready_;
+};
+
+// add_setup inside the dry run's transaction: SET LOCAL, ending with it.
+void add_local_setup(std::vector<db::BatchItem>& items, const Settings& s, std::vector<std::string>& storage);
+
+// Dry-runs files from the front of `files` in one pipelined round trip, inside the dry run's
+// open transaction (none may need a DryRunObserver), within Settings::batch_files and
+// batch_bytes; appends a verdict for each it got to and returns how many. It ends at the first
+// failing file, which is rolled back to its savepoint. Errors: the connection, or the savepoint.
+Result<std::size_t> dry_run_batch(db::Session& session, std::span<const Migration* const> files,
+                                  const Settings& settings, std::vector<DryRun>& out);
 
 // SQLSTATE 53200 (out of shared memory): in a dry run, the lock table is full.
 bool out_of_lock_memory(const Error& e);

@@ -44,7 +44,7 @@ Pusher::Pusher(db::Session& session, std::span<const Migration* const> pending, 
 
 Pusher::~Pusher() = default;
 
-bool Pusher::in_flight() const { return batch_ != nullptr; }
+bool Pusher::in_flight() const { return batch_ != nullptr || (api_ && api_->in_flight()); }
 
 void Pusher::start_batch() {
     auto batch = std::make_unique<Batch>(next_, settings_);
@@ -73,8 +73,13 @@ void Pusher::start_batch() {
 }
 
 Result<Applied> Pusher::next() {
+    if (session_.scope() == db::Scope::call) {  // several files per request (apply_api_batch.cpp)
+        if (!api_) api_ = std::make_unique<detail::ApiPusher>(session_, pending_, settings_);
+        ++next_;
+        return api_->next();
+    }
     const Migration& m = *pending_[next_];
-    if (!batch_ && (session_.scope() == db::Scope::call || !batchable(m))) {
+    if (!batch_ && !batchable(m)) {
         ++next_;
         return apply_migration(session_, m, settings_);
     }

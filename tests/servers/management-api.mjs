@@ -2,7 +2,9 @@
 //   POST /v1/projects/{ref}/database/query  {"query": "...", "read_only": false}
 // runs the query on the real test PostgreSQL that the ref maps to, one connection per request
 // (as postgres-meta does), and answers as the real API does: 201 with the rows of the last
-// statement that returned any; 400 {"message": "Failed to run sql query: ERROR:  <code>: ..."}
+// statement that returned any (several statements are one simple-query string, as postgres-meta
+// sends them: BEGIN ... COMMIT blocks in it commit as they go, the first error stops the rest
+// and rolls back only the block it is in); 400 {"message": "Failed to run sql query: ERROR:  <code>: ..."}
 // with psql-style LINE/caret, DETAIL, HINT, QUERY and CONTEXT lines (postgres-meta's
 // formattedError); 401 without a valid bearer token; 403 for a token without access; 404 for an
 // unknown project.

@@ -110,7 +110,8 @@ build_from_source() {
   fi
   command -v cmake >/dev/null 2>&1 || fail "cmake not found: building from source needs cmake, g++ and the libraries in scripts/setup"
   echo "::group::cmake build"
-  cmake -S "$action_root" -B "$build/build" -DCMAKE_BUILD_TYPE=Release -DSBDEPLOY_TESTS=OFF
+  # The install preset of the checkout's CMakePresets.json (Release, no tests), built outside it.
+  cmake -S "$action_root" --preset install -B "$build/build"
   cmake --build "$build/build" --target sbdeploy -j"$(nproc 2>/dev/null || echo 2)"
   echo "::endgroup::"
   mkdir -p "$build/bin"

@@ -282,7 +282,7 @@ function fakeCmake() {
   const log = join(dir, "calls");
   writeFileSync(
     join(dir, "cmake"),
-    `#!/bin/bash\nprintf '%s\\n' "$*" >>${log}\nif [[ $1 == --build ]]; then printf '%s' '${good}' >"$2/sbdeploy"; chmod +x "$2/sbdeploy"; else mkdir -p "$4"; fi\n`,
+    `#!/bin/bash\nprintf '%s\\n' "$*" >>${log}\nif [[ $1 == --build ]]; then printf '%s' '${good}' >"$2/sbdeploy"; chmod +x "$2/sbdeploy"; else mkdir -p "$6"; fi\n`,
   );
   chmodSync(join(dir, "cmake"), 0o755);
   return { path: `${dir}:${BASE_PATH}`, calls: () => readFileSync(log, "utf8").trim().split("\n") };
@@ -300,13 +300,25 @@ test("install: from a checkout of this repository (uses: ./) or with version: so
       assert.equal(r.ok, true, r.log);
       const build = join(temp, "sbdeploy-source");
       assert.deepEqual(cmake.calls(), [
-        `-S ${sourceDir} -B ${build}/build -DCMAKE_BUILD_TYPE=Release -DSBDEPLOY_TESTS=OFF`,
+        `-S ${sourceDir} --preset install -B ${build}/build`,
         `--build ${build}/build --target sbdeploy -j${execFileSync("nproc", { encoding: "utf8" }).trim()}`,
       ]);
       assert.deepEqual(r.outputs, { version, path: join(build, "bin", "sbdeploy"), "cache-hit": "false" });
       assert.deepEqual(r.pathAdded, [join(build, "bin")]);
     });
   }
+});
+
+// What the stand-in above stands for: the checkout's install preset, configured for real from
+// another directory (as the action runs it), is a Release build of the binary alone.
+test("install: the install preset of CMakePresets.json configures a Release build without tests", () => {
+  const build = join(tempDir("sbdeploy-install-preset-"), "build");
+  execFileSync("cmake", ["-S", sourceDir, "--preset", "install", "-B", build], { cwd: tempDir(), stdio: "pipe" });
+  const cache = readFileSync(join(build, "CMakeCache.txt"), "utf8");
+  for (const line of ["CMAKE_BUILD_TYPE:STRING=Release", "SBDEPLOY_TESTS:BOOL=OFF", "SBDEPLOY_WERROR:BOOL=OFF", "SBDEPLOY_SANITIZE:BOOL=OFF"])
+    assert.ok(cache.split("\n").includes(line), `${line} in the install preset's cache`);
+  assert.ok(existsSync(join(build, "Makefile")), "a build system was written");
+  assert.equal(existsSync(join(build, "tests")), false, "no tests configured");
 });
 
 // The sub-actions install sbdeploy themselves unless the sbdeploy on PATH is the version they

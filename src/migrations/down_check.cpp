@@ -19,16 +19,7 @@ struct StepBatch {
 
     StepBatch(const Migration& m, const Settings& s, const BookkeepingReset& reset, db::BatchItem history) {
         storage.reserve(2);  // items hold views into it
-        items.push_back({"RESET ALL", {}});
-        items.push_back({"SET SESSION AUTHORIZATION DEFAULT", {}});
-        if (s.lock_timeout_ms > 0) {
-            storage.push_back("SET LOCAL lock_timeout = '" + std::to_string(s.lock_timeout_ms) + "ms'");
-            items.push_back({storage.back(), {}});
-        }
-        if (s.statement_timeout_ms > 0) {
-            storage.push_back("SET LOCAL statement_timeout = '" + std::to_string(s.statement_timeout_ms) + "ms'");
-            items.push_back({storage.back(), {}});
-        }
+        detail::add_local_setup(items, s, storage);
         setup = items.size();
         for (std::size_t i = 0; i < m.statements.size(); ++i) {
             if (m.plan.skip[i]) continue;

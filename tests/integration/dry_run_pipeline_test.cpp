@@ -101,8 +101,10 @@ TEST_CASE("dry run pipeline: every file of a batch is on the wire before the fir
     auto validate = start_sbdeploy({"validate", "--db-url", via_port(url, proxy.port()), "--workdir",
                                     project.root().string(), "--lock-timeout", "60s", "--lint-fail-on", "never"});
     wait_until([&] { return waiting_for_test_lock(url); }, "the dry run to wait inside its first file");
-    // The first file has not answered, and the last one (its statement and its history row) went out already.
-    CHECK(proxy.bytes_to_server() > 2 * padding.size());
+    // The first file cannot answer while the lock is held, yet the last one (its statement and
+    // its history row) goes out: the client may still be writing when the server starts file 1.
+    wait_until([&] { return proxy.bytes_to_server() > 2 * padding.size(); },
+               "the last file of the batch to reach the server while the first one waits");
     holder.reset();
     auto r = validate.wait();
     INFO(describe(r));

@@ -141,9 +141,10 @@ TEST_CASE("pipeline: every file of a batch is on the wire before the first file 
     auto holder = std::make_unique<LockHolder>(url);
     auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
     wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its first file");
-    // The first file has not answered, and the last one (its statement and its history row)
-    // went out already.
-    CHECK(proxy.bytes_to_server() > 2 * padding.size());
+    // The first file cannot answer while the lock is held, yet the last one (its statement and
+    // its history row) goes out: the client may still be writing when the server starts file 1.
+    wait_until([&] { return proxy.bytes_to_server() > 2 * padding.size(); },
+               "the last file of the batch to reach the server while the first one waits");
     CHECK(history_versions(url).empty());
     holder.reset();
     auto r = push.wait();

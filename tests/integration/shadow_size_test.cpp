@@ -29,22 +29,6 @@ std::string version(int i) {
     return buf;
 }
 
-PrivateServer& small_server() {
-    static PrivateServer server;  // stopped at exit
-    static const bool configured = [] {
-        server.configure({{"max_locks_per_transaction", "10"}, {"max_connections", "20"}});
-        server.restart();
-        return true;
-    }();
-    (void)configured;
-    return server;
-}
-
-std::string small_database(const std::string& name) {
-    query_column(small_server().url(), "CREATE DATABASE " + name);
-    return small_server().url(name);
-}
-
 struct Run {
     sbdeploy::util::ProcessResult r;
     std::map<std::string, std::string> outputs;
@@ -82,7 +66,7 @@ void sixty_tables(TempProject& project) {
 TEST_CASE("validate --shadow-db-url: a set larger than the shadow server's lock table is applied there file by "
           "file, every verdict passed, the target untouched") {
     const std::string target = fresh_database("shadow_size_target");
-    const std::string shadow = small_database("shadow_size_shadow");
+    const std::string shadow = small_lock_table_database("shadow_size_shadow");
     TempProject project;
     sixty_tables(project);
     const auto schema = schema_dump(target);

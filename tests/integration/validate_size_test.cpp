@@ -65,23 +65,6 @@ Step validate(TempProject& project, const std::string& url, std::vector<std::str
     return s;
 }
 
-// The server of these tests: a lock table of 10 x (20 + 0) = 200 objects.
-PrivateServer& small_server() {
-    static PrivateServer server;  // stopped at exit
-    static const bool configured = [] {
-        server.configure({{"max_locks_per_transaction", "10"}, {"max_connections", "20"}});
-        server.restart();
-        return true;
-    }();
-    (void)configured;
-    return server;
-}
-
-std::string small_database(const std::string& name) {
-    query_column(small_server().url(), "CREATE DATABASE " + name);
-    return small_server().url(name);
-}
-
 // A verdicts output's verdict of each file, in order.
 std::vector<std::string> verdicts(const std::string& json) {
     std::vector<std::string> out;
@@ -96,7 +79,7 @@ std::vector<std::string> repeat(const std::string& v, std::size_t n) { return st
 } // namespace
 
 TEST_CASE("validate size: a set larger than the server's lock table fails once, naming the files that passed") {
-    const std::string url = small_database("size_estimate");
+    const std::string url = small_lock_table_database("size_estimate");
     TempProject project;
     for (int i = 1; i <= 60; ++i)  // 5 objects each: table, TOAST table and index, sequence, primary key
         project.migration(version(i) + "_t" + std::to_string(i) + ".sql",
@@ -136,7 +119,7 @@ TEST_CASE("validate size: a set larger than the server's lock table fails once, 
 }
 
 TEST_CASE("validate size: a full lock table the estimate cannot see (SQLSTATE 53200) ends the dry run the same way") {
-    const std::string url = small_database("size_met");
+    const std::string url = small_lock_table_database("size_met");
     TempProject project;
     // Tables created by a DO block: not counted by the estimate, but locked all the same.
     for (int i = 1; i <= 10; ++i)

@@ -94,4 +94,16 @@ void PrivateServer::configure(const std::map<std::string, std::string>& settings
     query_column(url(), "SELECT pg_reload_conf()");
 }
 
+std::string small_lock_table_database(const std::string& name) {
+    static PrivateServer server;  // stopped at exit
+    static const bool configured = [] {
+        server.configure({{"max_locks_per_transaction", "10"}, {"max_connections", "20"}});
+        server.restart();
+        return true;
+    }();
+    (void)configured;
+    query_column(server.url(), "CREATE DATABASE " + name);
+    return server.url(name);
+}
+
 } // namespace sbdeploy::test

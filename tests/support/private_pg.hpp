@@ -36,4 +36,9 @@ private:
     std::map<std::string, std::string> state_;
 };
 
+// A new database `name` on a private server of this process (started on first use, stopped at
+// exit) whose lock table holds max_locks_per_transaction x (max_connections + 0) = 10 x 20 = 200
+// objects: what a dry run in one transaction cannot outgrow unnoticed.
+std::string small_lock_table_database(const std::string& name);
+
 } // namespace sbdeploy::test

@@ -34,35 +34,6 @@ std::string version(int i) { return "2024040100000" + std::to_string(i); }
 std::string filename(int i) { return version(i) + "_dry" + std::to_string(i) + ".sql"; }
 std::string table(int i) { return "create table t" + std::to_string(i) + " (id int primary key);\n"; }
 
-std::string port_of(const std::string& url) {
-    auto host = url.substr(url.rfind('@') + 1);
-    return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
-}
-
-std::string via_port(const std::string& url, int port) {
-    auto at = url.rfind('@');
-    return url.substr(0, url.find(':', at) + 1) + std::to_string(port) + url.substr(url.find('/', at));
-}
-
-// A connection the test keeps open to hold the advisory lock.
-class LockHolder {
-public:
-    explicit LockHolder(const std::string& url) : conn_(PQconnectdb(url.c_str()), &PQfinish) {
-        std::unique_ptr<PGresult, decltype(&PQclear)> r(
-            PQexec(conn_.get(), (std::string("SELECT pg_advisory_lock(") + kLockKey + ")").c_str()), &PQclear);
-        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) throw std::runtime_error(PQerrorMessage(conn_.get()));
-    }
-
-private:
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
-};
-
-bool waiting_for_test_lock(const std::string& url) {
-    return query_column(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
-                                 std::string(kLockKey) + " AND database = (SELECT oid FROM pg_database WHERE datname = "
-                                                         "current_database())") != std::vector<std::string>{"0"};
-}
-
 // The files parsed as validate loads them.
 std::vector<migrations::Migration> load(const std::vector<std::string>& sql) {
     std::vector<migrations::Migration> out;
@@ -97,10 +68,10 @@ TEST_CASE("dry run pipeline: every file of a batch is on the wire before the fir
     const std::string url = fresh_database("dry_pipe_wire");
     const auto schema = schema_dump(url);
     TcpProxy proxy(std::stoi(port_of(url)));
-    auto holder = std::make_unique<LockHolder>(url);
+    auto holder = std::make_unique<AdvisoryLockHolder>(url, kLockKey);
     auto validate = start_sbdeploy({"validate", "--db-url", via_port(url, proxy.port()), "--workdir",
                                     project.root().string(), "--lock-timeout", "60s", "--lint-fail-on", "never"});
-    wait_until([&] { return waiting_for_test_lock(url); }, "the dry run to wait inside its first file");
+    wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the dry run to wait inside its first file");
     // The first file cannot answer while the lock is held, yet the last one (its statement and
     // its history row) goes out: the client may still be writing when the server starts file 1.
     wait_until([&] { return proxy.bytes_to_server() > 2 * padding.size(); },

@@ -51,20 +51,6 @@ private:
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 
-
-std::string port_of(const std::string& url) {
-    auto host = url.substr(url.rfind('@') + 1);
-    return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
-}
-
-// The URL with its port replaced (to go through a proxy).
-std::string via_port(const std::string& url, int port) {
-    auto at = url.rfind('@');
-    auto colon = url.find(':', at);
-    auto slash = url.find('/', at);
-    return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
-}
-
 std::string version(int i) {
     std::string n = std::to_string(i);
     return "2024010100" + std::string(4 - n.size(), '0') + n;
@@ -93,19 +79,6 @@ void check_history_matches_schema(const std::string& url, int files) {
         CHECK(in_history == table_exists(url, "t" + std::to_string(i)));
     }
     if (table_exists(url, "t2")) CHECK(query_column(url, "SELECT count(*) FROM t2") == std::vector<std::string>{"2"});
-}
-
-// True while a backend of `url`'s database is waiting for the test's advisory lock.
-bool waiting_for_test_lock(const std::string& url) {
-    return query_column(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
-                                 std::string(kLockKey) + " AND database = (SELECT oid FROM pg_database WHERE datname = "
-                                                         "current_database())") != std::vector<std::string>{"0"};
-}
-
-// Backends of sbdeploy on the database of `url`.
-bool sbdeploy_connected(const std::string& url) {
-    return query_column(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-                             "application_name = 'sbdeploy'") != std::vector<std::string>{"0"};
 }
 
 std::vector<std::string> push_args(const TempProject& project, const std::string& url) {
@@ -144,7 +117,7 @@ TEST_CASE("faults: the backend terminated inside a file leaves nothing of it, an
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         query_column(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                           "AND application_name = 'sbdeploy'");
         auto r = push.wait();
@@ -167,7 +140,7 @@ TEST_CASE("faults: the server restarted mid-file: nothing of the file is left, a
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         server.restart();  // pg_ctl restart -m fast: every session is terminated
         auto r = push.wait();
         INFO(describe(r));
@@ -188,7 +161,7 @@ TEST_CASE("faults: SIGTERM, SIGINT or SIGHUP mid-file rolls the file back and sa
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         push.signal(sig);
         auto r = push.wait();
         INFO(describe(r));
@@ -216,7 +189,7 @@ TEST_CASE("faults: SIGKILL mid-file: the file is committed whole or not at all")
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         push.signal(SIGKILL);
         auto r = push.wait();
         CHECK(r.signal == SIGKILL);
@@ -235,7 +208,7 @@ TEST_CASE("faults: a proxy that cuts the connection mid-file") {
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         proxy.drop();
         auto r = push.wait();
         INFO(describe(r));
@@ -263,7 +236,7 @@ TEST_CASE("faults: a stalled connection, then SIGTERM: sbdeploy stops within its
         Connection holder(url);
         holder.exec(std::string("SELECT pg_advisory_lock(") + kLockKey + ")");
         auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         proxy.stall();  // the cancel request cannot get through either
         auto started = std::chrono::steady_clock::now();
         push.signal(SIGTERM);
@@ -441,7 +414,7 @@ TEST_CASE("faults: a connection that stays open but passes nothing ends after --
         auto args = push_args(project, via_port(url, proxy.port()));
         args.insert(args.end(), {"--statement-timeout", "3s", "--lock-wait", "1s"});
         auto push = start_sbdeploy(args);
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its second file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its second file");
         proxy.stall();  // the server's statement timeout error never arrives
         auto started = std::chrono::steady_clock::now();
         auto r = push.wait();

@@ -66,40 +66,6 @@ int check_prefix_matches_schema(const std::string& url) {
     return n;
 }
 
-std::string port_of(const std::string& url) {
-    auto host = url.substr(url.rfind('@') + 1);
-    return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
-}
-
-std::string via_port(const std::string& url, int port) {
-    auto at = url.rfind('@');
-    return url.substr(0, url.find(':', at) + 1) + std::to_string(port) + url.substr(url.find('/', at));
-}
-
-bool waiting_for_test_lock(const std::string& url) {
-    return query_column(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
-                                 std::string(kLockKey) + " AND database = (SELECT oid FROM pg_database WHERE datname = "
-                                                         "current_database())") != std::vector<std::string>{"0"};
-}
-
-bool sbdeploy_connected(const std::string& url) {
-    return query_column(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-                             "application_name = 'sbdeploy'") != std::vector<std::string>{"0"};
-}
-
-// A connection the test keeps open to hold the advisory lock.
-class LockHolder {
-public:
-    explicit LockHolder(const std::string& url) : conn_(PQconnectdb(url.c_str()), &PQfinish) {
-        std::unique_ptr<PGresult, decltype(&PQclear)> r(
-            PQexec(conn_.get(), (std::string("SELECT pg_advisory_lock(") + kLockKey + ")").c_str()), &PQclear);
-        if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) throw std::runtime_error(PQerrorMessage(conn_.get()));
-    }
-
-private:
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
-};
-
 std::vector<std::string> push_args(const TempProject& project, const std::string& url) {
     return {"push", "--db-url", url, "--workdir", project.root().string()};
 }
@@ -138,9 +104,9 @@ TEST_CASE("pipeline: every file of a batch is on the wire before the first file 
     six_migrations(project, 1, padding);
     const std::string url = fresh_database("pipe_wire");
     TcpProxy proxy(std::stoi(port_of(url)));
-    auto holder = std::make_unique<LockHolder>(url);
+    auto holder = std::make_unique<AdvisoryLockHolder>(url, kLockKey);
     auto push = start_sbdeploy(push_args(project, via_port(url, proxy.port())));
-    wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its first file");
+    wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its first file");
     // The first file cannot answer while the lock is held, yet the last one (its statement and
     // its history row) goes out: the client may still be writing when the server starts file 1.
     wait_until([&] { return proxy.bytes_to_server() > 2 * padding.size(); },
@@ -220,9 +186,9 @@ TEST_CASE("pipeline: a backend terminated in the middle of a batch leaves the fi
     six_migrations(project, 3);
     const std::string url = fresh_database("pipe_term");
     {
-        LockHolder holder(url);
+        AdvisoryLockHolder holder(url, kLockKey);
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its third file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its third file");
         query_column(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                           "AND application_name = 'sbdeploy'");
         auto r = push.wait();
@@ -243,9 +209,9 @@ TEST_CASE("pipeline: a client killed in the middle of a batch leaves whole files
     six_migrations(project, 3);
     const std::string url = fresh_database("pipe_kill");
     {
-        LockHolder holder(url);
+        AdvisoryLockHolder holder(url, kLockKey);
         auto push = start_sbdeploy(push_args(project, url));
-        wait_until([&] { return waiting_for_test_lock(url); }, "the push to wait inside its third file");
+        wait_until([&] { return waiting_for_advisory_lock(url, kLockKey); }, "the push to wait inside its third file");
         push.signal(SIGKILL);
         CHECK(push.wait().signal == SIGKILL);
         // The holder lets go: the orphaned backend runs or drops what it had received.

@@ -22,18 +22,6 @@ namespace ms = sbdeploy::test::metrics_support;
 
 namespace {
 
-std::string port_of(const std::string& url) {
-    auto host = url.substr(url.rfind('@') + 1);
-    return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
-}
-
-std::string via_port(const std::string& url, int port) {
-    auto at = url.rfind('@');
-    auto colon = url.find(':', at);
-    auto slash = url.find('/', at);
-    return url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
-}
-
 // GitHub's example `pull_request` synchronize payload, from `head_repo`'s branch "changes"
 // into `base` of Codertocat/Hello-World.
 std::string pr_event(const std::string& base, const std::string& head_repo = "Codertocat/Hello-World") {

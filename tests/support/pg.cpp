@@ -136,4 +136,38 @@ bool exists(const std::string& url, const std::string& relation) {
   return query_column(url, "SELECT to_regclass('" + relation + "') IS NOT NULL") == std::vector<std::string>{"t"};
 }
 
+std::string port_of(const std::string& url) {
+  auto host = url.substr(url.rfind('@') + 1);
+  return host.substr(host.find(':') + 1, host.find('/') - host.find(':') - 1);
+}
+
+std::string via_port(const std::string& url, int port) {
+  auto at = url.rfind('@');
+  return url.substr(0, url.find(':', at) + 1) + std::to_string(port) + url.substr(url.find('/', at));
+}
+
+bool waiting_for_advisory_lock(const std::string& url, std::string_view key) {
+  return query_column(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = " +
+                               std::string(key) + " AND database = (SELECT oid FROM pg_database WHERE datname = "
+                                                  "current_database())") != std::vector<std::string>{"0"};
+}
+
+bool sbdeploy_connected(const std::string& url) {
+  return query_column(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                           "application_name = 'sbdeploy'") != std::vector<std::string>{"0"};
+}
+
+AdvisoryLockHolder::AdvisoryLockHolder(const std::string& url, std::string_view key) : conn_(PQconnectdb(url.c_str())) {
+  auto* conn = static_cast<PGconn*>(conn_);
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(
+      PQexec(conn, ("SELECT pg_advisory_lock(" + std::string(key) + ")").c_str()), &PQclear);
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    std::string why = PQerrorMessage(conn);
+    PQfinish(conn);
+    throw std::runtime_error("test lock holder: " + why);
+  }
+}
+
+AdvisoryLockHolder::~AdvisoryLockHolder() { PQfinish(static_cast<PGconn*>(conn_)); }
+
 }  // namespace sbdeploy::test

@@ -9,6 +9,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/secrets.hpp"
 #include "github/outputs.hpp"
+#include "github/summary.hpp"
 #include "github/runner.hpp"
 #include "util/strings.hpp"
 #include "version.hpp"
@@ -332,9 +333,14 @@ int report(Context& ctx, const Error& e) {
     // it; usage and configuration errors (exit 2) stay on stderr.
     const auto runner = github::RunnerContext::from(ctx.env);
     if (shown.exit_code() == 1 && !runner.step_summary_path.empty()) {
-        std::string text = "### sbdeploy " + std::string(ctx.command) + ": failed\n\n" + shown.message + "\n";
-        if (!shown.hint.empty()) text += "\nhint: " + shown.hint + "\n";
-        (void)github::append_step_summary(runner.step_summary_path, ctx.console.redact(text));
+        github::md::Summary text;
+        std::string where = shown.file.empty() ? std::string()
+                                               : github::md::code(shown.file) +
+                                                     (shown.line > 0 ? " line " + std::to_string(shown.line) : "") + ": ";
+        text.headline(github::md::Outcome::failed, std::string(ctx.command) + " failed",
+                      where + github::md::text(shown.message));
+        if (!shown.hint.empty()) text.block("hint: " + github::md::text(shown.hint));
+        (void)github::append_step_summary(runner.step_summary_path, ctx.console.redact(text.str()));
     }
     return shown.exit_code();
 }

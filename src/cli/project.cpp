@@ -12,6 +12,7 @@
 #include "db/management_api.hpp"
 #include "db/pg_session.hpp"
 #include "github/outputs.hpp"
+#include "github/summary.hpp"
 #include "github/runner.hpp"
 #include "migrations/digest.hpp"
 #include "policy/mapping.hpp"
@@ -244,10 +245,10 @@ int finish(Context& ctx, const Report& report, int code) {
             return code == 0 ? 1 : code;
         }
     }
-    if (!runner.step_summary_path.empty() && !(report.decision.empty() && report.summary.empty())) {
-        std::string text = report.decision.empty() || report.summary.empty() ? report.decision + report.summary
-                                                                            : report.decision + "\n" + report.summary;
-        auto written = github::append_step_summary(runner.step_summary_path, ctx.console.redact(text));
+    github::md::Summary text;
+    text.block(report.headline).block(report.decision).block(report.summary);
+    if (!runner.step_summary_path.empty() && !text.empty()) {
+        auto written = github::append_step_summary(runner.step_summary_path, ctx.console.redact(text.str()));
         if (!written) {
             ctx.console.error(written.error());
             return code == 0 ? 1 : code;

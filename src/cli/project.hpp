@@ -95,10 +95,12 @@ enum class AllowEdited { no, yes };
 std::optional<Error> plan_problem(const Project& project, const migrations::Plan& plan, AllowEdited allow_edited);
 
 // What a command leaves for later steps: outputs and a Markdown step summary.
+// The summary is written as: headline, decision, summary (github::md, ending with a blank line).
 struct Report {
     std::vector<std::pair<std::string, std::string>> outputs;
+    std::string headline;  // the outcome line, first (github::md::headline); "" for none
     std::string summary;
-    std::string decision;  // one Markdown line: the mapping decision, written before the summary
+    std::string decision;  // one Markdown line: the mapping decision, written after the headline
     void set(std::string name, std::string value) { outputs.emplace_back(std::move(name), std::move(value)); }
 };
 // The mapping decision of `target`: outputs environment, action, reason, and the summary's

@@ -1,3 +1,6 @@
+// The statement splitter, Supabase CLI 3.1.0's own (over 500 lines: one character state
+// machine, kept in one file so it reads side by side with supabase/cli pkg/parser; why it is
+// hand-written is explained below).
 #include "migrations/split.hpp"
 
 #include <pg_query.h>

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Writes every action.yml from actions/spec.json (the one definition of the actions'
-// inputs and outputs). `--check` writes nothing and exits 1 when a file differs.
+// Writes every action.yml, and README.md's actions table, from actions/spec.json (the one
+// definition of the actions' inputs and outputs). `--check` writes nothing and exits 1 when a
+// file differs; `--root DIR` works on another checkout (the tests use a copy).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join, dirname, relative, posix } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,16 +108,87 @@ export function actionFile(action, dir = sourceDir) {
   return join(dir, action.path, "action.yml");
 }
 
+// README.md's actions table sits between these markers; the rest of the README is left alone.
+export const TABLE_START = "<!-- actions-table:start: generated from actions/spec.json by node tests/actions/generate.mjs -->";
+export const TABLE_END = "<!-- actions-table:end -->";
+
+const code = (s) => `\`${String(s).replaceAll("|", "\\|")}\``;
+
+// The inputs a step's if: tests for being set (push's verify step: expect, expect-file, health-url).
+const conditionInputs = (step) => [...(step.if ?? "").matchAll(/inputs\.([a-z-]+) != ''/g)].map((m) => code(m[1]));
+
+function orList(items) {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+// What an action runs: its command steps in order, a conditional one with the inputs it needs.
+function runsCell(action) {
+  const commands = action.steps.filter((s) => s.command);
+  if (commands.length === 0) return "installs sbdeploy";
+  return commands
+    .map((s, i) => {
+      const command = code(`sbdeploy ${s.command}`);
+      const when = conditionInputs(s);
+      return (i ? "then " : "") + command + (when.length ? ` when ${orList(when)} is set` : "");
+    })
+    .join(", ");
+}
+
+// An input with the default an empty input means: the binary's, else the action's own.
+function inputCell(name, input) {
+  const fallback = input.binary_default ?? (input.default === "" ? undefined : input.default);
+  return fallback === undefined ? code(name) : `${code(name)} (${code(fallback)})`;
+}
+
+// The database actions (those with a staging-db-url input) and the inputs all of them share
+// with one default: listed once above the table instead of in each row.
+export function sharedInputs(spec) {
+  const actions = Object.entries(spec.actions).filter(([, a]) => "staging-db-url" in a.inputs);
+  const [, first] = actions[0];
+  const names = Object.keys(first.inputs).filter((name) =>
+    actions.every(([, a]) => a.inputs[name] && inputCell(name, a.inputs[name]) === inputCell(name, first.inputs[name])),
+  );
+  return { actions: actions.map(([key]) => key), names, cells: names.map((name) => inputCell(name, first.inputs[name])) };
+}
+
+export function actionsTable(spec) {
+  const shared = sharedInputs(spec);
+  const rows = Object.entries(spec.actions).map(([key, action]) => {
+    const uses = action.path === "." ? "org/sbdeploy@v1" : `org/sbdeploy/${action.path}@v1`;
+    const own = Object.entries(action.inputs).filter(([name]) => !shared.actions.includes(key) || !shared.names.includes(name));
+    const inputs = [...(shared.actions.includes(key) ? ["the database inputs"] : []), ...own.map(([name, input]) => inputCell(name, input))];
+    const outputs = Object.keys(action.outputs).map(code);
+    return `| ${code(uses)} | ${runsCell(action)} | ${inputs.join(", ")} | ${outputs.join(", ") || "none"} |`;
+  });
+  return [
+    TABLE_START,
+    `The database inputs, taken by ${orList(shared.actions.map(code)).replace(" or ", " and ")}: ${shared.cells.join(", ")}.`,
+    "",
+    "| action | runs | inputs (default when empty) | outputs |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    TABLE_END,
+  ].join("\n");
+}
+
+// README text with its actions table replaced by the spec's; null when the markers are missing.
+export function withActionsTable(readme, spec) {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < start) return null;
+  return readme.slice(0, start) + actionsTable(spec) + readme.slice(end + TABLE_END.length);
+}
+
 function main() {
   const check = process.argv.includes("--check");
-  const spec = loadSpec();
+  const rootAt = process.argv.indexOf("--root");
+  const root = rootAt > 0 ? process.argv[rootAt + 1] : sourceDir;
+  const spec = loadSpec(root);
   let stale = 0;
-  for (const [key, action] of Object.entries(spec.actions)) {
-    const file = actionFile(action);
-    const want = render(key, action);
+  const update = (file, want) => {
     const have = existsSync(file) ? readFileSync(file, "utf8") : null;
-    if (have === want) continue;
-    const shown = relative(sourceDir, file);
+    if (have === want) return;
+    const shown = relative(root, file);
     if (check) {
       console.error(`generate: ${shown} differs from actions/spec.json; hint: run node tests/actions/generate.mjs`);
       stale++;
@@ -124,7 +196,14 @@ function main() {
       writeFileSync(file, want);
       console.log(`generate: wrote ${shown}`);
     }
-  }
+  };
+  for (const [key, action] of Object.entries(spec.actions)) update(actionFile(action, root), render(key, action));
+  const readmeFile = join(root, "README.md");
+  const readme = withActionsTable(readFileSync(readmeFile, "utf8"), spec);
+  if (readme === null) {
+    console.error(`generate: README.md has no actions table; hint: put the lines ${TABLE_START} and ${TABLE_END} where it goes`);
+    stale++;
+  } else update(readmeFile, readme);
   process.exit(stale ? 1 : 0);
 }
 

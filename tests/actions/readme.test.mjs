@@ -9,7 +9,7 @@ import { readmeWorkflows } from "./checks.mjs";
 import { matrixOf } from "./workflow.mjs";
 import { freshDatabase, git, metricsDatabase, psql, startServer, tempDir, writeFiles } from "./support.mjs";
 // "The release process": the workflows sbdeploy init writes, run by their own scenarios.
-import { history, METRICS, MOODS, pullRequest, push, run, scenarios as releaseProcess } from "./release_process.mjs";
+import { history, mergeGroup, METRICS, MOODS, pullRequest, push, run, scenarios as releaseProcess } from "./release_process.mjs";
 
 // The project: the metrics schema as a migration (it goes staging first, like any schema
 // change) on main (METRICS), and a branch adding the table the README's expect checks (MOODS).
@@ -29,119 +29,79 @@ function repository() {
 
 const workflows = Object.fromEntries(readmeWorkflows().map((w) => [/^name: (.*)$/m.exec(w.content)[1], w]));
 
-// Staging as the Staging deployment example leaves it; the repository and its URL.
+// Staging as the first workflow's push to staging leaves it; the repository and its URL.
 async function deployedStaging() {
   const repo = repository();
   const staging = freshDatabase();
-  const r = await run(workflows["Staging deployment"], push("staging", repo), { workspace: repo.root, secrets: { STAGING_DB_URL: staging } });
+  const secrets = { STAGING_DB_URL: staging, PRODUCTION_DB_URL: metricsDatabase() };
+  const r = await run(workflows.Migrations, push("staging", repo), { job: "push-migrations", workspace: repo.root, secrets });
   assert.equal(r.ok, true, r.log);
   return { repo, staging, r };
 }
 
+// The README's first workflow: every job on the events of the seeds' process, in its order.
+async function wholeProcess(workflow) {
+  const repo = repository();
+  const staging = freshDatabase();
+  const production = metricsDatabase();
+  const secrets = { STAGING_DB_URL: staging, PRODUCTION_DB_URL: production };
+  let runs = 2000; // each workflow run its own GITHUB_RUN_ID, as on GitHub
+  const job = (name, github) => run(workflow, { ...github, runId: String(runs++) }, { job: name, workspace: repo.root, secrets });
+  const deployments = () => psql(production, "select coalesce(string_agg(environment || '|' || status || '|' || migrations_applied, ',' order by id), '') from metrics.deployment_events");
+
+  // A pull request into staging: dry-run against staging (nothing stays), recorded, no push.
+  const opened = pullRequest("staging", repo);
+  const validated = await job("validate-migrations", opened);
+  assert.equal(validated.ok, true, validated.log);
+  assert.equal(validated.steps.at(-1).outputs.environment, "staging");
+  assert.equal(validated.steps.at(-1).outputs.valid, "true");
+  assert.equal(validated.steps.at(-1).outputs.pending_count, "2");
+  const tables = (url) => psql(url, "select count(*) from pg_tables where schemaname in ('public', 'supabase_migrations')");
+  assert.equal(tables(staging), "0", "a dry run");
+  assert.equal((await job("push-migrations", opened)).skipped, true);
+  const recorded = await job("record-metrics", opened);
+  assert.equal(recorded.ok, true, recorded.log);
+  assert.equal(recorded.steps.at(-1).outputs.pr_events, "1");
+
+  // From a feature branch into main: the required check fails (only staging merges to main).
+  const intoMain = await job("validate-migrations", pullRequest("main", repo));
+  assert.equal(intoMain.ok, false);
+  assert.match(intoMain.annotations.find((a) => a.command === "error").message, /^pull request #5 from "feature\/moods" into "main": only the staging branch/);
+
+  // A merge queue into main: the same check, against production; nothing else runs on it.
+  const queued = await job("validate-migrations", mergeGroup(repo));
+  assert.equal(queued.ok, true, queued.log);
+  assert.equal(queued.steps.at(-1).outputs.environment, "production");
+  assert.equal(queued.steps.at(-1).outputs.pending_count, "2");
+  assert.equal((await job("record-metrics", mergeGroup(repo))).skipped, true);
+  assert.equal((await job("push-migrations", mergeGroup(repo))).skipped, true);
+
+  // A push to main before staging ran the migrations: the gate refuses, the failure is recorded.
+  const early = await job("push-migrations", push("main", repo));
+  assert.equal(early.ok, false);
+  assert.equal(early.step.push.outputs.promotion, "refused");
+  assert.equal(early.steps.at(-1).outcome, "success", early.log);
+  assert.equal(tables(production), "0");
+
+  // The merge into staging pushes to staging; then main's push passes the gate.
+  const closed = await job("record-metrics", pullRequest("staging", repo, { action: "closed", merged: true }));
+  assert.equal(closed.ok, true, closed.log);
+  assert.equal(await job("validate-migrations", pullRequest("staging", repo, { action: "closed", merged: true })).then((r) => r.skipped), true);
+  const toStaging = await job("push-migrations", push("staging", repo));
+  assert.equal(toStaging.ok, true, toStaging.log);
+  assert.equal(toStaging.step.push.outputs.environment, "staging");
+  assert.equal(history(staging), "moods,sbdeploy_metrics_schema");
+  const toProduction = await job("push-migrations", push("main", repo));
+  assert.equal(toProduction.ok, true, toProduction.log);
+  assert.equal(toProduction.step.push.outputs.promotion, "passed");
+  assert.equal(history(production), "moods,sbdeploy_metrics_schema");
+  assert.equal(deployments(), "production|failure|0,staging|success|2,production|success|2");
+  assert.equal(psql(production, "select string_agg(event_type, ',' order by id) from metrics.pr_events"), "opened,merged");
+}
+
 const scenarios = {
   ...releaseProcess,
-  "Validate migrations": async (workflow) => {
-    const repo = repository();
-    const staging = freshDatabase();
-    const production = freshDatabase();
-    const secrets = { STAGING_DB_URL: staging, PRODUCTION_DB_URL: production };
-    const intoStaging = await run(workflow, pullRequest("staging", repo), { workspace: repo.root, secrets });
-    assert.equal(intoStaging.ok, true, intoStaging.log);
-    assert.equal(intoStaging.step.changes.outputs.migrations, "true");
-    const validate = intoStaging.steps.at(-1);
-    assert.equal(validate.outputs.environment, "staging");
-    assert.equal(validate.outputs.valid, "true");
-    assert.equal(validate.outputs.pending_count, "2");
-    assert.equal(psql(staging, "select count(*) from pg_tables where schemaname in ('public', 'metrics')"), "0", "a dry run");
-
-    // Into main from a feature branch: the pull request guard fails the check.
-    const intoMain = await run(workflow, pullRequest("main", repo), { workspace: repo.root, secrets });
-    assert.equal(intoMain.ok, false);
-    assert.equal(intoMain.steps.at(-1).outcome, "failure");
-    assert.equal(intoMain.steps.at(-1).outputs.valid, "false");
-    assert.match(intoMain.annotations.find((a) => a.command === "error").message, /^pull request #5 from "feature\/moods" into "main": only the staging branch/);
-  },
-
-  "Staging deployment": async () => {
-    const { staging, r } = await deployedStaging();
-    const pushed = r.steps.at(-1);
-    assert.equal(pushed.outputs.environment, "staging");
-    assert.equal(pushed.outputs.applied_count, "2");
-    assert.equal(pushed.outputs.verified, "true");
-    assert.equal(history(staging), "moods,sbdeploy_metrics_schema");
-  },
-
-  "Production deployment": async (workflow) => {
-    const health = await startServer("health.mjs");
-    const options = (repo, staging, production) => ({
-      workspace: repo.root,
-      secrets: { STAGING_DB_URL: staging, PRODUCTION_DB_URL: production },
-      vars: { PRODUCTION_HEALTH_URL: `${health}/ok` },
-    });
-    // Before staging ran them, the gate refuses the migrations; the failure is recorded (into
-    // a production database that has the metrics schema already).
-    const early = repository();
-    const unpromoted = metricsDatabase();
-    const refused = await run(workflow, push("main", early), options(early, freshDatabase(), unpromoted));
-    assert.equal(refused.ok, false);
-    assert.equal(refused.step.push.outputs.promotion, "refused");
-    assert.equal(refused.steps.at(-1).outcome, "success", refused.log);
-    assert.equal(psql(unpromoted, "select count(*) from pg_tables where schemaname = 'public'"), "0");
-    assert.equal(psql(unpromoted, "select environment || '|' || status from metrics.deployment_events"), "production|failure");
-
-    const { repo, staging } = await deployedStaging();
-    const production = freshDatabase();
-    const r = await run(workflow, push("main", repo), options(repo, staging, production));
-    assert.equal(r.ok, true, r.log);
-    assert.equal(r.step.push.outputs.promotion, "passed");
-    assert.equal(r.step.push.outputs.applied_count, "2");
-    assert.equal(r.step.push.outputs.verified, "true");
-    assert.equal(history(production), "moods,sbdeploy_metrics_schema");
-    assert.equal(psql(production, "select environment || '|' || status from metrics.deployment_events"), "production|success");
-  },
-
-  "Record metrics": async (workflow) => {
-    const production = metricsDatabase();
-    const github = pullRequest("staging", repository(), { action: "closed", merged: true });
-    const record = () => run(workflow, github, { workspace: tempDir(), secrets: { PRODUCTION_DB_URL: production } });
-    const first = await record();
-    assert.equal(first.ok, true, first.log);
-    assert.equal(first.steps.at(-1).outputs.pr_events, "1");
-    assert.equal(psql(production, "select pr_title || '|' || branch_name || '|' || cycle_time_seconds from metrics.pr_events"), "feat: moods|feature/moods|3600");
-    const again = await record();
-    assert.equal(again.ok, true, again.log);
-    assert.equal(again.steps.at(-1).outputs.recorded, "0", "recording twice adds nothing");
-
-    // The other events it takes: a finished Staging deployment run, a deployment status.
-    const finished = {
-      eventName: "workflow_run",
-      ref: "refs/heads/main",
-      event: {
-        action: "completed",
-        workflow_run: { id: 77, run_attempt: 1, name: "Staging deployment", head_branch: "staging", head_sha: "c".repeat(40), conclusion: "success", run_started_at: "2025-01-02T10:00:00Z", updated_at: "2025-01-02T10:02:00Z" },
-        repository: { full_name: "acme/app" },
-      },
-    };
-    const status = {
-      eventName: "deployment_status",
-      ref: "refs/heads/main",
-      event: {
-        deployment_status: { id: 88, state: "failure", environment: "production", created_at: "2025-01-03T10:00:00Z" },
-        deployment: { sha: "d".repeat(40), ref: "main", environment: "production", created_at: "2025-01-03T09:59:00Z" },
-        repository: { full_name: "acme/app" },
-      },
-    };
-    for (const github of [finished, status]) {
-      const r = await run(workflow, github, { workspace: tempDir(), secrets: { PRODUCTION_DB_URL: production } });
-      assert.equal(r.ok, true, r.log);
-      assert.equal(r.steps.at(-1).outputs.deployment_events, "1", github.eventName);
-    }
-    assert.equal(
-      psql(production, "select string_agg(source || '|' || environment || '|' || status || '|' || duration_seconds, ',' order by deployed_at) from metrics.deployment_events"),
-      "workflow_run|staging|success|120,deployment_status|production|failure|60",
-    );
-  },
-
+  Migrations: wholeProcess,
   // check pending -> apply -> verify -> health check -> roll back on failure, in one job.
   Release: async (workflow) => {
     const health = await startServer("health.mjs");

@@ -91,7 +91,7 @@ export const pullRequest = (base, repo, { action = "opened", merged = false } = 
 
 // octokit's merge_group example (a queue into main), on the sample repository's commits.
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json");
-function mergeGroup(repo) {
+export function mergeGroup(repo) {
   const event = structuredClone(examples.find((e) => e.name === "merge_group").examples.find((x) => x.action === "checks_requested"));
   Object.assign(event.merge_group, { base_sha: repo.base, head_sha: repo.head });
   event.merge_group.head_commit.id = repo.head;

@@ -1,9 +1,8 @@
-// Which two commits paths-filter compares, and why. choose_rule is the rule table per
-// event (pure); resolve_range applies it to a git repository, fetching what a shallow
-// checkout lacks (single commits, then history deepened step by step within a bound).
+// Which two commits paths-filter compares, and why: the rule table per event (choose_rule),
+// what each rule looks up first, and the same comparison as a GitHub API query. Pure: no git,
+// no I/O. changes/resolve.hpp applies the rules to a git checkout.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,26 +65,6 @@ struct Range {
     std::string head;
     std::string reason;  // for people and the base_reason output
 };
-
-struct ResolveSettings {
-    // Commits of history that may be fetched beyond a shallow checkout; 0 fetches nothing.
-    long fetch_limit = 1000;
-    // The first history fetch (dorny's initial-fetch-depth); each next one doubles.
-    long first_depth = 16;
-    // Fetch the whole history when needed (after the API could not list the files).
-    bool unlimited = false;
-};
-
-// Progress for people ("fetched the base commit 1a2b3c4", "deepened by 16 commits").
-using Note = std::function<void(const std::string&)>;
-
-struct Resolution {
-    std::optional<Range> range;  // nothing when git cannot answer
-    std::string unavailable;     // why not: shown when falling back to the GitHub API
-};
-
-// Errors are what no other source can fix (a --base that names nothing, git failing).
-Result<Resolution> resolve_range(const Git& git, const Request& req, const ResolveSettings& settings, const Note& note);
 
 // What to ask the GitHub API for the same comparison.
 struct ApiQuery {

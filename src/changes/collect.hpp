@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "changes/base.hpp"
+#include "changes/resolve.hpp"
 #include "changes/diff.hpp"
 #include "changes/git.hpp"
 #include "github/api.hpp"

@@ -45,7 +45,7 @@ bool status_matches(const FilterRule& r, std::string_view status) {
 }
 
 Result<FilterRule> make_rule(const YAML::Node& node, std::vector<std::string> statuses, const std::string& context) {
-    std::string pattern = node.Scalar();
+    const std::string& pattern = node.Scalar();
     FilterRule r;
     r.statuses = std::move(statuses);
     r.pattern = pattern;

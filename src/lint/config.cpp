@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 // As in migrations/config_toml.cpp: header-only, no exceptions.
@@ -116,11 +117,9 @@ Result<ProjectConfig> load_project_config(const std::string& workdir) {
     const fs::path path = fs::path(workdir) / display;
     std::error_code ec;
     if (!fs::exists(path, ec)) return ProjectConfig{};
-    std::string text, err;
-    if (!util::read_file(path.string(), text, err))
-        return fail(make_error(ErrorKind::config, "cannot read " + util::quoted(display) + ": " + err,
-                               "check the file's permissions")
-                        .at(display));
+    auto loaded = util::read_project_file(path.string(), util::quoted(display), display);
+    if (!loaded) return fail(std::move(loaded.error()));
+    std::string text = std::move(*loaded);
     return parse_project_config(text, display);
 }
 

@@ -12,6 +12,7 @@
 #include "lint/engine.hpp"
 #include "migrations/classify.hpp"
 #include "migrations/parse_tree.hpp"
+#include "migrations/sql_comments.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::lint {
@@ -27,35 +28,8 @@ using detail::directives;
 using detail::kDirective;
 using detail::space;
 
-// Byte offset of the first token at or after `from`: skips white space and comments
-// (block comments nest, as in Postgres).
-std::size_t code_start(std::string_view text, std::size_t from) {
-    std::size_t i = from;
-    while (i < text.size()) {
-        if (space(text[i])) {
-            ++i;
-        } else if (text.substr(i, 2) == "--") {
-            auto nl = text.find('\n', i);
-            i = nl == std::string_view::npos ? text.size() : nl + 1;
-        } else if (text.substr(i, 2) == "/*") {
-            int depth = 0;
-            while (i < text.size()) {
-                if (text.substr(i, 2) == "/*") {
-                    ++depth;
-                    i += 2;
-                } else if (text.substr(i, 2) == "*/") {
-                    i += 2;
-                    if (--depth == 0) break;
-                } else {
-                    ++i;
-                }
-            }
-        } else {
-            break;
-        }
-    }
-    return std::min(i, text.size());
-}
+// Byte offset of the first token at or after `from` (white space and comments skipped).
+std::size_t code_start(std::string_view text, std::size_t from) { return migrations::skip_space_and_comments(text, from); }
 
 // File position of a byte offset in the statement's text.
 migrations::SourcePosition at_offset(const migrations::Statement& s, std::size_t offset) {

@@ -1,5 +1,6 @@
 #include "lint/rules.hpp"
 
+#include "util/closest.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::lint {
@@ -114,18 +115,7 @@ std::optional<Rule> find_rule(std::string_view id) {
     return std::nullopt;
 }
 
-std::string nearest_rule(std::string_view id) {
-    std::size_t best = 4;
-    std::string_view pick;
-    for (const auto& r : kRules) {
-        auto d = util::edit_distance(id, r.id);
-        if (d < best) {
-            best = d;
-            pick = r.id;
-        }
-    }
-    return std::string(pick);
-}
+std::string nearest_rule(std::string_view id) { return util::closest(id, kRules, 4, &RuleInfo::id); }
 
 Result<RuleSet> rule_set(std::span<const std::string> disabled) {
     RuleSet set;

@@ -12,10 +12,7 @@
 
 namespace sbdeploy::migrations {
 
-using detail::batch_error;
 using detail::elapsed_ms;
-using detail::kNotInTransaction;
-using detail::unfaithful_failure;
 
 Error parts_over_api(const Migration& m) {
     return make_error(ErrorKind::config,
@@ -54,8 +51,6 @@ std::optional<Error> detail::guard_refusal(const db::Session& session, const Mig
 }
 
 namespace {
-
-using detail::guard_refusal;
 
 // SET LOCAL, not SET: nothing may outlive the request on a pooled connection.
 void add_local_timeouts(std::vector<db::BatchItem>& items, const std::string& lock_sql, const std::string& statement_sql) {

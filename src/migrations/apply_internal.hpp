@@ -1,6 +1,7 @@
-// What the two halves of applying share: apply.cpp (loading, the session transport, the
-// dispatch) and apply_api.cpp (transports whose every call is its own session and
-// transaction, Scope::call: the Management API). Not part of the module's interface.
+// What the parts of applying share: apply.cpp (the session transport, the dispatch),
+// locate.cpp (failures mapped to statements), dry_run.cpp and dry_run_pipeline.cpp, and
+// apply_api.cpp (transports whose every call is its own session and transaction, Scope::call:
+// the Management API). Not part of the module's interface.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 
 #include "db/session.hpp"
 #include "migrations/apply.hpp"
+#include "migrations/dry_run.hpp"
 
 namespace sbdeploy::migrations::detail {
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 // toml++ header-only and without exceptions: parse() returns a result, nothing is thrown
@@ -99,11 +100,9 @@ Result<SupabaseConfig> load_supabase_config(const std::string& workdir) {
     const fs::path path = fs::path(workdir) / display;
     std::error_code ec;
     if (!fs::exists(path, ec)) return SupabaseConfig{};
-    std::string text, err;
-    if (!util::read_file(path.string(), text, err))
-        return fail(make_error(ErrorKind::config, "cannot read " + util::quoted(display) + ": " + err,
-                               "check the file's permissions")
-                        .at(display));
+    auto loaded = util::read_project_file(path.string(), util::quoted(display), display);
+    if (!loaded) return fail(std::move(loaded.error()));
+    std::string text = std::move(*loaded);
     return parse_supabase_config(text, display);
 }
 

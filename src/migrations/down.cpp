@@ -6,43 +6,13 @@
 #include "migrations/apply.hpp"
 #include "migrations/content.hpp"
 #include "migrations/split.hpp"
+#include "migrations/sql_comments.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::migrations {
 
 namespace {
-
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-// Whether a statement as the splitter returns it holds more than comments.
-bool has_code(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (blank(text[i])) {
-            ++i;
-        } else if (text.substr(i, 2) == "--") {
-            auto nl = text.find('\n', i);
-            if (nl == std::string_view::npos) return false;
-            i = nl + 1;
-        } else if (text.substr(i, 2) == "/*") {
-            int depth = 0;  // block comments nest in Postgres
-            while (i < text.size()) {
-                if (text.substr(i, 2) == "/*") {
-                    ++depth;
-                    i += 2;
-                } else if (text.substr(i, 2) == "*/") {
-                    i += 2;
-                    if (--depth == 0) break;
-                } else {
-                    ++i;
-                }
-            }
-        } else {
-            return true;
-        }
-    }
-    return false;
-}
 
 bool mentions_marker(std::string_view content) {
     constexpr std::string_view needle = "sbdeploy:down";
@@ -105,12 +75,9 @@ DownSection split_down_section(std::string_view content) {
 
 Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, const DownSection& section) {
     if (file.down_path.empty()) return load_down_text(file, section, std::nullopt);
-    std::string content, err;
-    if (!util::read_file(file.down_path, content, err))
-        return fail(make_error(ErrorKind::config,
-                               "cannot read down migration " + util::quoted(file.down_display) + ": " + err,
-                               "check the file's permissions")
-                        .at(file.down_display));
+    auto loaded = util::read_project_file(file.down_path, "down migration " + util::quoted(file.down_display), file.down_display);
+    if (!loaded) return fail(std::move(loaded.error()));
+    std::string content = std::move(*loaded);
     return load_down_text(file, section, content);
 }
 

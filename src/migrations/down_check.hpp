@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "db/catalog.hpp"
-#include "migrations/apply.hpp"
+#include "migrations/dry_run.hpp"
 
 namespace sbdeploy::migrations {
 

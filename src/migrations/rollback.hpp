@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "db/session.hpp"
-#include "migrations/apply.hpp"
+#include "migrations/dry_run.hpp"
 #include "migrations/plan.hpp"
 
 namespace sbdeploy::migrations {

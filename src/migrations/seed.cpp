@@ -9,7 +9,8 @@
 #include "migrations/config_toml.hpp"
 #include "migrations/content.hpp"
 #include "migrations/rollback.hpp"
-#include "util/glob.hpp"
+#include "util/file.hpp"
+#include "util/glob_files.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
@@ -19,46 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool has_glob_chars(std::string_view segment) {
-    return segment.find_first_of("*?[{\\") != std::string_view::npos;
-}
-
 // The files under `workdir` that `pattern` (relative to it, "/" separated) matches, sorted.
 Result<std::vector<std::string>> match_files(const std::string& workdir, const std::string& pattern) {
-    if (!has_glob_chars(pattern)) {
-        std::error_code ec;
-        if (fs::is_regular_file(fs::path(workdir) / pattern, ec)) return std::vector<std::string>{pattern};
-        return std::vector<std::string>{};
-    }
-    auto glob = util::Glob::compile(pattern);
-    if (!glob) {
-        Error e = std::move(glob.error());
+    auto matches = util::match_files(workdir, pattern, util::SkipFolders::none);
+    if (!matches) {
+        Error e = std::move(matches.error());
         e.message = "seed path " + util::quoted(pattern) + ": " + e.message;
         return fail(std::move(e));
     }
-    // Walk from the literal folders before the first pattern segment; without ** no deeper
-    // than the pattern's segments.
-    auto segments = util::split(pattern, '/');
-    std::string base;
-    std::size_t literal = 0;
-    while (literal + 1 < segments.size() && !has_glob_chars(segments[literal]))
-        base += (base.empty() ? "" : "/") + segments[literal++];
-    const bool deep = pattern.find("**") != std::string::npos;
-    const int max_depth = static_cast<int>(segments.size() - literal) - 1;
-
-    std::vector<std::string> matches;
-    std::error_code ec;
-    const fs::path root = base.empty() ? fs::path(workdir) : fs::path(workdir) / base;
-    if (!fs::is_directory(root, ec)) return matches;
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-        if (!deep && it.depth() >= max_depth && it->is_directory(ec)) it.disable_recursion_pending();
-        if (!it->is_regular_file(ec)) continue;
-        std::string rel = it->path().lexically_relative(root).generic_string();
-        if (!base.empty()) rel = base + "/" + rel;
-        if (glob->matches(rel)) matches.push_back(std::move(rel));
-    }
-    std::sort(matches.begin(), matches.end());
     return matches;
 }
 
@@ -66,11 +35,9 @@ Result<SeedFile> load_seed(const std::string& workdir, const std::string& rel) {
     SeedFile seed;
     seed.path = (fs::path(workdir) / rel).string();
     seed.display = rel;
-    std::string content, err;
-    if (!util::read_file(seed.path, content, err))
-        return fail(make_error(ErrorKind::config, "cannot read seed file " + util::quoted(rel) + ": " + err,
-                               "check the file's permissions")
-                        .at(rel));
+    auto loaded = util::read_project_file(seed.path, "seed file " + util::quoted(rel), rel);
+    if (!loaded) return fail(std::move(loaded.error()));
+    std::string content = std::move(*loaded);
     if (auto bad = check_content(content)) {  // as for migrations: NUL bytes, invalid UTF-8
         bad->file = rel;
         return fail(std::move(*bad));

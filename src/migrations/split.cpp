@@ -2,6 +2,7 @@
 // machine, kept in one file so it reads side by side with supabase/cli pkg/parser; why it is
 // hand-written is explained below).
 #include "migrations/split.hpp"
+#include "migrations/sql_comments.hpp"
 
 #include <pg_query.h>
 
@@ -153,37 +154,6 @@ bool ends_with_begin_atomic(std::string_view s) {
     std::size_t n = s.size() - 6;
     while (n > 0 && space_char(s[n - 1])) --n;
     return ends_with_word(s.substr(0, n), "BEGIN");
-}
-
-int comment_delimiter(std::string_view two) { return two == "/*" ? 1 : two == "*/" ? -1 : 0; }
-
-// Index of the first character of `s` that is neither whitespace nor inside a comment
-// (s.size() when there is none; an unterminated comment runs to the end).
-std::size_t skip_space_and_comments(std::string_view s) {
-    std::size_t r = 0;
-    while (r < s.size()) {
-        if (space_char(s[r])) {
-            ++r;
-        } else if (s.substr(r).starts_with("--")) {
-            auto nl = s.find_first_of("\n\r", r + 2);
-            if (nl == std::string_view::npos) return s.size();
-            r = nl + 1;
-        } else if (s.substr(r).starts_with("/*")) {
-            int depth = 1;
-            bool after = true;
-            r += 2;
-            while (r < s.size() && depth > 0) {
-                int d = after ? 0 : comment_delimiter(s.substr(r - 1, 2));
-                after = d != 0;
-                depth += d;
-                ++r;
-            }
-            if (depth > 0) return s.size();
-        } else {
-            return r;
-        }
-    }
-    return s.size();
 }
 
 // ---------------------------------------------------------------------------------

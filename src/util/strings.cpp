@@ -2,11 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace sbdeploy::util {
 
@@ -101,22 +98,6 @@ std::string quoted(std::string_view s) {
     }
     r.push_back('"');
     return r;
-}
-
-bool read_file(const std::string& path, std::string& out, std::string& error) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = std::strerror(errno);
-        return false;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) {
-        error = "read error";
-        return false;
-    }
-    out = std::move(ss).str();
-    return true;
 }
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {

@@ -17,8 +17,6 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // Double-quoted for messages: "value", control characters escaped (\\n, \\x1b).
 std::string quoted(std::string_view s);
-// Reads a whole file; nullopt-like error text on failure is left to the caller.
-bool read_file(const std::string& path, std::string& out, std::string& error);
 // "1 file", "3 files"; `many` for irregular plurals ("1 entry", "2 entries").
 std::string plural(std::size_t n, std::string_view one, std::string_view many = {});
 // A duration for people: "840 ms", "2.35 s".

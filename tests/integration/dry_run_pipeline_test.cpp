@@ -15,7 +15,7 @@
 
 #include "db/history.hpp"
 #include "db/pg_session.hpp"
-#include "migrations/apply.hpp"
+#include "migrations/dry_run.hpp"
 #include "support/background.hpp"
 #include "support/dump.hpp"
 #include "support/pg.hpp"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "migrations/split.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 
 using namespace sbdeploy;
@@ -293,11 +294,14 @@ TEST_CASE("every corpus file splits exactly as Supabase CLI 3.1.0 stored it") {
     for (const auto& sql_path : files) {
         const std::string name = sql_path.filename().string();
         CAPTURE(name);
-        std::string sql, json, error;
-        REQUIRE_MESSAGE(util::read_file(sql_path.string(), sql, error), error);
+        auto sql_read = util::read_file(sql_path.string());
+        REQUIRE_MESSAGE(sql_read, (sql_read ? "" : sql_read.error().message));
+        const std::string& sql = *sql_read;
         fs::path json_path = sql_path;
         json_path.replace_extension(".json");
-        REQUIRE_MESSAGE(util::read_file(json_path.string(), json, error), (name + ": " + error));
+        auto json_read = util::read_file(json_path.string());
+        REQUIRE_MESSAGE(json_read, (name + ": " + (json_read ? "" : json_read.error().message)));
+        const std::string& json = *json_read;
 
         rapidjson::Document doc;
         doc.Parse(json.data(), json.size());

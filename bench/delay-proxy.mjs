@@ -4,6 +4,10 @@
 // usage: node bench/delay-proxy.mjs TARGET_PORT DELAY_MS
 // Listens on 127.0.0.1 (a free port), prints "port N" on stdout once listening, forwards every
 // connection to 127.0.0.1:TARGET_PORT, and runs until killed.
+// DELAY_PROXY_LOG=FILE: appends one line per chunk (connection, ms since it opened, direction,
+// bytes) and, when a connection ends, its count of round trips: the times the client spoke
+// again after the server had answered (what a push waits for at this delay).
+import fs from 'node:fs';
 import net from 'node:net';
 
 const [targetPort, delayMs] = process.argv.slice(2).map(Number);
@@ -14,7 +18,25 @@ if (!Number.isInteger(targetPort) || !(delayMs >= 0)) {
 
 // Forwards `from` to `to`, each chunk `delayMs` after it arrived, in order; an end or an error
 // on one side ends the other once what was in flight is delivered.
-function pipeDelayed(from, to) {
+const logFile = process.env.DELAY_PROXY_LOG;
+let connections = 0;
+// Per connection: its chunks, and the turns (client data after server data, or the first).
+function tracer() {
+  const id = ++connections;
+  const opened = Date.now();
+  let last = null;
+  let turns = 0;
+  return {
+    chunk(dir, bytes) {
+      if (dir === 'C>S' && last !== 'C>S') ++turns;
+      last = dir;
+      fs.appendFileSync(logFile, `conn ${id} ${Date.now() - opened} ms ${dir} ${bytes} bytes${dir === 'C>S' ? ` turn ${turns}` : ''}\n`);
+    },
+    end() { fs.appendFileSync(logFile, `conn ${id} closed after ${Date.now() - opened} ms: ${turns} round trips\n`); },
+  };
+}
+
+function pipeDelayed(from, to, dir, trace) {
   const queue = [];
   let timer = null;
   const drain = () => {
@@ -31,15 +53,22 @@ function pipeDelayed(from, to) {
     queue.push({ at: Date.now() + delayMs, data });
     if (!timer) timer = setTimeout(drain, delayMs);
   };
-  from.on('data', (d) => push(d));
-  from.on('end', () => push(null));
+  from.on('data', (d) => {
+    trace?.chunk(dir, d.length);
+    push(d);
+  });
+  from.on('end', () => {
+    if (dir === 'C>S') trace?.end();
+    push(null);
+  });
   from.on('error', () => to.destroy());
 }
 
 const server = net.createServer((client) => {
   client.setNoDelay(true);
   const upstream = net.connect({ host: '127.0.0.1', port: targetPort }, () => upstream.setNoDelay(true));
-  pipeDelayed(client, upstream);
-  pipeDelayed(upstream, client);
+  const trace = logFile ? tracer() : null;
+  pipeDelayed(client, upstream, 'C>S', trace);
+  pipeDelayed(upstream, client, 'S>C', trace);
 });
 server.listen(0, '127.0.0.1', () => console.log(`port ${server.address().port}`));

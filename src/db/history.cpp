@@ -315,15 +315,16 @@ std::vector<BatchItem> history_guard_items(long wait_ms, const std::string& vers
     };
 }
 
-Result<void> acquire_push_lock(Session& session, long wait_ms) {
-    if (session.scope() == Scope::call) return {};
-    // One round trip: the three run as one implicit transaction, so a lock timeout also takes
-    // back the SET; the session lock itself outlives the transaction.
-    auto res = session.exec("SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) +
-                            "ms'; SELECT pg_advisory_lock(" + std::string(kLockKey) + "); RESET lock_timeout");
-    if (res) return {};
-    if (res.error().sqlstate != "55P03") return fail(res.error());
-    // Who holds it?
+namespace {
+
+std::string lock_timeout_sql(long wait_ms) {
+    return "SET lock_timeout = '" + std::to_string(std::max(1L, wait_ms)) + "ms'";
+}
+const std::string kLockSql = "SELECT pg_advisory_lock(" + std::string(kLockKey) + ")";
+const std::string kUnlockSql = "SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")";
+
+// The push lock did not come within `wait_ms`: who holds it?
+Error lock_busy(Session& session, long wait_ms) {
     auto holder = session.exec(
         "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
         "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') "
@@ -336,18 +337,53 @@ Result<void> acquire_push_lock(Session& session, long wait_ms) {
         who = "process " + r[0].value_or("?") + " (application " + util::quoted(r[1].value_or("")) + ", from " +
               r[2].value_or("?") + ", connected since " + r[3].value_or("?") + " UTC)";
     }
-    return fail(ErrorKind::operation,
-                "another migration run holds the lock on " + session.describe() + ": " + who + " did not finish within " +
-                    std::to_string(wait_ms / 1000) + "s",
-                "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one push per "
-                "database at a time");
+    return make_error(ErrorKind::operation,
+                      "another migration run holds the lock on " + session.describe() + ": " + who +
+                          " did not finish within " + std::to_string(wait_ms / 1000) + "s",
+                      "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one "
+                      "push per database at a time");
+}
+
+} // namespace
+
+Result<void> acquire_push_lock(Session& session, long wait_ms) {
+    if (session.scope() == Scope::call) return {};
+    // One round trip: the three run as one implicit transaction, so a lock timeout also takes
+    // back the SET; the session lock itself outlives the transaction.
+    auto res = session.exec(lock_timeout_sql(wait_ms) + "; " + kLockSql + "; RESET lock_timeout");
+    if (res) return {};
+    if (res.error().sqlstate != "55P03") return fail(res.error());
+    return fail(lock_busy(session, wait_ms));
+}
+
+Result<std::vector<HistoryRow>> lock_and_read_history(Session& session, long wait_ms) {
+    if (session.scope() == Scope::call) return read_history(session);
+    // One pipeline, one Sync: one implicit transaction, as acquire_push_lock's three. Each
+    // statement takes a new snapshot (READ COMMITTED), so the read sees what the lock's previous
+    // holder committed; the session lock outlives the transaction, also when a later one fails.
+    const std::string set_timeout = lock_timeout_sql(wait_ms);
+    const BatchItem items[] = {{set_timeout, {}}, {kLockSql, {}}, {"RESET lock_timeout", {}},
+                               {kEnsureTable, {}}, {kSelect, {}}};
+    constexpr std::size_t kEnsure = 3, kRead = 4;
+    auto res = session.exec_batch_answer(items, BatchMode::in_caller);
+    if (res && *res) return parse_history(**res);
+    Error e = res ? res->error() : res.error().error;
+    const std::size_t at = res ? kRead : res.error().index;
+    if (e.sqlstate == "55P03" && at < kEnsure) return fail(lock_busy(session, wait_ms));
+    if (e.kind != ErrorKind::connection && at == kEnsure)
+        e.message = "cannot create the migration history table: " + e.message;
+    else if (e.kind != ErrorKind::connection && at == kRead)
+        e.message = "cannot read the migration history: " + e.message;
+    return fail(std::move(e));
 }
 
 Result<void> release_push_lock(Session& session) {
     if (session.scope() == Scope::call) return {};
-    auto res = session.exec("SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")");
+    auto res = session.exec(kUnlockSql);
     if (!res) return fail(res.error());
     return {};
 }
+
+BatchItem release_push_lock_item() { return BatchItem{kUnlockSql, {}}; }
 
 } // namespace sbdeploy::db

@@ -73,6 +73,13 @@ std::string text_array_literal(std::span<const std::string> values);
 // Scope::call session, whose batches take the lock themselves (history_guard_items).
 Result<void> acquire_push_lock(Session& session, long wait_ms);
 Result<void> release_push_lock(Session& session);
+// A push's start over a session: acquire_push_lock, ensure_history_table and read_history in
+// one round trip (libpq: one pipeline), the read after the lock so a push that waited sees what
+// the other applied. Over a Scope::call session read_history alone (the table is left to
+// ensure_history_table, the lock to each batch).
+Result<std::vector<HistoryRow>> lock_and_read_history(Session& session, long wait_ms);
+// What releases the push lock, as an item for Session::pipeline_then.
+BatchItem release_push_lock_item();
 
 // sbdeploy's own SQLSTATEs, raised by the history guard.
 inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history (detail: which)

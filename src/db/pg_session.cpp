@@ -181,6 +181,36 @@ public:
     }
 
     std::expected<std::size_t, BatchFailure> exec_batch(std::span<const BatchItem> items, BatchMode mode) override {
+        return run_batch(items, mode, nullptr);
+    }
+
+    // The rows of the last statement that returned rows, as the Management API answers.
+    std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
+                                                                        BatchMode mode) override {
+        std::optional<QueryResult> answer;
+        auto ran = run_batch(items, mode, &answer);
+        if (!ran) return std::unexpected(std::move(ran.error()));
+        if (!answer) return Result<QueryResult>(fail(ErrorKind::operation, "no statement of the batch returned rows"));
+        return Result<QueryResult>(std::move(*answer));
+    }
+
+    std::unique_ptr<TransactionPipeline> pipeline(std::span<const std::vector<BatchItem>> transactions) override {
+        return std::make_unique<Pipelined>(*this, transactions, std::span<const BatchItem>());
+    }
+
+    std::unique_ptr<TransactionPipeline> pipeline_then(std::span<const std::vector<BatchItem>> transactions,
+                                                       std::span<const BatchItem> after) override {
+        return std::make_unique<Pipelined>(*this, transactions, after);
+    }
+
+    std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
+
+    [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
+
+private:
+    // exec_batch; `answer`, when given, gets the rows of the last statement that returned rows.
+    std::expected<std::size_t, BatchFailure> run_batch(std::span<const BatchItem> items, BatchMode mode,
+                                                       std::optional<QueryResult>* answer) {
         // Both modes are one pipeline ended by one Sync, so one round trip. Atomic mode
         // brackets the items with an explicit BEGIN and COMMIT: the implicit transaction of
         // a pipeline would be all or nothing too, but it is not a transaction block, and
@@ -197,28 +227,23 @@ public:
         if (auto lost = sync_pipeline(send_failed)) return std::unexpected(BatchFailure{0, std::move(*lost)});
 
         std::optional<BatchFailure> failure;
-        if (!read_answers(items.size(), wrap, failure)) return std::unexpected(std::move(*failure));
+        if (!read_answers(items.size(), wrap, failure, answer)) return std::unexpected(std::move(*failure));
         end_pipeline(wrap, items.size() - 1, failure);
         if (failure) return std::unexpected(std::move(*failure));
         return items.size();
     }
 
-    std::unique_ptr<TransactionPipeline> pipeline(std::span<const std::vector<BatchItem>> transactions) override {
-        return std::make_unique<Pipelined>(*this, transactions);
-    }
-
-    std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
-
-    [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
-
-private:
     // Transactions in one pipeline with one Sync: BEGIN, the items, COMMIT and a flush request
     // each, so that the server sends every COMMIT's answer as it happens (the answers pace the
     // timings and the console). After an error the server skips every message up to the Sync:
     // the transactions after a failed one never run, so none can commit after it.
+    // pipeline_then's statements follow that Sync: a ROLLBACK (a failed transaction's block
+    // stays open in the aborted state past the Sync; without one it only warns), them, and a
+    // Sync of their own, so they run whatever the transactions did, in the same flush.
     class Pipelined final : public TransactionPipeline {
     public:
-        Pipelined(PgSession& s, std::span<const std::vector<BatchItem>> transactions) : s_(s) {
+        Pipelined(PgSession& s, std::span<const std::vector<BatchItem>> transactions, std::span<const BatchItem> after)
+            : s_(s), syncs_(after.empty() ? 1 : 2) {
             s_.holders_.clear();
             bool failed = !s_.start_pipeline();
             for (const auto& t : transactions) {
@@ -226,6 +251,11 @@ private:
                 failed = failed || !s_.send("BEGIN", {});
                 for (std::size_t i = 0; i < t.size() && !failed; ++i) failed = !s_.send(t[i].sql, t[i].params);
                 failed = failed || !s_.send("COMMIT", {}) || PQsendFlushRequest(s_.conn_) != 1 || !s_.flush();
+            }
+            if (!after.empty()) {
+                failed = failed || PQpipelineSync(s_.conn_) != 1 || !s_.send("ROLLBACK", {});
+                for (std::size_t i = 0; i < after.size() && !failed; ++i)
+                    failed = !s_.send(after[i].sql, after[i].params);
             }
             send_error_ = s_.sync_pipeline(failed);
             open_ = !send_error_;
@@ -235,7 +265,7 @@ private:
             // Answers the caller did not read: read, so that the session is ready again.
             std::optional<BatchFailure> ignored;
             while (open_ && next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, ignored)) {}
-            if (open_) s_.end_pipeline(true, 0, ignored);
+            if (open_) end(0, ignored);
         }
         Pipelined(const Pipelined&) = delete;
         Pipelined& operator=(const Pipelined&) = delete;
@@ -255,21 +285,27 @@ private:
                 while (next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, skipped)) {}
             }
             if (failure) {
-                open_ = false;
-                s_.end_pipeline(true, sizes_[next_ - 1], failure);
+                end(sizes_[next_ - 1], failure);
                 return std::unexpected(std::move(*failure));
             }
             if (next_ == sizes_.size()) {
                 // Its COMMIT answered: a connection lost now is for the next call to find.
-                open_ = false;
                 std::optional<BatchFailure> after;
-                s_.end_pipeline(true, 0, after);
+                end(0, after);
             }
             return done;
         }
 
     private:
+        // Reads up to the last Sync; what the statements after the transactions raised is dropped.
+        void end(std::size_t last, std::optional<BatchFailure>& failure) {
+            open_ = false;
+            s_.end_pipeline(true, last, failure, syncs_);
+            if (syncs_ > 1) s_.notices_.clear();
+        }
+
         PgSession& s_;
+        int syncs_;  // 2 with statements after the transactions
         std::vector<std::size_t> sizes_;  // items per transaction
         std::size_t next_ = 0;
         std::optional<Error> send_error_;  // sending failed: the connection is gone
@@ -311,7 +347,8 @@ private:
     // Reads the answers of `items` items (wrapped: plus our BEGIN, counted as item 0, and our
     // COMMIT, counted as item `items`); the first error goes to `failure`. False when the
     // connection is gone (then `failure` says so).
-    bool read_answers(std::size_t items, bool wrapped, std::optional<BatchFailure>& failure) {
+    bool read_answers(std::size_t items, bool wrapped, std::optional<BatchFailure>& failure,
+                      std::optional<QueryResult>* answer = nullptr) {
         const std::size_t queries = items + (wrapped ? 2 : 0);
         for (std::size_t q = 0; q < queries; ++q) {
             std::size_t i = wrapped ? (q == 0 ? 0 : q - 1) : q;
@@ -323,6 +360,7 @@ private:
                 got_any = true;
                 if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && !failure)
                     failure = BatchFailure{i, with_holders(server_error(res.get(), conn_))};
+                if (answer && PQresultStatus(res.get()) == PGRES_TUPLES_OK) *answer = to_result(res.get());
             }
             if (!got_any && PQstatus(conn_) == CONNECTION_BAD) {
                 if (!failure) failure = BatchFailure{i, connection_lost_now()};
@@ -332,10 +370,10 @@ private:
         return true;
     }
 
-    // Reads up to the Sync and leaves pipeline mode; after a failure an explicit block stays
-    // open in the aborted state: it is rolled back. `last` is the index a lost connection gets.
-    void end_pipeline(bool wrapped, std::size_t last, std::optional<BatchFailure>& failure) {
-        for (int empty = 0; empty < 3;) {
+    // Reads up to the `syncs`th Sync and leaves pipeline mode; after a failure an explicit block
+    // stays open in the aborted state: it is rolled back. `last` is the index a lost connection gets.
+    void end_pipeline(bool wrapped, std::size_t last, std::optional<BatchFailure>& failure, int syncs = 1) {
+        for (int empty = 0; empty < 3 && syncs > 0;) {
             if (!await_result()) break;
             ResultPtr res(PQgetResult(conn_), &PQclear);
             if (!res) {
@@ -343,7 +381,8 @@ private:
                 ++empty;
                 continue;
             }
-            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) break;
+            empty = 0;
+            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) --syncs;
         }
         PQexitPipelineMode(conn_);
         if (PQstatus(conn_) == CONNECTION_BAD && !failure) failure = BatchFailure{last, connection_lost(conn_)};

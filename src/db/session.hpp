@@ -114,6 +114,13 @@ public:
     // Starts `transactions` as one TransactionPipeline. This default runs each on its own,
     // one exec_batch per next(); libpq sends them all at once.
     virtual std::unique_ptr<TransactionPipeline> pipeline(std::span<const std::vector<BatchItem>> transactions);
+    // pipeline(), then `after`: statements that run outside any transaction block whether or
+    // not a transaction failed (releasing a session lock), once the transactions are done. libpq
+    // sends them with the transactions, behind a Sync of their own (no round trip of their own);
+    // this default runs them after the last answer or the failure. Their answers and notices
+    // are dropped. The items must outlive the pipeline.
+    virtual std::unique_ptr<TransactionPipeline> pipeline_then(std::span<const std::vector<BatchItem>> transactions,
+                                                               std::span<const BatchItem> after);
 };
 
 } // namespace sbdeploy::db

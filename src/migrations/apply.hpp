@@ -1,39 +1,19 @@
 // Applying migrations: each file with its history row in one transaction (or, for a
 // file of statements that cannot run in a transaction, one by one and recorded after
-// the last), and the dry run that executes pending files and rolls everything back.
-// Failures are Errors located at the file and line of the failing statement.
+// the last), one by one or pipelined (Pusher). Failures are Errors located at the file and
+// line of the failing statement (migrations/locate.hpp). The dry run: migrations/dry_run.hpp.
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "db/session.hpp"
-#include "migrations/classify.hpp"
-#include "migrations/files.hpp"
-#include "migrations/plan.hpp"
-#include "migrations/split.hpp"
+#include "migrations/load.hpp"
+#include "migrations/locate.hpp"
 
 namespace sbdeploy::migrations {
-
-struct Migration {
-    MigrationFile file;
-    std::vector<Statement> statements;
-    FilePlan plan;
-    std::shared_ptr<const Migration> down;  // its down SQL (migrations/down.hpp); null when none
-    [[nodiscard]] std::vector<std::string> texts() const;
-};
-
-// Reads, splits and classifies one file, and its down SQL: the file's `-- sbdeploy:down`
-// section is not part of the migration. Config errors (exit 2) name the file and line.
-Result<Migration> load_migration(const MigrationFile& file);
-
-// Splits and classifies `sql` as the content of `file` (no down section, no down file).
-// Splits::parts lets it commit in the middle (FileMode::parts), as migrations may.
-Result<Migration> parse_migration(const MigrationFile& file, std::string_view sql, Splits splits = Splits::refused);
 
 // The refusal of a FileMode::parts file over a transport without sessions (Scope::call): its
 // parts would be separate requests, and the push lock would not hold between them.
@@ -104,10 +84,18 @@ public:
     // The next file was sent already: it commits or not whatever the caller does now, so a
     // caller that wants to stop reads its result first.
     [[nodiscard]] bool in_flight() const;
+    // `after` (the push lock's release) goes with the batch that holds the last file and runs
+    // whether or not a file of it fails (db::Session::pipeline_then); sent_after() says whether
+    // it went: not when the last file runs on its own or the push stopped before its batch.
+    void send_after_last(std::vector<db::BatchItem> after) { after_ = std::move(after); }
+    [[nodiscard]] bool sent_after() const { return sent_after_; }
 
 private:
     struct Batch;
     void start_batch();
+    std::vector<db::BatchItem> after_;
+    void flush_wal();  // the earlier files' asynchronous commits made durable
+    bool sent_after_ = false;
     db::Session& session_;
     std::span<const Migration* const> pending_;
     Settings settings_;
@@ -117,70 +105,6 @@ private:
     std::unique_ptr<Batch> batch_;
     std::unique_ptr<detail::ApiPusher> api_;  // Scope::call transports (apply_api_batch.cpp)
 };
-
-// not_run: validate's dry run stopped before the file (an earlier failure without
-// KeepGoing::yes, or the server's lock table full); it says nothing about the file.
-enum class Verdict { ok, failed, not_dry_run, not_run };
-std::string_view verdict_name(Verdict v);
-
-struct DryRun {
-    const Migration* migration = nullptr;
-    Verdict verdict = Verdict::ok;
-    std::optional<Error> error;
-    double ms = 0;  // a file dry-run in a pipelined batch: the batch's time shared evenly
-    std::string why_not;  // Verdict::not_dry_run: why a dry run cannot run it faithfully
-};
-
-// Executes `pending` in order inside one transaction, a savepoint per file, with the
-// history inserts, then rolls everything back. Non-transactional files are not run. A file
-// that commits in the middle runs as one piece; when it fails only because a part uses an
-// enum value an earlier part added (which needs that part committed), it is not dry-run.
-// Over a Scope::call transport: one request ending in ROLLBACK; with KeepGoing::yes, after a
-// failing file another request without it, so each file still gets its own verdict.
-// Sequences the dry run moved (nextval, setval: not transactional) are put back afterwards
-// (db/sequences.hpp) and listed in `sequences`.
-struct DryRunReport {
-    std::vector<DryRun> files;
-    std::vector<std::string> sequences;  // put back after the rollback
-    // The file at which the server's lock table ran out (SQLSTATE 53200, out of shared
-    // memory): it and the files after it are Verdict::not_run.
-    std::optional<std::size_t> out_of_locks;
-};
-// What runs around each file the dry run runs over a Scope::session transport (validate's
-// down check, migrations/down_check.hpp): before() right after the file's savepoint, after()
-// once the file and its history row ran cleanly. Both run inside the dry run's transaction and
-// must leave it usable (their own SQL under savepoints); an Error from them ends the dry run.
-class DryRunObserver {
-public:
-    virtual ~DryRunObserver() = default;
-    virtual Result<void> before(db::Session& session, const Migration& m) = 0;
-    virtual Result<void> after(db::Session& session, const Migration& m) = 0;
-    // Whether before() and after() do anything for `m`: the files they do not watch run in
-    // pipelined batches, without a round trip of their own.
-    [[nodiscard]] virtual bool watches(const Migration& /*m*/) const { return true; }
-    // `m` ran where the observer could not watch it (on a shadow database, a file applied for
-    // real in parts): why, for its report.
-    virtual void unwatched(const Migration& /*m*/, std::string /*why*/) {}
-};
-// KeepGoing::no (push's rule): the dry run stops at the first failing file and the files
-// after it are Verdict::not_run; yes: every file gets its own verdict. Either way it stops
-// when the server runs out of lock memory (DryRunReport::out_of_locks).
-enum class KeepGoing { no, yes };
-Result<DryRunReport> dry_run(db::Session& session, std::span<const Migration* const> pending,
-                             const Settings& settings, DryRunObserver* observer = nullptr,
-                             KeepGoing keep_going = KeepGoing::no);
-
-// validate on a shadow database (--shadow-db-url), a throwaway one the job owns: `pending`
-// applied for real in order, each file in its own transaction with its history row, with
-// push's code (Pusher: pipelined batches), so no transaction grows with the number of files
-// and the lock table is no limit. A file the observer watches runs alone: BEGIN, before(), the
-// file and its history row, after() (which leaves the file's own state), COMMIT. The verdicts
-// follow dry_run's rules: KeepGoing::no stops at the first failure (the rest Verdict::not_run);
-// yes applies on, the later files meeting the state without the failed one, as a dry run's
-// do. Files that cannot run in a transaction, or commit in the middle, run as push runs them.
-Result<DryRunReport> apply_on_shadow(db::Session& shadow, std::span<const Migration* const> pending,
-                                     const Settings& settings, DryRunObserver* observer = nullptr,
-                                     KeepGoing keep_going = KeepGoing::no);
 
 // Put back, right before sbdeploy's own writes (the history row, the seed hash) in a
 // transaction that ran a user's SQL, what that SQL may have changed and the writes depend
@@ -199,8 +123,5 @@ private:
     std::string lock_timeout_;
     std::string statement_timeout_;
 };
-
-// The file line of a server error inside statement `index` (position in error.column).
-Error locate_failure(const Migration& m, std::size_t index, Error server_error);
 
 } // namespace sbdeploy::migrations

@@ -44,6 +44,17 @@ Pusher::Pusher(db::Session& session, std::span<const Migration* const> pending, 
 
 Pusher::~Pusher() = default;
 
+void Pusher::flush_wal() {
+    // A synchronous commit waits for the WAL up to its own record, which holds every earlier
+    // commit; but PostgreSQL commits a transaction that wrote no WAL asynchronously, so this one
+    // rewrites the last applied file's history row unchanged (a real write, to a row the push
+    // just made). Best effort: the push is failing already.
+    const db::Value version = pending_[next_ - 2]->file.version;
+    const db::Value params[] = {version};
+    (void)session_.exec_params(
+        "UPDATE supabase_migrations.schema_migrations SET version = version WHERE version = $1", params);
+}
+
 bool Pusher::in_flight() const { return batch_ != nullptr || (api_ && api_->in_flight()); }
 
 void Pusher::start_batch() {
@@ -65,10 +76,19 @@ void Pusher::start_batch() {
         }
         batch->reset.append_to(items);
         items.push_back(db::insert_history_item(m.file.version, m.file.name, db::text_array_literal(m.texts())));
+        // Every file but the push's last commits without waiting for the WAL flush (one fsync per
+        // file otherwise). The last one's COMMIT waits for the WAL up to it, which makes all the
+        // earlier ones durable before success is reported; a crash before then loses a suffix of
+        // whole files, as commits reach the WAL in order. Last: an index past the history row
+        // counts as the commit (batch_error).
+        if (i + 1 < pending_.size()) items.push_back({"SET LOCAL synchronous_commit = off", {}});
         batch->item_to_statement.push_back(std::move(to_statement));
         batch->transactions.push_back(std::move(items));
     }
-    batch->pipeline = session_.pipeline(batch->transactions);
+    const bool last = batch->first + batch->transactions.size() == pending_.size();
+    sent_after_ = last && !after_.empty();
+    batch->pipeline = sent_after_ ? session_.pipeline_then(batch->transactions, after_)
+                                  : session_.pipeline(batch->transactions);
     batch_ = std::move(batch);
 }
 
@@ -81,7 +101,9 @@ Result<Applied> Pusher::next() {
     const Migration& m = *pending_[next_];
     if (!batch_ && !batchable(m)) {
         ++next_;
-        return apply_migration(session_, m, settings_);
+        auto alone = apply_migration(session_, m, settings_);
+        if (!alone && alone.error().kind != ErrorKind::connection && next_ > 1) flush_wal();
+        return alone;
     }
     if (!batch_) start_batch();
     const std::size_t k = next_ - batch_->first;
@@ -90,10 +112,13 @@ Result<Applied> Pusher::next() {
     auto r = batch_->pipeline->next();
     if (!r) {
         const db::BatchFailure& f = r.error();
-        Error e = f.error.kind == ErrorKind::connection
-                      ? detail::connection_failure(m, f.error, end - next_)
-                      : detail::batch_error(m, batch_->item_to_statement[k], setup_.size(), f);
+        const bool lost = f.error.kind == ErrorKind::connection;
+        Error e = lost ? detail::connection_failure(m, f.error, end - next_)
+                       : detail::batch_error(m, batch_->item_to_statement[k], setup_.size(), f);
         batch_.reset();
+        // The files before this one committed without waiting for the WAL flush; the push
+        // reports them applied, so they are made durable first, as a success's last commit would.
+        if (!lost && next_ > 1) flush_wal();
         return fail(std::move(e));
     }
     if (next_ == end) batch_.reset();

@@ -60,19 +60,26 @@ std::string PrivateServer::url(const std::string& dbname, const std::string& ext
            (extra.empty() ? "" : "?" + extra);
 }
 
-void PrivateServer::pg_ctl(const std::string& action) const {
+void PrivateServer::pg_ctl(const std::string& action, const std::string& mode, const std::string& options) const {
     std::vector<std::string> args;
     std::string program = state_.at("PGBINDIR") + "/pg_ctl";
     if (geteuid() == 0) {  // the server runs as its own user (tests/pg/start)
         args = {"-u", state_.at("PGOSUSER"), "--", program};
         program = "runuser";
     }
-    args.insert(args.end(), {"-D", state_.at("PGDATA"), "-m", "fast", "-w", "-t", "60", "-l", root() + "/server.log", action});
+    args.insert(args.end(), {"-D", state_.at("PGDATA"), "-m", mode, "-w", "-t", "60", "-l", root() + "/server.log"});
+    if (!options.empty()) args.insert(args.end(), {"-o", options});
+    args.push_back(action);
     auto r = run(program, args);
     if (!r.ok()) throw std::runtime_error("private server: pg_ctl " + action + " failed:\n" + r.out + r.err);
 }
 
 void PrivateServer::restart() const { pg_ctl("restart"); }
+
+void PrivateServer::crash_and_start() const {
+    pg_ctl("stop", "immediate");
+    pg_ctl("start", "fast", "-p " + port());  // as tests/pg/start started it
+}
 
 std::string PrivateServer::write_server_file(const std::string& name, const std::string& content) const {
     const std::string path = root() + "/" + name;

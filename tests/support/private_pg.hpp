@@ -25,13 +25,15 @@ public:
 
     // pg_ctl restart -m fast: sessions end with "terminating connection due to administrator command".
     void restart() const;
+    // pg_ctl stop -m immediate, then start: a crash; what had not reached the WAL files is lost.
+    void crash_and_start() const;
     // Writes `name` into root() owned by the server user with mode 0600 (a TLS key) and returns its path.
     std::string write_server_file(const std::string& name, const std::string& content) const;
     // ALTER SYSTEM SET each setting, then reloads the configuration.
     void configure(const std::map<std::string, std::string>& settings) const;
 
 private:
-    void pg_ctl(const std::string& action) const;
+    void pg_ctl(const std::string& action, const std::string& mode = "fast", const std::string& options = "") const;
     std::string state_path_;
     std::map<std::string, std::string> state_;
 };

@@ -156,12 +156,22 @@ void TcpProxy::loop() {
                 if (closed || !(ev & (POLLIN | POLLHUP | POLLERR))) continue;
                 ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
                 if (n <= 0 || !send_all(to, buffer.data(), static_cast<std::size_t>(n))) closed = true;
-                else if (from == p.client) to_server_ += static_cast<std::size_t>(n);
+                else if (from == p.client) {
+                    to_server_ += static_cast<std::size_t>(n);
+                    const std::lock_guard lock(sent_mutex_);
+                    if (sent_.size() < (std::size_t{16} << 20))
+                        sent_.append(buffer.data(), static_cast<std::size_t>(n));
+                }
             }
             if (closed) close_pair(p, false);
         }
         std::erase_if(pairs_, [](const Pair& p) { return p.client < 0; });
     }
+}
+
+std::string TcpProxy::sent_to_server() const {
+    const std::lock_guard lock(sent_mutex_);
+    return sent_;
 }
 
 } // namespace sbdeploy::test

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,9 @@ public:
     [[nodiscard]] std::size_t accepted() const { return accepted_.load(); }
     // Bytes forwarded from clients to the server so far, all connections together.
     [[nodiscard]] std::size_t bytes_to_server() const { return to_server_.load(); }
+    // The bytes clients sent so far, all connections together (the first 16 MiB): what the
+    // client put on the wire, to check what it sent before waiting for an answer.
+    [[nodiscard]] std::string sent_to_server() const;
 
 private:
     struct Pair {
@@ -53,6 +57,8 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<std::size_t> accepted_{0};
     std::atomic<std::size_t> to_server_{0};
+    mutable std::mutex sent_mutex_;
+    std::string sent_;  // what clients sent, capped
     std::vector<Pair> pairs_;  // the loop thread's
     std::thread thread_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "db/history.hpp"
 #include "migrations/apply.hpp"
 
 using namespace sbdeploy;
@@ -20,7 +21,8 @@ public:
 
     [[nodiscard]] std::string describe() const override { return "recording"; }
     Result<db::QueryResult> exec(std::string_view) override { return db::QueryResult{}; }
-    Result<db::QueryResult> exec_params(std::string_view, std::span<const db::Value>) override {
+    Result<db::QueryResult> exec_params(std::string_view sql, std::span<const db::Value>) override {
+        if (sql == db::release_push_lock_item().sql) sent.push_back("unlock");  // pipeline_then's, after
         return db::QueryResult{};
     }
     std::expected<std::size_t, db::BatchFailure> exec_batch(std::span<const db::BatchItem> items,
@@ -59,14 +61,18 @@ Migration migration(int i, const std::string& sql) {
     return std::move(*m);
 }
 
+enum class Unlock { no, with_last };
+
 // What the session was sent, joined: "batch of 2, alone, ...".
-std::string push(const std::vector<Migration>& files, const Settings& settings) {
+std::string push(const std::vector<Migration>& files, const Settings& settings, Unlock unlock = Unlock::no) {
     RecordingSession session;
     std::vector<const Migration*> pending;
     for (const auto& m : files) pending.push_back(&m);
     Pusher pusher(session, pending, settings);
+    if (unlock == Unlock::with_last) pusher.send_after_last({db::release_push_lock_item()});
     for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
     CHECK_FALSE(pusher.in_flight());
+    if (unlock == Unlock::with_last && !pusher.sent_after()) session.sent.push_back("not sent");
     std::string joined;
     for (const auto& s : session.sent) joined += (joined.empty() ? "" : ", ") + s;
     return joined;
@@ -104,4 +110,22 @@ TEST_CASE("pusher: batches bounded by bytes, and a file larger than the bound go
     Settings settings;
     settings.batch_bytes = 4096;
     CHECK(push(files, settings) == "batch of 2, batch of 1, batch of 1");
+}
+
+TEST_CASE("pusher: what goes after the last file goes with the batch that holds it, else not at all") {
+    const std::vector<Migration> files{
+        migration(1, "create table a (id int);\n"),
+        migration(2, "create table b (id int);\n"),
+        migration(3, "create table c (id int);\n"),
+    };
+    Settings settings;
+    SUBCASE("one batch") { CHECK(push(files, settings, Unlock::with_last) == "batch of 3, unlock"); }
+    SUBCASE("two batches: with the second") {
+        settings.batch_files = 2;
+        CHECK(push(files, settings, Unlock::with_last) == "batch of 2, batch of 1, unlock");
+    }
+    SUBCASE("the last file runs alone: the caller sends it") {
+        const std::vector<Migration> alone_last{files[0], migration(4, "create index concurrently c_idx on c (id);\n")};
+        CHECK(push(alone_last, settings, Unlock::with_last) == "batch of 1, alone, not sent");
+    }
 }

@@ -11,6 +11,7 @@
 #include "github/outputs.hpp"
 #include "github/summary.hpp"
 #include "github/runner.hpp"
+#include "util/closest.hpp"
 #include "util/strings.hpp"
 #include "version.hpp"
 
@@ -209,8 +210,11 @@ constexpr CommandSpec kCommands[] = {
      "                            --test-results files (--sources github,git,files)\n"
      "  report [--days 30]        deployment frequency, lead time, change failure rate, time\n"
      "                            to restore, PR cycle time, test pass rate, rule compliance;\n"
-     "                            a table, --json, and Markdown with a chart in the step\n"
-     "                            summary; --min-*/--max-* thresholds warn, or fail with\n"
+     "                            a table, --json, and a step summary opening with the\n"
+     "                            outcome, with a chart of deployments per day (up to 21\n"
+     "                            days; then per week, month or year); the last N days are\n"
+     "                            N UTC days, the day of --until included;\n"
+     "                            --min-*/--max-* thresholds warn, or fail with\n"
      "                            --fail-on-threshold; a test pass rate under 80% warns\n"
      "                            unless --no-thresholds\n"
      "  prune --older-than 730d   delete older rows (--dry-run counts them; --archive FILE\n"
@@ -305,20 +309,12 @@ void print_command_help(std::ostream& os, const CommandSpec& c) {
     os << "  --help\n      this help\n";
 }
 
+// The nearest command name, else the first that starts with `bad` ("sta" -> "status").
 std::string suggest(std::string_view bad) {
-    std::size_t best = 3;
-    std::string_view pick;
-    for (const auto& c : kCommands) {
-        auto d = util::edit_distance(bad, c.name);
-        if (d < best || (d == best && pick.empty() && c.name.starts_with(bad) && !bad.empty())) {
-            best = d;
-            pick = c.name;
-        }
-    }
-    if (pick.empty())
-        for (const auto& c : kCommands)
-            if (!bad.empty() && c.name.starts_with(bad)) return std::string(c.name);
-    return std::string(pick);
+    if (auto near = util::closest(bad, kCommands, 3, &CommandSpec::name); !near.empty()) return near;
+    for (const auto& c : kCommands)
+        if (!bad.empty() && c.name.starts_with(bad)) return std::string(c.name);
+    return {};
 }
 
 } // namespace
@@ -347,6 +343,31 @@ int report(Context& ctx, const Error& e) {
 
 namespace {
 
+// Neither a command nor --help/--version: the nearest command, exit 2.
+int unknown_command(const std::string& first, github::Console&& console) {
+    Error e;
+    e.kind = ErrorKind::usage;
+    e.message = first.starts_with("-") ? "unknown option " + util::quoted(first) + " before the command"
+                                       : "unknown command " + util::quoted(first);
+    auto s = suggest(first);
+    e.hint = s.empty() ? "run 'sbdeploy --help' for the list of commands" : "did you mean 'sbdeploy " + s + "'?";
+    console.error(e);
+    return 2;
+}
+
+// Paths in annotations are from the repository root; sbdeploy names files from the project's
+// folder (--workdir), which may be a subfolder of the workspace.
+void set_annotation_root(github::Console& console, const util::Environment& env, const Options& options) {
+    auto workspace = env.get("GITHUB_WORKSPACE");
+    auto workdir = options.get("workdir");
+    if (!workspace || !workdir) return;
+    std::error_code ec;
+    auto base = std::filesystem::weakly_canonical(*workspace, ec);
+    auto dir = ec ? std::filesystem::path() : std::filesystem::weakly_canonical(*workdir, ec);
+    auto rel = ec ? std::filesystem::path() : dir.lexically_relative(base);
+    if (!rel.empty() && rel != "." && *rel.begin() != "..") console.set_annotation_root(rel.generic_string());
+}
+
 int run_command(std::span<const std::string> args, const util::Environment& env, std::ostream& out,
                 std::ostream& err) {
     auto mode = env.get("GITHUB_ACTIONS") == std::optional<std::string>("true") ? github::ConsoleMode::actions
@@ -371,17 +392,7 @@ int run_command(std::span<const std::string> args, const util::Environment& env,
         return 0;
     }
     const CommandSpec* cmd = find_command(first);
-    if (cmd == nullptr) {
-        github::Console console(out, err, mode);
-        Error e;
-        e.kind = ErrorKind::usage;
-        e.message = first.starts_with("-") ? "unknown option " + util::quoted(first) + " before the command"
-                                           : "unknown command " + util::quoted(first);
-        auto s = suggest(first);
-        e.hint = s.empty() ? "run 'sbdeploy --help' for the list of commands" : "did you mean 'sbdeploy " + s + "'?";
-        console.error(e);
-        return 2;
-    }
+    if (cmd == nullptr) return unknown_command(first, github::Console(out, err, mode));
     std::vector<std::string> rest(args.begin() + 1, args.end());
     for (const auto& a : rest) {
         if (a == "--") break;
@@ -412,17 +423,7 @@ int run_command(std::span<const std::string> args, const util::Environment& env,
                                                           "see 'sbdeploy " + std::string(cmd->name) + " --help'"));
         return 2;
     }
-    // Paths in annotations are from the repository root; sbdeploy names files from the project's
-    // folder (--workdir), which may be a subfolder of the workspace.
-    if (auto workspace = env.get("GITHUB_WORKSPACE"); workspace && mode == github::ConsoleMode::actions) {
-        if (auto workdir = parsed->get("workdir")) {
-            std::error_code ec;
-            auto base = std::filesystem::weakly_canonical(*workspace, ec);
-            auto dir = ec ? std::filesystem::path() : std::filesystem::weakly_canonical(*workdir, ec);
-            auto rel = ec ? std::filesystem::path() : dir.lexically_relative(base);
-            if (!rel.empty() && rel != "." && *rel.begin() != "..") console.set_annotation_root(rel.generic_string());
-        }
-    }
+    if (mode == github::ConsoleMode::actions) set_annotation_root(console, env, *parsed);
     Context ctx{cmd->name, env, std::move(*parsed), console, out, json};
     if (cmd->run == nullptr) {
         return report(ctx, make_error(ErrorKind::usage, "command " + util::quoted(cmd->name) + " is not built yet in sbdeploy " SBDEPLOY_VERSION,

@@ -7,6 +7,7 @@
 #include "cli/resolve.hpp"
 #include "github/outputs.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
@@ -37,31 +38,31 @@ std::string human_line(const std::string& what, const policy::Resolution& r) {
 
 } // namespace
 
-int run_env(Context& ctx) {
-    auto run = resolve_run(ctx);
-    if (!run) return report(ctx, run.error());
-    const auto& runner = run->runner;
-    const auto& facts = run->facts;
-    const auto& resolution = run->resolution;
+namespace {
 
-    auto outputs = outputs_of(facts, resolution);
-    std::string what = describe_run(facts);
-    if (!runner.output_path.empty()) {
-        if (auto written = outputs.flush(runner.output_path, github::system_random()); !written)
-            return report(ctx, written.error());
-    }
-    if (!runner.step_summary_path.empty()) {
-        if (auto written = github::append_step_summary(runner.step_summary_path, decision_line("env", what, resolution));
-            !written)
-            return report(ctx, written.error());
-    }
+Result<int> env_command(Context& ctx) {
+    TRY_ASSIGN(const auto run, resolve_run(ctx));
+    const auto& runner = run.runner;
+    auto outputs = outputs_of(run.facts, run.resolution);
+    std::string what = describe_run(run.facts);
+    if (!runner.output_path.empty()) TRY(outputs.flush(runner.output_path, github::system_random()));
+    if (!runner.step_summary_path.empty())
+        TRY(github::append_step_summary(runner.step_summary_path, decision_line("env", what, run.resolution)));
     if (ctx.json) {
         ctx.out << ctx.console.redact(outputs.to_json()) << '\n';
         ctx.out.flush();
     } else {
-        ctx.console.line(human_line(what, resolution));
+        ctx.console.line(human_line(what, run.resolution));
     }
     return 0;
+}
+
+} // namespace
+
+int run_env(Context& ctx) {
+    auto code = env_command(ctx);
+    if (!code) return report(ctx, code.error());
+    return *code;
 }
 
 } // namespace sbdeploy::cli

@@ -92,11 +92,6 @@ std::optional<PullFacts> merged_pull(const std::vector<github::AssociatedPull>& 
     return PullFacts{best->number, best->head_ref, best->fork, best->labels};
 }
 
-Error after_merge(Error e, const std::string& doing) {
-    e.message = "promotion gate after the merge: " + doing + ": " + e.message;
-    return e;
-}
-
 std::string needs_token(const std::string& what) {
     return "no GitHub token to find " + what + ": set GITHUB_TOKEN (the action's github-token input) with "
            "pull-requests: read";
@@ -139,57 +134,6 @@ Result<policy::HotfixRoute> find_hotfix_route(Context& ctx, const Project& proje
     auto pr = merged_pull(*pulls, f.branch, sha);
     if (!pr) return not_taken("commit " + short_sha + " is in no merged pull request into " + quoted(f.branch));
     return route_of(api, project, f.repository, *pr, *pattern);
-}
-
-Result<GateResult> gate_after_merge(Context& ctx, const Project& project, const Target& target) {
-    const auto& f = target.facts;
-    if (f.event != "pull_request" && f.event != "pull_request_target") return GateResult{};
-    auto mapping = configured_mapping(ctx);
-    if (!mapping) return fail(std::move(mapping.error()));
-    const auto branches = policy::branches_of(*mapping, policy::kProtectedEnvironment);
-    if (std::ranges::none_of(branches, [&](const std::string& g) { return policy::glob_match(g, f.base_ref); }))
-        return GateResult{};
-
-    // Production's pending migrations, as the push after the merge will plan them.
-    const std::string production(policy::kProtectedEnvironment);
-    auto prod = target.environment == production ? Result<Target>(target)
-                                                 : environment_target(ctx, production, "promotion gate");
-    if (!prod) {
-        GateResult g;
-        g.status = "unchecked";
-        ctx.console.notice("promotion gate after the merge: not checked: " + prod.error().message);
-        g.summary = "**Promotion gate after the merge**: not checked: " + github::escape_markdown(prod.error().message) + "\n";
-        return g;
-    }
-    auto session = connect_target(ctx, *prod);
-    if (!session) return fail(after_merge(std::move(session.error()), "connecting to " + production));
-    auto history = db::read_history(**session);
-    if (!history) return fail(after_merge(std::move(history.error()), "reading the history of " + production));
-    session->reset();
-    auto include_all = ctx.options.flag("include-all") ? migrations::IncludeAll::yes : migrations::IncludeAll::no;
-    auto plan = plan_for(project, *history, include_all);
-    std::vector<const migrations::Migration*> pending;
-    for (auto i : plan.to_apply) pending.push_back(&project.migrations[i]);
-    return promotion_gate(ctx, *prod, pending, [&] { return find_hotfix_route(ctx, project, target); },
-                          GateRun::forecast);
-}
-
-void record_gate(Report& rep, const GateResult& gate) {
-    if (gate.status.empty()) return;
-    rep.set("promotion", gate.status);
-    if (!gate.merge_back.empty()) rep.set("merge_back", gate.merge_back);
-    if (!gate.summary.empty()) rep.decision += "\n" + gate.summary;
-}
-
-int gate_refused(Context& ctx, const Target& target, const GateResult& gate) {
-    Report rep;
-    record_decision(ctx, rep, target);
-    record_gate(rep, gate);
-    rep.set("valid", "false");
-    ctx.console.error(*gate.refusal);
-    ctx.console.line("Validation fails: the push to " + std::string(policy::kProtectedEnvironment) +
-                     " after this pull request merges would be refused by the promotion gate");
-    return finish(ctx, rep, 1);
 }
 
 } // namespace sbdeploy::cli

@@ -15,6 +15,7 @@
 #include "init/repository.hpp"
 #include "init/workflows.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
@@ -181,33 +182,37 @@ Result<void> apply_protection(Context& ctx, const init::WorkflowSettings& s, con
 
 } // namespace
 
-int run_init(Context& ctx) {
+namespace {
+
+Result<int> init_command(Context& ctx) {
     const std::string workdir = ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
     std::error_code ec;
     if (!fs::is_directory(workdir, ec))
-        return report(ctx, make_error(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
-                                      "set --workdir (SBDEPLOY_WORKDIR) to the project root"));
-    auto facts = init::read_repository(workdir, ctx.env.all());
-    if (!facts) return report(ctx, facts.error());
-    auto settings = settings_for(ctx, *facts);
-    if (!settings) return report(ctx, settings.error());
+        return fail(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
+                    "set --workdir (SBDEPLOY_WORKDIR) to the project root");
+    TRY_ASSIGN(const auto facts, init::read_repository(workdir, ctx.env.all()));
+    TRY_ASSIGN(const auto settings, settings_for(ctx, facts));
     // --apply's settings are checked before anything is written.
     std::optional<github::ProtectionSettings> protection;
     if (ctx.options.flag("apply")) {
-        auto p = protection_settings(ctx, *facts);
-        if (!p) return report(ctx, p.error());
-        protection = std::move(*p);
+        TRY_ASSIGN(protection, protection_settings(ctx, facts));
     }
-    say_branches(ctx, *facts);
-    auto files = init::release_workflows(*settings);
-    files.push_back(init::expect_file(*settings));
-    auto written = write_files(ctx, facts->root, files);
-    if (!written) return report(ctx, written.error());
-    say_setup(ctx, *settings);
-    if (protection)
-        if (auto ok = apply_protection(ctx, *settings, *protection); !ok) return report(ctx, ok.error());
-    if (ctx.json) print_json(ctx, *settings, *written, protection && !ctx.options.flag("dry-run"));
+    say_branches(ctx, facts);
+    auto files = init::release_workflows(settings);
+    files.push_back(init::expect_file(settings));
+    TRY_ASSIGN(const auto written, write_files(ctx, facts.root, files));
+    say_setup(ctx, settings);
+    if (protection) TRY(apply_protection(ctx, settings, *protection));
+    if (ctx.json) print_json(ctx, settings, written, protection && !ctx.options.flag("dry-run"));
     return 0;
+}
+
+} // namespace
+
+int run_init(Context& ctx) {
+    auto code = init_command(ctx);
+    if (!code) return report(ctx, code.error());
+    return *code;
 }
 
 } // namespace sbdeploy::cli

@@ -1,3 +1,6 @@
+// The lint checks as `sbdeploy lint` and validate run them (settings, printing, the report's
+// section), and the `sbdeploy lint` command: its summary opens with the outcome ("❌ **lint**:
+// 1 error, 2 warnings in 3 files"), then the findings table, errors first.
 #include "cli/lint.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -8,7 +11,9 @@
 
 #include "cli/commands.hpp"
 #include "db/history.hpp"
-#include "github/outputs.hpp"
+#include "cli/lint_files.hpp"
+#include "github/summary.hpp"
+#include "util/try.hpp"
 #include "lint/config.hpp"
 #include "lint/report.hpp"
 #include "migrations/config_toml.hpp"
@@ -17,6 +22,7 @@
 namespace sbdeploy::cli {
 
 namespace fs = std::filesystem;
+namespace md = github::md;
 
 namespace {
 
@@ -115,6 +121,16 @@ std::string checks_json(const LintChecks& c, LintScope scope) {
     return {buf.GetString(), buf.GetSize()};
 }
 
+// The verdict ("❌ 1 error, 0 warnings; fails with `--lint-fail-on error`.") and the findings table.
+std::string section(const LintChecks& c, const std::string& scope_line, const std::string& fail_on) {
+    (void)scope_line;
+    if (c.findings.empty()) return std::string(md::mark(md::Outcome::passed)) + " No findings.";
+    const auto mark = md::mark(c.failed ? md::Outcome::failed : md::Outcome::warned);
+    return std::string(mark) + " " + lint::describe_counts({c.errors, c.warnings}) + "; " +
+           (c.failed ? "fails" : "passes") + " with " + md::code("--lint-fail-on " + fail_on) + ".\n\n" +
+           lint::summary_table(c.findings);
+}
+
 Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile> files, LintScope scope,
                                   std::string_view why) {
     auto settings = lint_settings(ctx);
@@ -128,7 +144,8 @@ Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile
                                   ? "no pending migrations" + (why.empty() ? "" : " of " + std::string(why))
                                   : "no migration files";
         ctx.console.line("Nothing to lint: " + nothing);
-        c.summary = "#### Lint\n\nNothing to lint: " + github::escape_markdown(nothing) + ".\n";
+        c.body = "Nothing to lint: " + md::text(nothing) + ".";
+        c.summary = md::Summary().block("#### Lint").block(c.body).str();
         c.json = checks_json(c, scope);
         return c;
     }
@@ -147,105 +164,10 @@ Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile
                                     " with --lint-fail-on " + settings->fail_on_text;
     ctx.console.line("Lint of " + plural(c.files.size(), "file", "files") + ": " + verdict);
 
-    c.summary = "#### Lint: " + github::escape_markdown(scope_line) + "\n\n";
-    if (c.findings.empty()) {
-        c.summary += ":white_check_mark: No findings.\n";
-    } else {
-        c.summary += std::string(c.failed ? ":x: " : "") + lint::describe_counts(counts) + "; " +
-                     (c.failed ? "fails" : "passes") + " with `--lint-fail-on " + settings->fail_on_text + "`.\n\n" +
-                     lint::summary_table(c.findings);
-    }
+    c.body = section(c, scope_line, settings->fail_on_text);
+    c.summary = md::Summary().block("#### Lint: " + md::text(scope_line)).block(c.body).str();
     c.json = checks_json(c, scope);
     return c;
-}
-
-struct Folder {
-    std::string dir;      // to open
-    std::string display;  // for messages
-    std::string root;     // the project (--workdir): links in the folder may not leave it
-};
-
-// The migrations folder as load_project finds it.
-Result<Folder> migrations_folder(const Context& ctx) {
-    std::string workdir = ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
-    std::error_code ec;
-    if (!fs::is_directory(workdir, ec))
-        return fail(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
-                    "set --workdir (SBDEPLOY_WORKDIR) to the project root");
-    if (auto dir = ctx.options.get("migrations-dir")) {
-        fs::path d(*dir);
-        return Folder{d.is_absolute() ? d.string() : (fs::path(workdir) / d).string(), *dir, workdir};
-    }
-    return Folder{(fs::path(workdir) / "supabase" / "migrations").string(), "supabase/migrations", workdir};
-}
-
-Result<lint::SourceFile> read_source(const std::string& path, const std::string& display, lint::Role role) {
-    std::string content, err;
-    if (!util::read_file(path, content, err))
-        return fail(make_error(ErrorKind::config, "cannot be read: " + err,
-                               "check the path and the file's permissions")
-                        .at(display));
-    return lint::source_file(display, content, role);
-}
-
-// The folder's migrations, split but not checked further (lint reports what push refuses).
-struct Loaded {
-    Project project;
-    std::vector<lint::SourceFile> sources;  // parallel to project.migrations
-    std::vector<lint::SourceFile> unmatched;  // .sql files the CLI skips for their name
-};
-
-Result<Loaded> load_folder(Context& ctx, const Folder& folder) {
-    // Both files of a duplicate version are linted (and reported by check_file_names).
-    auto listing = migrations::list_migrations(folder.dir, folder.display, folder.root, migrations::Duplicates::list);
-    if (!listing) return fail(listing.error());
-    for (const auto& n : listing->notices) ctx.console.debug(n);
-    for (const auto& w : listing->warnings) ctx.console.warning(w);
-    Loaded l;
-    l.project.migrations_dir = folder.dir;
-    l.project.migrations_display = folder.display;
-    for (const auto& f : listing->files) {
-        auto source = read_source(f.path, f.display, lint::Role::context);
-        if (!source) return fail(source.error());
-        migrations::Migration m;
-        m.file = f;
-        m.statements = source->statements;
-        l.project.migrations.push_back(std::move(m));
-        l.sources.push_back(std::move(*source));
-    }
-    for (const auto& u : listing->unmatched) {
-        auto path = fs::path(folder.dir) / fs::path(u.display).filename();
-        auto source = read_source(path.string(), u.display, lint::Role::target);
-        if (!source) return fail(source.error());
-        l.unmatched.push_back(std::move(*source));
-    }
-    return l;
-}
-
-// Explicit files: targets; the folder's other migrations (when there is a folder): context.
-Result<std::vector<lint::SourceFile>> given_files(Context& ctx, const Folder& folder) {
-    std::vector<lint::SourceFile> files;
-    std::vector<fs::path> folder_paths;
-    std::error_code ec;
-    if (fs::is_directory(folder.dir, ec)) {
-        auto loaded = load_folder(ctx, folder);
-        if (!loaded) return fail(loaded.error());
-        for (std::size_t i = 0; i < loaded->sources.size(); ++i) {
-            folder_paths.push_back(fs::weakly_canonical(loaded->project.migrations[i].file.path, ec));
-            files.push_back(std::move(loaded->sources[i]));
-        }
-    }
-    for (const auto& path : ctx.options.positional()) {
-        auto canonical = fs::weakly_canonical(path, ec);
-        auto in_folder = std::find(folder_paths.begin(), folder_paths.end(), canonical);
-        auto source = read_source(path, path, lint::Role::target);
-        if (!source) return fail(source.error());
-        if (in_folder != folder_paths.end())
-            files[static_cast<std::size_t>(in_folder - folder_paths.begin())] = std::move(*source);
-        else
-            files.push_back(std::move(*source));
-    }
-    return files;
 }
 
 } // namespace
@@ -286,68 +208,101 @@ Result<LintChecks> run_lint_checks(Context& ctx, Project& project,
     return checks;
 }
 
-int run_lint(Context& ctx) {
-    // Bad --lint-* values are reported before any file is read.
-    if (auto settings = lint_settings(ctx); !settings) return report(ctx, settings.error());
-    auto folder = migrations_folder(ctx);
-    if (!folder) return report(ctx, folder.error());
+namespace {
 
+// What `sbdeploy lint` lints: every file of the folder (targets), or the given files, or, with
+// a target database configured, the folder's pending (and edited) migrations.
+struct LintRun {
     std::vector<lint::SourceFile> files;
     LintScope scope = LintScope::all;
     std::string why;
-    if (!ctx.options.positional().empty()) {
-        auto given = given_files(ctx, *folder);
-        if (!given) return report(ctx, given.error());
-        files = std::move(*given);
-        scope = LintScope::files;
-    } else {
-        auto loaded = load_folder(ctx, *folder);
-        if (!loaded) return report(ctx, loaded.error());
-        files = std::move(loaded->sources);
-        for (auto& f : files) f.role = lint::Role::target;
-        // Which files: the pending (and edited) ones when a target database is configured.
-        auto target = resolve_target(ctx);
-        if (!target && target.error().kind != ErrorKind::config) return report(ctx, target.error());
-        if (!target) {
-            ctx.console.debug(target.error().message);
-            why = "no target database configured";
-        } else if (target->nothing_to_do) {
-            why = "no target database for this run: " + target->reason;
-        } else {
-            std::string name = target->environment.empty() ? "the target database" : target->environment;
-            auto session = connect_target(ctx, *target);
-            auto history = session ? db::read_history(**session) : Result<std::vector<db::HistoryRow>>(fail(session.error()));
-            if (!history) {
-                ctx.console.warning("lint: cannot read the migration history of " + name + ": " + history.error().message +
-                                    "; linting every migration file");
-                why = "the history of " + name + " could not be read";
-            } else {
-                auto plan = plan_for(loaded->project, *history, migrations::IncludeAll::yes);
-                std::vector<bool> target_file(files.size(), false);
-                for (auto i : plan.to_apply) target_file[i] = true;
-                for (const auto& e : plan.entries)
-                    if (e.state == migrations::State::edited && e.local_index < files.size()) target_file[e.local_index] = true;
-                for (std::size_t i = 0; i < files.size(); ++i)
-                    files[i].role = target_file[i] ? lint::Role::target : lint::Role::context;
-                scope = LintScope::pending;
-                why = name;
-            }
-        }
-        for (auto& u : loaded->unmatched) files.push_back(std::move(u));
-    }
+};
 
-    if (ctx.options.positional().empty()) lint::check_file_names(files);
-    auto checks = lint_and_print(ctx, files, scope, why);
-    if (!checks) return report(ctx, checks.error());
+// Marks the migrations the target's history lacks (or records with other statements) as
+// targets, the rest as context; without a readable history every file stays a target.
+void mark_pending(Context& ctx, const LintLoaded& loaded, const Target& target, LintRun& run) {
+    std::string name = target.environment.empty() ? "the target database" : target.environment;
+    auto session = connect_target(ctx, target);
+    auto history = session ? db::read_history(**session) : Result<std::vector<db::HistoryRow>>(fail(session.error()));
+    if (!history) {
+        ctx.console.warning("lint: cannot read the migration history of " + name + ": " + history.error().message +
+                            "; linting every migration file");
+        run.why = "the history of " + name + " could not be read";
+        return;
+    }
+    auto plan = plan_for(loaded.project, *history, migrations::IncludeAll::yes);
+    std::vector<bool> target_file(run.files.size(), false);
+    for (auto i : plan.to_apply) target_file[i] = true;
+    for (const auto& e : plan.entries)
+        if (e.state == migrations::State::edited && e.local_index < run.files.size()) target_file[e.local_index] = true;
+    for (std::size_t i = 0; i < run.files.size(); ++i)
+        run.files[i].role = target_file[i] ? lint::Role::target : lint::Role::context;
+    run.scope = LintScope::pending;
+    run.why = name;
+}
+
+Result<LintRun> folder_run(Context& ctx, const LintFolder& folder) {
+    TRY_ASSIGN(auto loaded, load_folder(ctx, folder));
+    LintRun run;
+    run.files = std::move(loaded.sources);
+    for (auto& f : run.files) f.role = lint::Role::target;
+    // Which files: the pending (and edited) ones when a target database is configured.
+    auto target = resolve_target(ctx);
+    if (!target && target.error().kind != ErrorKind::config) return fail(std::move(target.error()));
+    if (!target) {
+        ctx.console.debug(target.error().message);
+        run.why = "no target database configured";
+    } else if (target->nothing_to_do) {
+        run.why = "no target database for this run: " + target->reason;
+    } else {
+        mark_pending(ctx, loaded, *target, run);
+    }
+    for (auto& u : loaded.unmatched) run.files.push_back(std::move(u));
+    lint::check_file_names(run.files);
+    return run;
+}
+
+// "❌ **lint**: 1 error, 2 warnings in 3 files", "✅ **lint**: 3 files, no findings".
+std::string lint_headline(const LintChecks& c) {
+    const std::string files = md::count(c.files.size(), "file");
+    if (c.files.empty()) return md::headline(md::Outcome::skipped, "lint", "nothing to lint");
+    if (c.findings.empty()) return md::headline(md::Outcome::passed, "lint", files + ", no findings");
+    const auto outcome = c.failed ? md::Outcome::failed : md::Outcome::warned;
+    return md::headline(outcome, "lint", md::text(lint::describe_counts({c.errors, c.warnings})) + " in " + files);
+}
+
+Result<int> lint_command(Context& ctx) {
+    // Bad --lint-* values are reported before any file is read.
+    TRY(lint_settings(ctx));
+    TRY_ASSIGN(const auto folder, lint_folder(ctx));
+    LintRun run;
+    if (!ctx.options.positional().empty()) {
+        TRY_ASSIGN(run.files, given_files(ctx, folder));
+        run.scope = LintScope::files;
+    } else {
+        TRY_ASSIGN(run, folder_run(ctx, folder));
+    }
+    TRY_ASSIGN(const auto checks, lint_and_print(ctx, run.files, run.scope, run.why));
     Report rep;
-    rep.set("errors", std::to_string(checks->errors));
-    rep.set("warnings", std::to_string(checks->warnings));
-    rep.set("passed", checks->failed ? "false" : "true");
-    rep.set("files", json_array(checks->files));
-    rep.set("findings", lint::findings_json(checks->findings));
-    rep.summary = "### sbdeploy lint\n\n" + checks->summary;
-    if (ctx.json) ctx.out << checks->json << '\n';
-    return finish(ctx, rep, checks->failed ? 1 : 0);
+    rep.set("errors", std::to_string(checks.errors));
+    rep.set("warnings", std::to_string(checks.warnings));
+    rep.set("passed", checks.failed ? "false" : "true");
+    rep.set("files", json_array(checks.files));
+    rep.set("findings", lint::findings_json(checks.findings));
+    rep.headline = lint_headline(checks);
+    const std::string linted = checks.files.empty() ? std::string()
+                                                    : "Linted " + md::text(scope_text(run.scope, checks.files.size(), run.why)) + ".";
+    rep.summary = md::Summary().block(linted).block(checks.body).str();
+    if (ctx.json) ctx.out << checks.json << '\n';
+    return finish(ctx, rep, checks.failed ? 1 : 0);
+}
+
+} // namespace
+
+int run_lint(Context& ctx) {
+    auto code = lint_command(ctx);
+    if (!code) return report(ctx, code.error());
+    return *code;
 }
 
 } // namespace sbdeploy::cli

@@ -22,7 +22,8 @@ struct LintChecks {
     std::size_t errors = 0;
     std::size_t warnings = 0;
     bool failed = false;   // a finding at or above --lint-fail-on
-    std::string summary;   // Markdown for the step summary ("#### Lint: ..." and a table)
+    std::string body;      // Markdown: the verdict and the findings table (errors first)
+    std::string summary;   // Markdown for validate's step summary: "#### Lint: <scope>" and the body
     std::string json;      // {"scope","files","errors","warnings","failed","findings"}
 };
 

@@ -8,20 +8,31 @@
 #include "cli/metrics_common.hpp"
 #include "cli/project.hpp"
 #include "github/api.hpp"
+#include "github/summary.hpp"
 #include "github/runner.hpp"
 #include "metrics/backfill.hpp"
 #include "metrics/test_reports.hpp"
 #include "metrics/time.hpp"
+#include "util/file.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 #include "version.hpp"
 
 namespace sbdeploy::cli {
 
 namespace {
 
+namespace md = github::md;
+
 // Pages of one list are bounded: 100 items a page, far beyond any 90-day window.
 constexpr int kMaxPages = 500;
+
+// One source's line: what was read, the rows offered and how many were new.
+struct SourceDone {
+    std::string source, read;
+    std::size_t rows = 0, inserted = 0;
+};
 
 struct Backfill {
     Context& ctx;
@@ -29,6 +40,7 @@ struct Backfill {
     std::int64_t since = 0;
     std::string repository;
     std::string workdir;
+    std::vector<SourceDone> sources{};
 
     // Writes what still waits of a source and prints its line (rows and new rows since `before`).
     Result<void> done(std::string_view source, const metrics::WriteSummary& before, const std::string& read) {
@@ -37,6 +49,7 @@ struct Backfill {
         const std::size_t inserted = batches.written().inserted() - before.inserted();
         ctx.console.line("backfill: " + std::string(source) + ": " + read + ", " + std::to_string(offered) + " row" +
                          (offered == 1 ? "" : "s") + " (" + std::to_string(inserted) + " new)");
+        sources.push_back({std::string(source), read, offered, inserted});
         return {};
     }
 
@@ -171,9 +184,10 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
     metrics::Records records;
     std::vector<std::string> read;
     if (auto file = b.ctx.options.get("pulls-file")) {
-        std::string text, error;
-        if (!util::read_file(*file, text, error))
-            return fail(make_error(ErrorKind::input, "pull request list: " + error).at(*file));
+        auto loaded = util::read_file(*file);
+        if (!loaded)
+            return fail(make_error(ErrorKind::input, "pull request list: " + loaded.error().message).at(*file));
+        std::string text = std::move(*loaded);
         auto items = metrics::pulls_file(text, *file, b.since, b.repository, rules,
                                          [&](metrics::Records& rows) { return b.batches.add(rows); });
         if (!items) return b.keep(items.error());
@@ -183,11 +197,14 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
     const bool defaulted = globs.empty();
     if (defaulted) globs = {"development-metrics/tests/*.json"};
     std::vector<std::string> unmatched;
-    auto found = find_files(b.workdir, globs, unmatched);
+    auto listed = find_files(b.workdir, "test-results", globs, unmatched);
+    if (!listed) return fail(std::move(listed.error()));
+    const auto& found = *listed;
     for (const auto& file : found) {
-        std::string text, error;
-        if (!util::read_file(b.workdir + "/" + file, text, error))
-            return fail(make_error(ErrorKind::input, "test results: " + error).at(file));
+        auto loaded = util::read_file(b.workdir + "/" + file);
+        if (!loaded)
+            return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
+        std::string text = std::move(*loaded);
         auto run = metrics::parse_test_json(text, file, b.repository);
         if (!run) return fail(run.error());
         if (run->run_timestamp >= b.since) records.tests.push_back(std::move(*run));
@@ -210,76 +227,110 @@ Error api_error(Error e) {
     return e;
 }
 
+struct BackfillPlan {
+    int days = 90;
+    std::set<std::string> sources;
+    metrics::Rules rules;
+    std::function<std::string(std::string_view)> environment_of;
+};
+
+Result<BackfillPlan> backfill_plan(Context& ctx) {
+    BackfillPlan plan;
+    TRY_ASSIGN(auto days, ctx.options.integer("days", 90, 1, 3650));
+    plan.days = static_cast<int>(days);
+    for (const auto& s : util::split(ctx.options.get_or("sources", "github,git,files"), ','))
+        if (auto t = util::trim(s); !t.empty()) plan.sources.insert(std::string(t));
+    for (const auto& s : plan.sources)
+        if (s != "github" && s != "git" && s != "files")
+            return fail(ErrorKind::usage, "option --sources: unknown source " + util::quoted(s),
+                        "use a comma-separated list of github, git and files");
+    TRY_ASSIGN(plan.rules, configured_rules(ctx));
+    TRY_ASSIGN(plan.environment_of, environment_of_branch(ctx));
+    return plan;
+}
+
+// Pull requests, deployments and workflow runs from the GitHub REST API.
+Result<void> github_sources(Backfill& b, const BackfillPlan& plan, const github::RunnerContext& runner) {
+    if (b.repository.empty()) {
+        b.ctx.console.notice("backfill: GitHub: skipped (no repository: set --repository OWNER/NAME or GITHUB_REPOSITORY)");
+        return {};
+    }
+    github::ApiSettings s;
+    s.base_url = runner.api_url;
+    s.token = b.ctx.env.get_or("GITHUB_TOKEN", b.ctx.env.get_or("GH_TOKEN", ""));
+    s.user_agent = "sbdeploy/" SBDEPLOY_VERSION;
+    github::Api api(std::move(s));
+    if (auto r = pull_requests(b, api, plan.rules); !r) return fail(api_error(r.error()));
+    if (auto r = deployments(b, api); !r) return fail(api_error(r.error()));
+    auto workflows = b.ctx.options.list("workflow");
+    if (workflows.empty()) {
+        b.ctx.console.notice("backfill: workflow runs: skipped (name the deployment workflows with --workflow, "
+                             "e.g. --workflow deploy.yml)");
+        return {};
+    }
+    if (auto r = workflow_runs(b, api, workflows, plan.environment_of); !r) return fail(api_error(r.error()));
+    return {};
+}
+
+// The daily figures of the days the rows fall on (a deployment can also change an earlier
+// day's time to restore: then from the start of the window).
+void refresh_days(Backfill& b, metrics::Writer& writer) {
+    auto span = b.batches.span();
+    if (!span) return;
+    const std::int64_t from = b.batches.wrote_deployments() ? std::min(b.since, span->first) : span->first;
+    if (auto refreshed = writer.refresh_daily(metrics::format_date(from), metrics::format_date(span->second),
+                                              kMetricsEnvironment);
+        !refreshed)
+        b.ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
+}
+
+struct BackfillDone {
+    int days = 0;
+    metrics::WriteSummary total;
+    std::vector<SourceDone> sources;
+};
+
+Result<BackfillDone> backfill(Context& ctx) {
+    TRY_ASSIGN(auto plan, backfill_plan(ctx));
+    auto runner = github::RunnerContext::from(ctx.env);
+    TRY_ASSIGN(auto sink, open_metrics_sink(ctx));
+    Backfill b{ctx, metrics::BatchWriter(*sink.writer), now_seconds() - plan.days * 86'400L,
+               ctx.options.get_or("repository", runner.repository), workdir_of(ctx)};
+    ctx.console.line("backfill: since " + metrics::format_time(b.since) + " (" + std::to_string(plan.days) +
+                     " days) into " + sink.writer->describe());
+    if (plan.sources.count("github")) TRY(github_sources(b, plan, runner));
+    if (plan.sources.count("git")) TRY(git_commits(b));
+    if (plan.sources.count("files")) TRY(files(b, plan.rules));
+    refresh_days(b, *sink.writer);
+    return BackfillDone{plan.days, b.batches.written(), std::move(b.sources)};
+}
+
+Report backfill_report(const BackfillDone& done) {
+    Report rep;
+    rep.set("rows", std::to_string(done.total.offered()));
+    rep.set("new_rows", std::to_string(done.total.inserted()));
+    rep.headline = md::headline(md::Outcome::passed, "metrics backfill into production",
+                                md::text(md::count(done.total.offered(), "row") + " from the last " +
+                                         md::count(static_cast<std::size_t>(done.days), "day") + ", " +
+                                         std::to_string(done.total.inserted()) + " new"));
+    md::Table t({"source", "read", "rows", "new"}, {md::Align::left, md::Align::left, md::Align::right, md::Align::right});
+    for (const auto& s : done.sources)
+        t.row({md::Cell::text(s.source), md::Cell::text(s.read), md::Cell::text(std::to_string(s.rows)),
+               md::Cell::text(std::to_string(s.inserted))});
+    if (!t.empty()) rep.summary = t.render();
+    return rep;
+}
+
 } // namespace
 
 int run_metrics_backfill(Context& ctx) {
-    const std::int64_t now = now_seconds();
-    auto days = ctx.options.integer("days", 90, 1, 3650);
-    if (!days) return report(ctx, days.error());
-    std::set<std::string> sources;
-    for (const auto& s : util::split(ctx.options.get_or("sources", "github,git,files"), ','))
-        if (auto t = util::trim(s); !t.empty()) sources.insert(std::string(t));
-    for (const auto& s : sources)
-        if (s != "github" && s != "git" && s != "files")
-            return report(ctx, make_error(ErrorKind::usage, "option --sources: unknown source " + util::quoted(s),
-                                          "use a comma-separated list of github, git and files"));
-    auto rules = configured_rules(ctx);
-    if (!rules) return report(ctx, rules.error());
-    auto environment_of = environment_of_branch(ctx);
-    if (!environment_of) return report(ctx, environment_of.error());
-    auto runner = github::RunnerContext::from(ctx.env);
-
-    auto sink = open_metrics_sink(ctx);
-    if (!sink) return report(ctx, sink.error());
-    Backfill b{ctx, metrics::BatchWriter(*sink->writer), now - *days * 86'400,
-               ctx.options.get_or("repository", runner.repository), workdir_of(ctx)};
-    ctx.console.line("backfill: since " + metrics::format_time(b.since) + " (" + std::to_string(*days) + " days) into " +
-                     sink->writer->describe());
-
-    if (sources.count("github")) {
-        if (b.repository.empty()) {
-            ctx.console.notice("backfill: GitHub: skipped (no repository: set --repository OWNER/NAME or GITHUB_REPOSITORY)");
-        } else {
-            github::ApiSettings s;
-            s.base_url = runner.api_url;
-            s.token = ctx.env.get_or("GITHUB_TOKEN", ctx.env.get_or("GH_TOKEN", ""));
-            s.user_agent = "sbdeploy/" SBDEPLOY_VERSION;
-            github::Api api(std::move(s));
-            if (auto r = pull_requests(b, api, *rules); !r) return report(ctx, api_error(r.error()));
-            if (auto r = deployments(b, api); !r) return report(ctx, api_error(r.error()));
-            auto workflows = ctx.options.list("workflow");
-            if (workflows.empty())
-                ctx.console.notice("backfill: workflow runs: skipped (name the deployment workflows with --workflow, "
-                                   "e.g. --workflow deploy.yml)");
-            else if (auto r = workflow_runs(b, api, workflows, *environment_of); !r)
-                return report(ctx, api_error(r.error()));
-        }
-    }
-    if (sources.count("git"))
-        if (auto r = git_commits(b); !r) return report(ctx, r.error());
-    if (sources.count("files"))
-        if (auto r = files(b, *rules); !r) return report(ctx, r.error());
-
-    // The daily figures of the days the rows fall on (a deployment can also change an earlier
-    // day's time to restore: then from the start of the window).
-    if (auto span = b.batches.span()) {
-        const std::int64_t from = b.batches.wrote_deployments() ? std::min(b.since, span->first) : span->first;
-        if (auto refreshed = sink->writer->refresh_daily(metrics::format_date(from), metrics::format_date(span->second),
-                                                         kMetricsEnvironment);
-            !refreshed)
-            ctx.console.warning(refreshed.error().message +
-                                " (the rows are recorded; the daily figures were not updated)");
-    }
-    const metrics::WriteSummary& total = b.batches.written();
+    auto done = backfill(ctx);
+    if (!done) return report(ctx, done.error());
+    const metrics::WriteSummary& total = done->total;
     ctx.console.line("backfill: " + std::to_string(total.offered()) + " rows, " + std::to_string(total.inserted()) +
                      " new" + (total.inserted() ? " (" + describe_counts(total, true) + ")" : ""));
-    Report rep;
-    rep.set("rows", std::to_string(total.offered()));
-    rep.set("new_rows", std::to_string(total.inserted()));
-    rep.summary = "**sbdeploy metrics backfill**: " + std::to_string(*days) + " days, " +
-                  std::to_string(total.offered()) + " rows, " + std::to_string(total.inserted()) + " new\n";
     if (ctx.json) ctx.out << "{\"rows\":" << total.offered() << ",\"new_rows\":" << total.inserted() << "}\n";
-    return finish(ctx, rep, 0);
+    return finish(ctx, backfill_report(*done), 0);
 }
 
 } // namespace sbdeploy::cli

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <ctime>
-#include <filesystem>
 
 #include "cli/project.hpp"
 #include "cli/resolve.hpp"
-#include "util/glob.hpp"
+#include "util/glob_files.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
-
-namespace fs = std::filesystem;
 
 std::string workdir_of(const Context& ctx) {
     return ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
@@ -88,40 +85,20 @@ Result<std::function<std::string(std::string_view)>> environment_of_branch(Conte
     });
 }
 
-std::vector<std::string> find_files(const std::string& workdir, const std::vector<std::string>& globs,
-                                    std::vector<std::string>& unmatched) {
+Result<std::vector<std::string>> find_files(const std::string& workdir, std::string_view option,
+                                            const std::vector<std::string>& globs, std::vector<std::string>& unmatched) {
     std::vector<std::string> found;
     for (const auto& raw : globs) {
-        std::string pattern(util::trim(raw));
-        if (pattern.starts_with("./")) pattern.erase(0, 2);
-        if (pattern.empty()) continue;
-        auto glob = util::Glob::compile(pattern);
-        // The literal folders before the first segment with a wildcard: where to search.
-        std::string base;
-        for (const auto& seg : util::split(pattern, '/')) {
-            if (seg.find_first_of("*?[{\\") != std::string::npos) break;
-            base += (base.empty() ? "" : "/") + seg;
+        const std::string pattern(util::trim(raw));
+        if (pattern.empty() || pattern == "./") continue;
+        auto matches = util::match_files(workdir, pattern, util::SkipFolders::tooling);
+        if (!matches) {
+            Error e = std::move(matches.error());
+            e.message = "--" + std::string(option) + " " + util::quoted(pattern) + ": " + e.message;
+            return fail(std::move(e));
         }
-        std::size_t before = found.size();
-        std::error_code ec;
-        fs::path root = fs::path(workdir) / base;
-        if (base == pattern) {  // no wildcard: one file
-            if (fs::is_regular_file(root, ec)) found.push_back(pattern);
-        } else if (glob && fs::is_directory(root, ec)) {
-            for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-                 it != fs::recursive_directory_iterator(); it.increment(ec)) {
-                if (ec) break;
-                auto name = it->path().filename().string();
-                if (it->is_directory(ec) && (name == ".git" || name == "node_modules")) {
-                    it.disable_recursion_pending();
-                    continue;
-                }
-                if (!it->is_regular_file(ec)) continue;
-                auto rel = fs::relative(it->path(), workdir, ec).generic_string();
-                if (glob->matches(rel)) found.push_back(rel);
-            }
-        }
-        if (found.size() == before) unmatched.push_back(raw);
+        if (matches->empty()) unmatched.push_back(raw);
+        found.insert(found.end(), matches->begin(), matches->end());
     }
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());

@@ -41,15 +41,20 @@ Result<metrics::Rules> configured_rules(Context& ctx);
 Result<std::function<std::string(std::string_view)>> environment_of_branch(Context& ctx);
 
 // The files under `workdir` that the globs (relative to it) match, sorted, as paths relative
-// to the workdir. `.git` and `node_modules` folders are not searched.
-std::vector<std::string> find_files(const std::string& workdir, const std::vector<std::string>& globs,
-                                    std::vector<std::string>& unmatched);
+// to the workdir (util/glob_files.hpp). `.git` and `node_modules` folders are not searched. A glob
+// util::Glob refuses is its config error, prefixed with `--<option> "<glob>": `.
+Result<std::vector<std::string>> find_files(const std::string& workdir, std::string_view option,
+                                            const std::vector<std::string>& globs, std::vector<std::string>& unmatched);
 
 std::string workdir_of(const Context& ctx);
 std::int64_t now_seconds();
 
 // `sbdeploy metrics backfill` (cli/metrics_backfill.cpp).
 int run_metrics_backfill(Context& ctx);
+// `sbdeploy metrics report` (cli/metrics_report.cpp).
+int run_metrics_report(Context& ctx);
+// `sbdeploy metrics prune` (cli/metrics_prune.cpp).
+int run_metrics_prune(Context& ctx);
 
 // "pr_events 1, rule_compliance_events 3" (tables with rows only).
 std::string describe_counts(const metrics::WriteSummary& summary, bool inserted);

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "migrations/new_file.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
@@ -53,32 +54,43 @@ Result<std::string> migration_name(const Context& ctx) {
 
 } // namespace
 
-int run_new(Context& ctx) {
-    auto name = migration_name(ctx);
-    if (!name) return report(ctx, name.error());
+namespace {
+
+// The migrations folder of --workdir (checked) and --migrations-dir: to write, and to show.
+Result<std::pair<fs::path, std::string>> migrations_folder(const Context& ctx) {
     const std::string workdir = ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."));
     std::error_code ec;
     if (!fs::is_directory(workdir, ec))
-        return report(ctx, make_error(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
-                                      "set --workdir (SBDEPLOY_WORKDIR) to the project root"));
+        return fail(ErrorKind::config, "workdir " + util::quoted(workdir) + " is not a folder",
+                    "set --workdir (SBDEPLOY_WORKDIR) to the project root");
     std::string display = ctx.options.get_or("migrations-dir", "supabase/migrations");
     fs::path dir(display);
     if (!dir.is_absolute()) dir = fs::path(workdir) / dir;
+    return std::pair{dir, display};
+}
 
-    auto content = piped_stdin();
-    if (!content) return report(ctx, content.error());
+Result<int> new_migration(Context& ctx) {
+    TRY_ASSIGN(const auto name, migration_name(ctx));
+    TRY_ASSIGN(const auto folder, migrations_folder(ctx));
+    TRY_ASSIGN(const auto content, piped_stdin());
     auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::optional<std::string> down;
     if (ctx.options.flag("down"))
         down = "-- The undo of the migration of the same name one folder up: the statements that take back\n"
                "-- what it does, newest change first. 'sbdeploy rollback' runs them.\n";
-    auto files = migrations::write_new_migration(dir.string(), now, *name, *content, down);
-    if (!files) return report(ctx, files.error());
-
-    const std::string file = files->version + "_" + *name + ".sql";
-    ctx.out << "Created new migration at " << (fs::path(display) / file).generic_string() << '\n';
-    if (down) ctx.out << "Created down migration at " << (fs::path(display) / "down" / file).generic_string() << '\n';
+    TRY_ASSIGN(const auto files, migrations::write_new_migration(folder.first.string(), now, name, content, down));
+    const std::string file = files.version + "_" + name + ".sql";
+    ctx.out << "Created new migration at " << (fs::path(folder.second) / file).generic_string() << '\n';
+    if (down) ctx.out << "Created down migration at " << (fs::path(folder.second) / "down" / file).generic_string() << '\n';
     return 0;
+}
+
+} // namespace
+
+int run_new(Context& ctx) {
+    auto code = new_migration(ctx);
+    if (!code) return report(ctx, code.error());
+    return *code;
 }
 
 } // namespace sbdeploy::cli

@@ -6,7 +6,9 @@
 #define CXXOPTS_VECTOR_DELIMITER '\n'
 #include <cxxopts.hpp>
 
+#include "util/closest.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
@@ -273,11 +275,13 @@ Result<long> Options::duration_ms(std::string_view name, long fallback_ms) const
     return *ms;
 }
 
-Result<Options> parse_options(std::string_view command, std::span<const std::string_view> allowed,
-                              std::span<const std::string> args, const util::Environment& env) {
-    // Unknown and value-less options are found here, so the message can name them and
-    // suggest the nearest one (cxxopts' own messages do neither). So are contradictions
-    // cxxopts would settle silently by taking the last one (--dry-run --dry-run=false).
+namespace {
+
+// Unknown and value-less options are found here, so the message can name them and suggest
+// the nearest one (cxxopts' own messages do neither). So are contradictions cxxopts would
+// settle silently by taking the last one (--dry-run --dry-run=false).
+Result<void> check_args(std::string_view command, std::span<const std::string_view> allowed,
+                        std::span<const std::string> args) {
     std::map<std::string, std::string, std::less<>> given;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
@@ -289,15 +293,9 @@ Result<Options> parse_options(std::string_view command, std::span<const std::str
         if (has_value) name = name.substr(0, eq);
         bool known = a.starts_with("--") && std::find(allowed.begin(), allowed.end(), name) != allowed.end();
         if (!known) {
-            std::string hint = "see 'sbdeploy " + std::string(command) + " --help'";
-            std::size_t best = 3;
-            for (auto candidate : allowed) {
-                auto d = util::edit_distance(name, candidate);
-                if (d < best) {
-                    best = d;
-                    hint = "did you mean --" + std::string(candidate) + "?";
-                }
-            }
+            const auto near = util::closest(name, allowed, 3);
+            const std::string hint = near.empty() ? "see 'sbdeploy " + std::string(command) + " --help'"
+                                                  : "did you mean --" + near + "?";
             return fail(ErrorKind::usage, std::string(command) + ": unknown option " + util::quoted(std::string(a.substr(0, a.find('=')))), hint);
         }
         const OptionSpec* spec = find_option(name);
@@ -327,6 +325,12 @@ Result<Options> parse_options(std::string_view command, std::span<const std::str
         if (spec->kind != OptionKind::flag && !has_value) ++i;  // its value is not an option
     }
 
+    return {};
+}
+
+// The command line as cxxopts reads it, once check_args passed it.
+Result<Options> parse_flags(std::string_view command, std::span<const std::string_view> allowed,
+                            std::span<const std::string> args) {
     cxxopts::Options parser("sbdeploy " + std::string(command));
     auto adder = parser.add_options();
     for (auto name : allowed) {
@@ -372,7 +376,11 @@ Result<Options> parse_options(std::string_view command, std::span<const std::str
                     "see 'sbdeploy " + std::string(command) + " --help'");
     }
 
-    // Environment variables fill in what the command line did not give.
+    return out;
+}
+
+// Environment variables fill in what the command line did not give.
+Result<void> fill_from_env(std::span<const std::string_view> allowed, const util::Environment& env, Options& out) {
     std::vector<std::string> bad_flags;
     for (auto name : allowed) {
         const OptionSpec* spec = find_option(name);
@@ -405,6 +413,17 @@ Result<Options> parse_options(std::string_view command, std::span<const std::str
     }
     if (!bad_flags.empty())
         return fail(ErrorKind::usage, "not a yes/no value: " + join_names(bad_flags), "use true or false");
+    return {};
+}
+
+
+} // namespace
+
+Result<Options> parse_options(std::string_view command, std::span<const std::string_view> allowed,
+                              std::span<const std::string> args, const util::Environment& env) {
+    TRY(check_args(command, allowed, args));
+    TRY_ASSIGN(auto out, parse_flags(command, allowed, args));
+    TRY(fill_from_env(allowed, env, out));
     return out;
 }
 

@@ -231,6 +231,7 @@ int nothing_to_do(Context& ctx, const Target& target) {
     ctx.console.notice(std::string(ctx.command) + ": nothing to do: " + target.reason);
     Report r;
     record_decision(ctx, r, target);
+    r.headline = github::md::headline(github::md::Outcome::skipped, ctx.command, "nothing to do: " + github::md::text(target.reason));
     return finish(ctx, r, 0);
 }
 

@@ -1,24 +1,18 @@
 #include "cli/push_extras.hpp"
 
-#include <cstdio>
-#include <filesystem>
-#include <sstream>
-
-#include "cli/commands.hpp"
 #include "cli/rollback.hpp"
 #include "db/seed.hpp"
-#include "github/outputs.hpp"
+#include "github/summary.hpp"
 #include "migrations/config_toml.hpp"
 #include "policy/promotion.hpp"
 #include "util/strings.hpp"
-#include "verify/expect.hpp"
-#include "verify/health.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
+namespace md = github::md;
 
 using util::format_ms;
 
@@ -33,44 +27,12 @@ Result<std::vector<std::string>> seed_patterns(const Project& project) {
 }
 
 // What verify will check must be there and well formed before anything is pushed.
-Result<void> check_verify_options(const Context& ctx, const Project& project) {
-    bool any = false;
-    for (const auto& line : ctx.options.list("expect")) {
-        if (util::trim(line).empty()) continue;
-        any = true;
-        if (auto e = verify::parse_expectation(line, "--expect"); !e) return fail(std::move(e.error()));
-    }
-    if (auto file = ctx.options.get("expect-file")) {
-        any = true;
-        fs::path path(*file);
-        if (path.is_relative()) path = fs::path(project.workdir) / path;
-        std::string content, why;
-        if (!util::read_file(path.string(), content, why))
-            return fail(ErrorKind::config, "option --expect-file: cannot read " + util::quoted(*file) + ": " + util::to_lower(why),
-                        "give a file of expectations, one a line, such as table:public.moods");
-        if (auto lines = verify::parse_expectation_lines(content, *file); !lines) return fail(std::move(lines.error()));
-    }
-    for (const auto& url : ctx.options.list("health-url")) {
-        if (util::trim(url).empty()) continue;
-        any = true;
-        if (auto ok = verify::check_url(util::trim(url)); !ok) return fail(std::move(ok.error()));
-    }
-    if (!any)
+Result<VerifyPlan> read_verify_options(const Context& ctx, const Project& project) {
+    TRY_ASSIGN(auto plan, read_verify_plan(ctx, project.workdir));
+    if (plan.empty())
         return fail(ErrorKind::usage, "push --rollback-on-verify-failure: nothing to verify",
                     "give --expect (such as table:public.moods), --expect-file or --health-url");
-    return {};
-}
-
-// ==== Integration point with verify (issue 11) ====
-// verify offers no function that checks and returns a verdict (src/cli/verify.cpp has only
-// the command's handler), so push runs the handler on its own options: its lines, outputs
-// (verified, missing, failing) and summary section, but not its --json document, so stdout
-// keeps push's. Returns verify's exit code. When verify exposes a check function, call it
-// here instead.
-int run_verify_after_push(Context& ctx) {
-    std::ostringstream json_sink;
-    Context quiet{ctx.command, ctx.env, ctx.options, ctx.console, json_sink, false};
-    return run_verify(quiet);
+    return plan;
 }
 
 } // namespace
@@ -91,8 +53,9 @@ Result<PushExtras> prepare_push_extras(Context& ctx, const Project& project, con
         for (const auto& p : listing->unmatched) ctx.console.warning("no seed file matches " + util::quoted(p));
         extras.seeds = std::move(*listing);
     }
-    if (extras.rollback_on_verify)
-        if (auto ok = check_verify_options(ctx, project); !ok) return fail(std::move(ok.error()));
+    if (extras.rollback_on_verify) {
+        TRY_ASSIGN(extras.verify, read_verify_options(ctx, project));
+    }
     return extras;
 }
 
@@ -126,89 +89,77 @@ Result<void> plan_push_extras(db::Session& db, PushExtras& extras,
 std::string describe_push_extras(Context& ctx, const PushExtras& extras, Report& rep) {
     if (!extras.seed) return {};
     std::vector<std::string> paths;
-    std::string md;
     if (extras.pending_seeds.empty()) {
         ctx.console.line("Seed data is up to date (" + plural(extras.seeds.files.size(), "file") + ")");
-        md = "\nSeed data is up to date.\n";
-    } else {
-        ctx.console.line("Would seed " + plural(extras.pending_seeds.size(), "file") + ":");
-        md = "\nWould seed:\n\n| Seed file | Why |\n|---|---|\n";
-        for (const auto& p : extras.pending_seeds) {
-            const bool changed = p.change == migrations::SeedChange::changed;
-            ctx.console.line("  " + p.file->display + (changed ? " (changed since it was seeded)" : ""));
-            md += "| `" + p.file->display + "` | " + (changed ? "changed since it was seeded" : "not seeded yet") + " |\n";
-            paths.push_back(p.file->display);
-        }
+        rep.set("seed_pending", "[]");
+        return "Seed data is up to date.\n";
+    }
+    ctx.console.line("Would seed " + plural(extras.pending_seeds.size(), "file") + ":");
+    md::Table table({"Seed file", "Why"});
+    for (const auto& p : extras.pending_seeds) {
+        const bool changed = p.change == migrations::SeedChange::changed;
+        ctx.console.line("  " + p.file->display + (changed ? " (changed since it was seeded)" : ""));
+        table.row({md::Cell::code(p.file->display),
+                   md::Cell::text(changed ? "changed since it was seeded" : "not seeded yet")});
+        paths.push_back(p.file->display);
     }
     rep.set("seed_pending", json_array(paths));
-    return md;
+    return "Would seed:\n\n" + table.render_collapsed(md::bold(md::count(paths.size(), "seed file") + " would run"));
 }
 
-AfterPush after_push(Context& ctx, db::Session& db, const PushExtras& extras,
-                     std::span<const migrations::Migration* const> applied, const migrations::Settings& settings,
-                     Report& rep) {
-    AfterPush out;
-    if (extras.seed) {
-        std::vector<std::string> seeded;
-        bool table = extras.seed_table_exists;
-        std::string rows;
-        std::optional<Error> failure;
-        for (const auto& p : extras.pending_seeds) {
-            const auto create = table ? migrations::CreateTable::no : migrations::CreateTable::yes;
-            auto r = migrations::apply_seed(db, *p.file, create, settings);
-            if (!r) {
-                failure = r.error();
-                if (p.change == migrations::SeedChange::changed && failure->sqlstate == "23505")
-                    failure->hint = "it changed since it was seeded, so it runs again whole: make its inserts "
-                                    "re-runnable (INSERT ... ON CONFLICT DO NOTHING); nothing of it was applied (the "
-                                    "migrations were)";
-                rows += "| `" + p.file->display + "` | **failed** at line " + std::to_string(r.error().line) + " | |\n";
-                break;
-            }
-            table = true;
-            const bool changed = p.change == migrations::SeedChange::changed;
-            ctx.console.line("Seeded " + p.file->display + (changed ? " again: it changed since it was seeded (" : " (") +
-                             format_ms(*r) + ")");
-            rows += "| `" + p.file->display + "` | " + (changed ? "seeded again (changed)" : "seeded") + " | " +
-                    format_ms(*r) + " |\n";
-            seeded.push_back(p.file->display);
-        }
-        if (extras.pending_seeds.empty())
-            ctx.console.line("Seed data is up to date (" + plural(extras.seeds.files.size(), "file") + ")");
-        rep.set("seeded", json_array(seeded));
-        rep.set("seeded_count", std::to_string(seeded.size()));
-        out.seeded = seeded.size();
-        if (!rows.empty()) out.summary += "\n| Seed file | Result | Time |\n|---|---|---|\n" + rows;
-        if (failure) {
-            out.summary += "\n**" + failure->file + ":" + std::to_string(failure->line) + "**: " +
-                           github::escape_markdown(failure->message) + "\n";
-            ctx.console.error(*failure);
-            out.code = 1;
-            return out;
-        }
-    }
-    if (!extras.rollback_on_verify) return out;
+namespace {
 
-    const int verified = run_verify_after_push(ctx);
-    if (verified == 0) {
-        rep.set("rolled_back", "[]");
-        return out;
-    }
-    if (verified != 1 || applied.empty()) {
-        rep.set("rolled_back", "[]");
-        const std::string why = verified != 1 ? "verify could not run" : "verify failed";
-        ctx.console.error(make_error(ErrorKind::operation,
-                                     why + " after the push; nothing was rolled back: this push applied " +
-                                         (applied.empty() ? std::string("no migration") : plural(applied.size(), "migration")),
-                                     verified != 1 ? "fix the verify options and run sbdeploy verify; roll back by hand "
-                                                     "with sbdeploy rollback if needed"
-                                                   : "fix what verify reports"));
-        out.summary += "\n**" + why + "**: nothing was rolled back.\n";
-        out.code = verified;
-        return out;
-    }
+// Markdown for a failure: "`file` line 7: message" and its hint, one paragraph each.
+std::string failure_block(const Error& e) {
+    std::string where = e.file.empty() ? std::string()
+                                       : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "") + ": ";
+    return where + md::text(e.message) + (e.hint.empty() ? "" : "\n\nhint: " + md::text(e.hint)) + "\n";
+}
 
-    // Verify failed: this push's migrations, newest first, with their down SQL.
+// The seed files, each in its own transaction; the first failure stops them.
+void seed_after_push(Context& ctx, db::Session& db, const PushExtras& extras, const migrations::Settings& settings,
+                     Report& rep, AfterPush& out) {
+    std::vector<std::string> seeded;
+    bool table_exists = extras.seed_table_exists;
+    md::Table table({"Seed file", "Result", "Time"});
+    std::optional<Error> failure;
+    for (const auto& p : extras.pending_seeds) {
+        const auto create = table_exists ? migrations::CreateTable::no : migrations::CreateTable::yes;
+        auto r = migrations::apply_seed(db, *p.file, create, settings);
+        if (!r) {
+            failure = r.error();
+            if (p.change == migrations::SeedChange::changed && failure->sqlstate == "23505")
+                failure->hint = "it changed since it was seeded, so it runs again whole: make its inserts "
+                                "re-runnable (INSERT ... ON CONFLICT DO NOTHING); nothing of it was applied (the "
+                                "migrations were)";
+            table.row({md::Cell::code(p.file->display),
+                       md::Cell::raw("❌ **failed** at line " + std::to_string(r.error().line))});
+            break;
+        }
+        table_exists = true;
+        const bool changed = p.change == migrations::SeedChange::changed;
+        ctx.console.line("Seeded " + p.file->display + (changed ? " again: it changed since it was seeded (" : " (") +
+                         format_ms(*r) + ")");
+        table.row({md::Cell::code(p.file->display), md::Cell::text(changed ? "seeded again (changed)" : "seeded"),
+                   md::Cell::text(format_ms(*r))});
+        seeded.push_back(p.file->display);
+    }
+    if (extras.pending_seeds.empty())
+        ctx.console.line("Seed data is up to date (" + plural(extras.seeds.files.size(), "file") + ")");
+    rep.set("seeded", json_array(seeded));
+    rep.set("seeded_count", std::to_string(seeded.size()));
+    out.seeded = seeded.size();
+    if (!table.empty()) out.summary += table.render_collapsed(md::bold(md::count(seeded.size(), "seed file") + " run")) + "\n";
+    if (!failure) return;
+    out.summary += failure_block(*failure);
+    out.failed = "seed data failed at " + md::code(failure->file) + " line " + std::to_string(failure->line);
+    ctx.console.error(*failure);
+    out.code = 1;
+}
+
+// Verify failed: this push's migrations, newest first, with their down SQL.
+void roll_back_push(Context& ctx, db::Session& db, std::span<const migrations::Migration* const> applied,
+                    const migrations::Settings& settings, Report& rep, AfterPush& out) {
     std::vector<migrations::RollbackStep> steps;
     for (std::size_t i = applied.size(); i > 0; --i) {
         const auto* m = applied[i - 1];
@@ -220,12 +171,12 @@ AfterPush after_push(Context& ctx, db::Session& db, const PushExtras& extras,
     rep.set("rolled_back", json_array(outcome.rolled_back));
     rep.set("rolled_back_count", std::to_string(outcome.rolled_back.size()));
     out.rolled_back = outcome.rolled_back.size();
-    out.summary += "\n**Verify failed**: rolled back " + plural(outcome.rolled_back.size(), "migration") +
-                   " of this push" + (outcome.failure ? " before a rollback failed" : "") +
-                   ".\n\n| Version | Name | Result | Time |\n|---|---|---|---|\n" + outcome.table;
+    const std::string rolled = "rolled back " + plural(outcome.rolled_back.size(), "migration") + " of this push";
+    out.failed = "verify failed, " + rolled + (outcome.failure ? " before a rollback failed" : "");
+    out.summary += "**Verify failed**: " + rolled + (outcome.failure ? " before a rollback failed" : "") + ".\n\n" +
+                   outcome.table.render_collapsed(md::bold(md::count(steps.size(), "rollback"))) + "\n";
     if (outcome.failure) {
-        out.summary += "\n**" + outcome.failure->file + ":" + std::to_string(outcome.failure->line) + "**: " +
-                       github::escape_markdown(outcome.failure->message) + "\n";
+        out.summary += failure_block(*outcome.failure);
         ctx.console.error(*outcome.failure);
     }
     std::string list;
@@ -233,13 +184,51 @@ AfterPush after_push(Context& ctx, db::Session& db, const PushExtras& extras,
     ctx.console.error(make_error(
         ErrorKind::operation,
         "verify failed after the push: " +
-            (outcome.rolled_back.empty() ? std::string("nothing was rolled back")
-                                         : "rolled back " + plural(outcome.rolled_back.size(), "migration") +
-                                               " of this push (" + list + ")") +
+            (outcome.rolled_back.empty() ? std::string("nothing was rolled back") : rolled + " (" + list + ")") +
             (outcome.failure ? "; " + plural(outcome.remaining.size(), "migration") + " could not be" : ""),
         outcome.failure ? "fix the down SQL and finish with sbdeploy rollback"
                         : "the rolled-back migrations are pending again: fix them (or the expectations) and push again"));
     out.code = 1;
+}
+
+// verify's checks on the push's session; when they fail, this push is rolled back.
+void verify_after_push(Context& ctx, db::Session& db, const PushExtras& extras,
+                       std::span<const migrations::Migration* const> applied, const migrations::Settings& settings,
+                       Report& rep, AfterPush& out) {
+    auto checked = verify_check(ctx, extras.verify, &db);
+    if (checked) {
+        record_verify(rep, *checked);
+        out.summary += "**Verify**: " + verify_detail(*checked) + "\n\n" + checked->table + "\n";
+        if (checked->verified()) {
+            rep.set("rolled_back", "[]");
+            return;
+        }
+        ctx.console.error(verify_failure(*checked));
+        if (!applied.empty()) return roll_back_push(ctx, db, applied, settings, rep, out);
+    } else {
+        ctx.console.error(checked.error());
+    }
+    rep.set("rolled_back", "[]");
+    const std::string why = checked ? "verify failed" : "verify could not run";
+    ctx.console.error(make_error(ErrorKind::operation,
+                                 why + " after the push; nothing was rolled back: this push applied " +
+                                     (applied.empty() ? std::string("no migration") : plural(applied.size(), "migration")),
+                                 checked ? "fix what verify reports"
+                                         : "fix the verify options and run sbdeploy verify; roll back by hand "
+                                           "with sbdeploy rollback if needed"));
+    out.summary += "**" + why + "**: nothing was rolled back.\n";
+    out.failed = why + ", nothing was rolled back";
+    out.code = checked ? 1 : checked.error().exit_code();
+}
+
+} // namespace
+
+AfterPush after_push(Context& ctx, db::Session& db, const PushExtras& extras,
+                     std::span<const migrations::Migration* const> applied, const migrations::Settings& settings,
+                     Report& rep) {
+    AfterPush out;
+    if (extras.seed) seed_after_push(ctx, db, extras, settings, rep, out);
+    if (out.code == 0 && extras.rollback_on_verify) verify_after_push(ctx, db, extras, applied, settings, rep, out);
     return out;
 }
 

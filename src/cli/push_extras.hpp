@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/project.hpp"
+#include "cli/verify_check.hpp"
 #include "migrations/seed.hpp"
 
 namespace sbdeploy::cli {
@@ -18,6 +19,7 @@ struct PushExtras {
     std::vector<migrations::PendingSeed> pending_seeds;  // after the history is read
     bool seed_table_exists = false;
     bool rollback_on_verify = false;
+    VerifyPlan verify;  // --rollback-on-verify-failure: what verify checks
 };
 
 // Before connecting: --include-seed on production without --allow-production-seed and
@@ -30,12 +32,14 @@ Result<PushExtras> prepare_push_extras(Context& ctx, const Project& project, con
 Result<void> plan_push_extras(db::Session& db, PushExtras& extras,
                               std::span<const migrations::Migration* const> pending);
 
-// push --dry-run: the seed files that would run (lines, and the summary's section).
+// push --dry-run: the seed files that would run (lines, the output seed_pending, and the
+// summary's section).
 std::string describe_push_extras(Context& ctx, const PushExtras& extras, Report& rep);
 
 struct AfterPush {
     int code = 0;               // 0, or the exit code when seeding or verify failed
     std::string summary;        // Markdown to append to push's summary
+    std::string failed;         // when code != 0: what failed, for the headline (Markdown)
     std::size_t rolled_back = 0;  // migrations of this push rolled back: pending again
     std::size_t seeded = 0;       // seed files run
 };

@@ -12,15 +12,20 @@
 #include "cli/project.hpp"
 #include "cli/resolve.hpp"
 #include "github/outputs.hpp"
+#include "github/summary.hpp"
 #include "github/runner.hpp"
 #include "metrics/events.hpp"
 #include "metrics/test_reports.hpp"
 #include "metrics/time.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
 namespace {
+
+namespace md = github::md;
 
 // --deployment-status and what goes with it: this run's own deployment.
 Result<std::optional<metrics::DeploymentRun>> deployment_run(Context& ctx) {
@@ -74,10 +79,15 @@ Result<std::vector<metrics::TestRun>> test_reports(Context& ctx, const github::R
     long attempt = 1;
     if (auto a = util::trim(runner.run_attempt); !a.empty()) attempt = std::max(1L, std::atol(std::string(a).c_str()));
     std::vector<std::string> unmatched;
-    for (const auto& file : find_files(workdir, ctx.options.list("junit"), unmatched)) {
-        std::string text, error;
-        if (!util::read_file(workdir + "/" + file, text, error))
-            return fail(make_error(ErrorKind::input, "JUnit report: " + error).at(file));
+    auto junit = find_files(workdir, "junit", ctx.options.list("junit"), unmatched);
+    if (!junit) return fail(std::move(junit.error()));
+    auto results = find_files(workdir, "test-results", ctx.options.list("test-results"), unmatched);
+    if (!results) return fail(std::move(results.error()));
+    for (const auto& file : *junit) {
+        auto loaded = util::read_file(workdir + "/" + file);
+        if (!loaded)
+            return fail(make_error(ErrorKind::input, "JUnit report: " + loaded.error().message).at(file));
+        std::string text = std::move(*loaded);
         auto counts = metrics::parse_junit(text, file);
         if (!counts) return fail(counts.error());
         metrics::TestRun r;
@@ -96,10 +106,11 @@ Result<std::vector<metrics::TestRun>> test_reports(Context& ctx, const github::R
         r.commit_sha = facts.sha;
         runs.push_back(std::move(r));
     }
-    for (const auto& file : find_files(workdir, ctx.options.list("test-results"), unmatched)) {
-        std::string text, error;
-        if (!util::read_file(workdir + "/" + file, text, error))
-            return fail(make_error(ErrorKind::input, "test results: " + error).at(file));
+    for (const auto& file : *results) {
+        auto loaded = util::read_file(workdir + "/" + file);
+        if (!loaded)
+            return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
+        std::string text = std::move(*loaded);
         auto r = metrics::parse_test_json(text, file, repository);
         if (!r) return fail(r.error());
         r->branch = facts.branch;
@@ -121,21 +132,19 @@ std::string outputs_json(const Report& report) {
     return {buf.GetString(), buf.GetSize()};
 }
 
-} // namespace
+// The event's rows and this run's test reports, with what the run was.
+struct Recording {
+    github::RunFacts facts;
+    metrics::EventRecords mapped;
+};
 
-int run_record_metrics(Context& ctx) {
-    const std::int64_t now = now_seconds();
+Result<Recording> map_event(Context& ctx, std::int64_t now) {
     auto runner = github::RunnerContext::from(ctx.env);
-    auto event = github::load_event(runner, ctx.options.get_or("event-path", runner.event_path));
-    if (!event) return report(ctx, event.error());
-    auto facts = github::run_facts(runner, *event);
-    auto rules = configured_rules(ctx);
-    if (!rules) return report(ctx, rules.error());
-    auto environment_of = environment_of_branch(ctx);
-    if (!environment_of) return report(ctx, environment_of.error());
-    auto deployment = deployment_run(ctx);
-    if (!deployment) return report(ctx, deployment.error());
-
+    TRY_ASSIGN(auto event, github::load_event(runner, ctx.options.get_or("event-path", runner.event_path)));
+    Recording rec{github::run_facts(runner, event), {}};
+    TRY_ASSIGN(auto rules, configured_rules(ctx));
+    TRY_ASSIGN(auto environment_of, environment_of_branch(ctx));
+    TRY_ASSIGN(auto deployment, deployment_run(ctx));
     metrics::EventContext ec;
     ec.repository = ctx.options.get_or("repository", runner.repository);
     ec.run_id = runner.run_id;
@@ -143,77 +152,119 @@ int run_record_metrics(Context& ctx) {
     ec.sha = runner.sha;
     ec.ref = runner.ref;
     ec.now = now;
-    ec.deployment = *deployment;
-    ec.environment_of = *environment_of;
-    const rapidjson::Value* payload = event->document ? event->document.get() : nullptr;
-    auto mapped = metrics::records_for_event(event->name, payload, *rules, ec);
-    auto tests = test_reports(ctx, runner, facts, now);
-    if (!tests) return report(ctx, tests.error());
-    for (auto& t : *tests) mapped.records.tests.push_back(std::move(t));
+    ec.deployment = std::move(deployment);
+    ec.environment_of = std::move(environment_of);
+    const rapidjson::Value* payload = event.document ? event.document.get() : nullptr;
+    rec.mapped = metrics::records_for_event(event.name, payload, rules, ec);
+    TRY_ASSIGN(auto tests, test_reports(ctx, runner, rec.facts, now));
+    for (auto& t : tests) rec.mapped.records.tests.push_back(std::move(t));
+    return rec;
+}
+
+void print_notes(Context& ctx, const metrics::EventRecords& mapped) {
     for (const auto& note : mapped.notes) ctx.console.notice("record-metrics: " + note);
     for (const auto& r : mapped.records.rules)
         if (r.status == metrics::Compliance::violation)
             ctx.console.warning("rule " + r.rule_name + " (" + r.context_type + " " + r.context_id + "): " + r.details);
+}
 
-    Report rep;
-    if (mapped.records.empty()) {
-        ctx.console.line("record-metrics: nothing to record for this event");
-        rep.set("recorded", "0");
-        rep.set("skipped", "0");
-        if (ctx.json) ctx.out << outputs_json(rep) << '\n';
-        return finish(ctx, rep, 0);
-    }
-
-    auto sink = open_metrics_sink(ctx);
-    // GitHub gives a fork's pull_request run no secrets: recording is impossible by design,
-    // not broken, and a red mark on every outside contribution would train people to ignore it.
-    if (!sink && sink.error().kind == ErrorKind::config && facts.event == "pull_request" && facts.fork) {
-        ctx.console.notice("record-metrics: nothing recorded: GitHub passes no secrets to workflows of fork pull "
-                           "requests, and without them there is no metrics database (" +
-                           sink.error().message + ")");
-        rep.set("recorded", "0");
-        rep.set("skipped", "0");
-        rep.summary = "**sbdeploy record-metrics**: nothing recorded: a fork pull request runs without secrets\n";
-        if (ctx.json) ctx.out << outputs_json(rep) << '\n';
-        return finish(ctx, rep, 0);
-    }
-    if (!sink) return report(ctx, sink.error());
-    auto written = metrics::write_records(*sink->writer, mapped.records);
-    if (!written) return report(ctx, written.error());
-
-    // The daily aggregates of the days these rows fall on.
+// The daily aggregates of the days these rows fall on; a failure is a warning (the rows are in).
+void refresh_days(Context& ctx, metrics::Writer& writer, const metrics::Records& records) {
     std::int64_t first = INT64_MAX, last = INT64_MIN;
     auto span = [&](std::int64_t t) {
         first = std::min(first, t);
         last = std::max(last, t);
     };
-    for (const auto& p : mapped.records.prs) span(p.event_timestamp);
-    for (const auto& d : mapped.records.deployments) span(d.deployed_at);
-    for (const auto& t : mapped.records.tests) span(t.run_timestamp);
-    for (const auto& r : mapped.records.rules) span(r.event_timestamp);
-    if (auto refreshed = sink->writer->refresh_daily(metrics::format_date(first), metrics::format_date(last),
-                                                     kMetricsEnvironment);
+    for (const auto& p : records.prs) span(p.event_timestamp);
+    for (const auto& d : records.deployments) span(d.deployed_at);
+    for (const auto& t : records.tests) span(t.run_timestamp);
+    for (const auto& r : records.rules) span(r.event_timestamp);
+    if (auto refreshed = writer.refresh_daily(metrics::format_date(first), metrics::format_date(last), kMetricsEnvironment);
         !refreshed)
         ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
+}
 
-    const std::size_t skipped = written->offered() - written->inserted();
-    ctx.console.line("record-metrics: " + std::to_string(written->inserted()) + " new row" +
-                     (written->inserted() == 1 ? "" : "s") +
-                     (written->inserted() ? " (" + describe_counts(*written, true) + ")" : "") +
-                     (skipped ? ", " + std::to_string(skipped) + " already recorded" : "") + " in " +
-                     sink->writer->describe());
-    rep.set("recorded", std::to_string(written->inserted()));
-    rep.set("skipped", std::to_string(skipped));
-    rep.set("pr_events", std::to_string(written->prs.inserted));
-    rep.set("deployment_events", std::to_string(written->deployments.inserted));
-    rep.set("test_runs", std::to_string(written->tests.inserted));
-    rep.set("rule_compliance_events", std::to_string(written->rules.inserted));
-    rep.summary = "**sbdeploy record-metrics**: " + std::to_string(written->inserted()) + " new row" +
-                  (written->inserted() == 1 ? "" : "s") + " in production" +
-                  (written->inserted() ? " (" + describe_counts(*written, true) + ")" : "") +
-                  (skipped ? ", " + std::to_string(skipped) + " already recorded" : "") + "\n";
+struct Written {
+    metrics::WriteSummary rows;
+    std::string target;  // the writer, as it describes itself
+};
+
+// Writes the rows; nothing (no error) on a fork's pull request, which GitHub gives no secrets.
+Result<std::optional<Written>> write_recording(Context& ctx, const Recording& rec) {
+    auto sink = open_metrics_sink(ctx);
+    // Recording is impossible there by design, not broken, and a red mark on every outside
+    // contribution would train people to ignore it.
+    if (!sink && sink.error().kind == ErrorKind::config && rec.facts.event == "pull_request" && rec.facts.fork) {
+        ctx.console.notice("record-metrics: nothing recorded: GitHub passes no secrets to workflows of fork pull "
+                           "requests, and without them there is no metrics database (" +
+                           sink.error().message + ")");
+        return std::optional<Written>();
+    }
+    if (!sink) return fail(sink.error());
+    TRY_ASSIGN(auto rows, metrics::write_records(*sink->writer, rec.mapped.records));
+    refresh_days(ctx, *sink->writer, rec.mapped.records);
+    return std::optional<Written>(Written{rows, sink->writer->describe()});
+}
+
+// Nothing written: the outputs say 0, the summary says why.
+int finish_nothing(Context& ctx, const std::string& why) {
+    Report rep;
+    rep.set("recorded", "0");
+    rep.set("skipped", "0");
+    rep.headline = md::headline(md::Outcome::skipped, "record-metrics", md::text(why));
     if (ctx.json) ctx.out << outputs_json(rep) << '\n';
     return finish(ctx, rep, 0);
+}
+
+Report recorded_report(const metrics::WriteSummary& w) {
+    const std::size_t skipped = w.offered() - w.inserted();
+    Report rep;
+    rep.set("recorded", std::to_string(w.inserted()));
+    rep.set("skipped", std::to_string(skipped));
+    rep.set("pr_events", std::to_string(w.prs.inserted));
+    rep.set("deployment_events", std::to_string(w.deployments.inserted));
+    rep.set("test_runs", std::to_string(w.tests.inserted));
+    rep.set("rule_compliance_events", std::to_string(w.rules.inserted));
+    rep.headline = md::headline(md::Outcome::passed, "record-metrics in production",
+                                md::text(md::count(w.inserted(), "new row") +
+                                         (skipped ? ", " + std::to_string(skipped) + " already recorded" : "")));
+    md::Table t({"table", "new rows", "already recorded"}, {md::Align::left, md::Align::right, md::Align::right});
+    for (auto [name, c] : {std::pair{"pr_events", w.prs}, std::pair{"deployment_events", w.deployments},
+                           std::pair{"test_runs", w.tests}, std::pair{"rule_compliance_events", w.rules}})
+        if (c.offered)
+            t.row({md::Cell::code("metrics." + std::string(name)), md::Cell::text(std::to_string(c.inserted)),
+                   md::Cell::text(std::to_string(c.offered - c.inserted))});
+    rep.summary = t.render();
+    return rep;
+}
+
+// The steps, ending with the report written (its exit code); an error on the way is returned.
+Result<int> record(Context& ctx) {
+    TRY_ASSIGN(auto rec, map_event(ctx, now_seconds()));
+    print_notes(ctx, rec.mapped);
+    if (rec.mapped.records.empty()) {
+        ctx.console.line("record-metrics: nothing to record for this event");
+        return finish_nothing(ctx, rec.facts.event.empty() ? std::string("nothing to record for this event")
+                                                           : "nothing to record for this " + rec.facts.event + " event");
+    }
+    TRY_ASSIGN(auto written, write_recording(ctx, rec));
+    if (!written) return finish_nothing(ctx, "nothing recorded: a fork pull request runs without secrets");
+    const auto& w = written->rows;
+    const std::size_t skipped = w.offered() - w.inserted();
+    ctx.console.line("record-metrics: " + util::plural(w.inserted(), "new row") +
+                     (w.inserted() ? " (" + describe_counts(w, true) + ")" : "") +
+                     (skipped ? ", " + std::to_string(skipped) + " already recorded" : "") + " in " + written->target);
+    const Report rep = recorded_report(w);
+    if (ctx.json) ctx.out << outputs_json(rep) << '\n';
+    return finish(ctx, rep, 0);
+}
+
+} // namespace
+
+int run_record_metrics(Context& ctx) {
+    auto code = record(ctx);
+    if (!code) return report(ctx, code.error());
+    return *code;
 }
 
 } // namespace sbdeploy::cli

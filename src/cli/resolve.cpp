@@ -43,6 +43,44 @@ std::optional<Candidate> from_variable(const Context& ctx, const std::string& na
     return Candidate{*v, name};
 }
 
+// No target was found: the target of the kind --transport excludes, or the variable to set.
+Error no_target(const Context& ctx, const Target& t, Sources sources, std::string_view context,
+                const std::optional<std::pair<bool, Candidate>>& other_kind) {
+    const std::string transport = ctx.options.get_or("transport", "auto");
+    const bool urls = transport != "api";
+    const bool refs = transport != "postgres";
+    const std::string part = t.environment.empty() ? std::string() : policy::environment_variable_part(t.environment);
+    const std::string url_var = "SBDEPLOY_" + part + "_DB_URL";
+    const std::string ref_var = "SBDEPLOY_" + part + "_PROJECT_REF";
+    const std::string read_var = "SBDEPLOY_" + part + "_READ_URL";
+    // The target was given, but of the kind --transport excludes: say that, not "set it".
+    if (other_kind)
+        return make_error(ErrorKind::config,
+                    std::string(context) + ": --transport " + transport + " needs " +
+                        (other_kind->first ? "a Supabase project ref" : "a database URL") + ", but the target (from " +
+                        other_kind->second.source + ") is " +
+                        (other_kind->first ? std::string("a database URL") : "the project " + quoted(other_kind->second.value)),
+                    other_kind->first ? "leave out --transport api to push over the URL, or give --project-ref with "
+                                        "SUPABASE_ACCESS_TOKEN"
+                                      : "leave out --transport postgres to use the Management API, or give --db-url");
+    if (t.environment.empty())
+        return make_error(ErrorKind::config, std::string(context) + ": no target database",
+                    "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
+    const std::string& wanted = urls ? url_var : ref_var;
+    std::string hint = urls ? "set " + url_var + " to the database URL (a secret of the job's GitHub environment, mapped into env:)" +
+                                  (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "")
+                            : "set " + ref_var + " and SUPABASE_ACCESS_TOKEN";
+    if (sources == Sources::environment && urls)
+        hint = "set " + read_var + " to the URL of a role that may only read supabase_migrations.schema_migrations (a "
+               "secret of the job's GitHub environment, mapped into env:), or " + url_var +
+               (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "");
+    if (sources == Sources::run) hint += std::string("; ") + (urls ? "--db-url" : "--project-ref") + " gives one target for any environment";
+    return make_error(ErrorKind::config,
+                std::string(context) + ": environment " + quoted(t.environment) + " has no target: " + wanted +
+                    " is not set",
+                std::move(hint));
+}
+
 // Fills the connection of `t` (environment already decided). --transport postgres only
 // looks for URLs, api only for project refs, auto for both in precedence order.
 Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view context) {
@@ -103,32 +141,7 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
         return {};
     }
 
-    // The target was given, but of the kind --transport excludes: say that, not "set it".
-    if (other_kind)
-        return fail(ErrorKind::config,
-                    std::string(context) + ": --transport " + transport + " needs " +
-                        (other_kind->first ? "a Supabase project ref" : "a database URL") + ", but the target (from " +
-                        other_kind->second.source + ") is " +
-                        (other_kind->first ? std::string("a database URL") : "the project " + quoted(other_kind->second.value)),
-                    other_kind->first ? "leave out --transport api to push over the URL, or give --project-ref with "
-                                        "SUPABASE_ACCESS_TOKEN"
-                                      : "leave out --transport postgres to use the Management API, or give --db-url");
-    if (t.environment.empty())
-        return fail(ErrorKind::config, std::string(context) + ": no target database",
-                    "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
-    const std::string& wanted = urls ? url_var : ref_var;
-    std::string hint = urls ? "set " + url_var + " to the database URL (a secret of the job's GitHub environment, mapped into env:)" +
-                                  (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "")
-                            : "set " + ref_var + " and SUPABASE_ACCESS_TOKEN";
-    if (sources == Sources::environment && urls)
-        hint = "set " + read_var + " to the URL of a role that may only read supabase_migrations.schema_migrations (a "
-               "secret of the job's GitHub environment, mapped into env:), or " + url_var +
-               (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "");
-    if (sources == Sources::run) hint += std::string("; ") + (urls ? "--db-url" : "--project-ref") + " gives one target for any environment";
-    return fail(ErrorKind::config,
-                std::string(context) + ": environment " + quoted(t.environment) + " has no target: " + wanted +
-                    " is not set",
-                std::move(hint));
+    return fail(no_target(ctx, t, sources, context, other_kind));
 }
 
 } // namespace

@@ -8,11 +8,12 @@
 #include <filesystem>
 
 #include "changes/base.hpp"
+#include "changes/resolve.hpp"
 #include "changes/removed.hpp"
 #include "cli/commands.hpp"
 #include "cli/rollback.hpp"
-#include "github/outputs.hpp"
 #include "github/runner.hpp"
+#include "github/summary.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -20,6 +21,7 @@ namespace sbdeploy::cli {
 namespace {
 
 namespace fs = std::filesystem;
+namespace md = github::md;
 
 using util::plural;
 
@@ -201,16 +203,17 @@ std::string describe_revert(Context& ctx, const Revert& revert) {
     if (revert.plan.steps.empty()) return {};
     ctx.console.line("Would roll back " + plural(revert.plan.steps.size(), "migration") + " that this push (" +
                      revert.range + ") deleted:");
-    std::string md = "Would roll back (this push deleted their files):\n\n| Version | Name | Down SQL |\n|---|---|---|\n";
+    md::Table table({"Version", "Name", "Down SQL"});
     for (const auto& s : revert.plan.steps) {
         ctx.console.line("  " + step_label(s));
-        md += "| " + s.version + " | " + github::escape_markdown(s.name) + " | `" + s.down()->file.display + "` |\n";
+        table.row({md::Cell::text(s.version), md::Cell::text(s.name), md::Cell::code(s.down()->file.display)});
     }
-    return md + "\n";
+    return "Would roll back (this push deleted their files):\n\n" +
+           table.render_collapsed(md::bold(plural(revert.plan.steps.size(), "migration") + " would roll back")) + "\n";
 }
 
 RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert, const migrations::Settings& settings,
-                                 const Target& target, std::size_t pending, Report& rep) {
+                                 const std::string& title, std::size_t pending, Report& rep) {
     RevertOutcome out;
     const auto& steps = revert.plan.steps;
     if (steps.empty()) return out;
@@ -228,8 +231,9 @@ RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& re
     }
     rep.set("reverted", json_array(done.rolled_back));
     rep.set("reverted_count", std::to_string(done.rolled_back.size()));
-    out.summary = "Rolled back (this push deleted their files):\n\n| Version | Name | Result | Time |\n|---|---|---|---|\n" +
-                  done.table + "\n";
+    out.rolled_back = done.rolled_back.size();
+    out.summary = "Rolled back (this push deleted their files):\n\n" +
+                  done.table.render_collapsed(md::bold(plural(steps.size(), "migration") + " to roll back")) + "\n";
     if (!done.failure) return out;
 
     Error e = *done.failure;
@@ -241,11 +245,13 @@ RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& re
     rep.set("applied", "[]");
     rep.set("applied_count", "0");
     rep.set("pending_count", std::to_string(pending));
-    rep.summary = "### sbdeploy push: " + (target.environment.empty() ? std::string("database") : target.environment) +
-                  "\n\n" + out.summary +
-                  (e.file.empty() ? "**" + github::escape_markdown(e.message) + "**\n"
-                                  : "**" + e.file + ":" + std::to_string(e.line) + "**: " +
-                                        github::escape_markdown(e.message) + "\n");
+    const std::string where = e.file.empty() ? std::string()
+                                             : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "");
+    rep.headline = md::headline(md::Outcome::failed, title,
+                                "the rollback of a reverted migration failed" + (where.empty() ? "" : " at " + where) +
+                                    "; nothing pending was applied (" + plural(pending, "migration") + " never ran)");
+    rep.summary = out.summary + "\n" + (where.empty() ? std::string() : where + ": ") + md::text(e.message) +
+                  "\n\nhint: " + md::text(e.hint) + "\n";
     out.code = 1;
     out.failure = std::move(e);
     return out;
@@ -264,25 +270,25 @@ int dry_run_reverted(Context& ctx, db::Session& db, const Revert& revert, const 
         ctx.console.error(results.error());
         return results.error().exit_code();
     }
-    std::string table = "| Version | Name | Down SQL | Rollback |\n|---|---|---|---|\n";
+    md::Table table({"Version", "Name", "Down SQL", "Rollback"});
     std::optional<Error> failure;
     for (const auto& r : *results) {
         const auto& s = *r.step;
-        const std::string row = "| " + s.version + " | " + github::escape_markdown(s.name) + " | `" +
-                                s.down()->file.display + "` | ";
+        std::vector<md::Cell> row{md::Cell::text(s.version), md::Cell::text(s.name), md::Cell::code(s.down()->file.display)};
         if (r.verdict == migrations::Verdict::failed) {
             ctx.console.line("FAILED  " + step_label(s) + " (down SQL line " + std::to_string(r.error->line) + ")");
-            table += row + ":x: **failed** at line " + std::to_string(r.error->line) + " |\n";
+            row.push_back(md::Cell::raw("❌ **failed** at line " + std::to_string(r.error->line)));
             failure = *r.error;
         } else {
             const bool ran = r.verdict == migrations::Verdict::ok;
             ctx.console.line((ran ? "ok      " : "skipped ") + step_label(s) +
                              (ran ? std::string() : " (its down SQL cannot run in a transaction block)"));
-            table += row + (ran ? ":white_check_mark: ok" : "not dry-run: cannot run in a transaction") + " |\n";
+            row.push_back(ran ? md::Cell::raw("✅ ok") : md::Cell::text("not dry-run: cannot run in a transaction"));
         }
+        table.row(std::move(row));
     }
     ctx.console.group_end();
-    rep.decision += "\nThe push after the merge rolls back what this pull request deletes:\n\n" + table;
+    rep.decision += "\n\nThe push after the merge rolls back what this pull request deletes:\n\n" + table.render();
     if (!failure) return 0;
     failure->hint = "the push after the merge would fail here and apply nothing pending: fix this down SQL (it is read "
                     "from the base, " + revert.range.substr(0, revert.range.find('.')) + ") before merging";

@@ -40,14 +40,16 @@ std::string describe_revert(Context& ctx, const Revert& revert);
 struct RevertOutcome {
     int code = 0;                 // 1 when a rollback failed: nothing pending may be applied
     std::string summary;          // the section for push's summary
+    std::size_t rolled_back = 0;  // versions rolled back
     std::optional<Error> failure;
 };
 
 // Rolls the steps back, each version with the deletion of its history row in one
 // transaction (as `sbdeploy rollback`); lines, notices, the outputs reverted and
-// reverted_count. On failure also the summary and the outputs push writes on failure.
+// reverted_count. On failure also the headline (`title`: "push to staging"), the summary and
+// the outputs push writes on failure.
 RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert, const migrations::Settings& settings,
-                                 const Target& target, std::size_t pending, Report& rep);
+                                 const std::string& title, std::size_t pending, Report& rep);
 
 // validate: the rollback the push after the merge would run, inside one transaction that is
 // rolled back (rollback --dry-run); its table goes in the report's decision section. Returns

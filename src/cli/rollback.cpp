@@ -13,12 +13,11 @@
 #include "db/history.hpp"
 #include "github/outputs.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
 namespace {
-
-using util::format_ms;
 
 using util::plural;
 
@@ -28,7 +27,7 @@ std::string list_of(const std::vector<std::string>& items) {
     return r;
 }
 
-std::string md(std::string_view text) { return github::escape_markdown(text); }
+namespace md = github::md;
 
 struct Request {
     migrations::RollbackRequest what;
@@ -140,19 +139,20 @@ RollbackOutcome dry_run_steps(Context& ctx, db::Session& db, std::span<const mig
         switch (r.verdict) {
         case migrations::Verdict::ok:
             ctx.console.line("ok      " + step_label(s));
-            out.table += "| " + s.version + " | " + md(s.name) + " | :white_check_mark: ok | |\n";
+            out.table.row({md::Cell::text(s.version), md::Cell::text(s.name), md::Cell::raw("✅ ok")});
             out.rolled_back.push_back(s.version);
             break;
         case migrations::Verdict::not_dry_run:
             ctx.console.line("skipped " + step_label(s) + " (its down SQL cannot run in a transaction block)");
-            out.table += "| " + s.version + " | " + md(s.name) + " | not dry-run: cannot run in a transaction | |\n";
+            out.table.row({md::Cell::text(s.version), md::Cell::text(s.name),
+                           md::Cell::text("not dry-run: cannot run in a transaction")});
             out.rolled_back.push_back(s.version);
             break;
         case migrations::Verdict::not_run: break;  // validate's dry run only
         case migrations::Verdict::failed:
             ctx.console.line("FAILED  " + step_label(s) + " line " + std::to_string(r.error->line));
-            out.table += "| " + s.version + " | " + md(s.name) + " | :x: **failed** at line " +
-                         std::to_string(r.error->line) + " | |\n";
+            out.table.row({md::Cell::text(s.version), md::Cell::text(s.name),
+                           md::Cell::raw("❌ **failed** at line " + std::to_string(r.error->line))});
             out.failure = *r.error;
             out.failure->hint = "nothing was changed (dry run); fix the down SQL and run the dry run again";
             break;
@@ -163,152 +163,177 @@ RollbackOutcome dry_run_steps(Context& ctx, db::Session& db, std::span<const mig
     return out;
 }
 
+// What one rollback run works on, filled step by step.
+struct RollbackRun {
+    Request req;
+    Project project;  // not loaded with --record-only
+    Target target;
+    std::unique_ptr<db::Session> session;
+    std::string where, env_label;
+    std::vector<migrations::RollbackStep> steps;  // newest first
+};
+
+// Options, files, target; then (unless the run maps to no environment) the connection, the push
+// lock and the steps planned from the history.
+Result<void> prepare_rollback(Context& ctx, RollbackRun& run) {
+    TRY_ASSIGN(run.req, read_request(ctx));
+    // Record-only needs no files: it is also the way out when they are broken.
+    if (!run.req.record_only) {
+        TRY_ASSIGN(run.project, load_project(ctx));
+    }
+    TRY_ASSIGN(run.target, resolve_target(ctx));
+    if (run.target.nothing_to_do) return {};
+    TRY_ASSIGN(run.session, connect_target(ctx, run.target));
+    db::Session& db = *run.session;
+    run.where = db.describe();
+    run.env_label = run.target.environment.empty() ? run.where : run.target.environment + " (" + run.where + ")";
+    // The push lock first, so the history read is the one the rollback acts on.
+    if (!run.req.dry_run) TRY(db::acquire_push_lock(db, run.req.settings.lock_wait_ms));
+    TRY_ASSIGN(auto history, db::read_history(db));
+    std::vector<migrations::RemoteEntry> applied;
+    applied.reserve(history.size());
+    for (auto& h : history) applied.push_back({h.version, h.name, h.statements});
+    TRY_ASSIGN(run.steps, migrations::plan_rollback(run.project.migrations, applied, run.req.what));
+    return {};
+}
+
+std::string title(const RollbackRun& run) {
+    return "rollback" + (run.target.environment.empty() ? std::string() : " on " + run.target.environment) +
+           (run.req.dry_run ? " (dry run)" : "") + (run.req.record_only ? " (record only)" : "");
+}
+
+// "20250101000002, 20250101000001", ten at most.
+std::string versions_text(const std::vector<std::string>& versions) {
+    std::string r;
+    for (std::size_t i = 0; i < versions.size() && i < 10; ++i) r += (i ? ", " : "") + versions[i];
+    if (versions.size() > 10) r += ", ... (" + std::to_string(versions.size()) + " in all)";
+    return md::text(r);
+}
+
+// Refused before anything changes: a step without down SQL (unless --record-only).
+std::optional<Error> without_down(const RollbackRun& run) {
+    if (run.req.record_only) return std::nullopt;
+    auto missing = migrations::without_down(run.steps);
+    if (missing.empty()) return std::nullopt;
+    return make_error(ErrorKind::operation,
+                      "rollback refused, nothing was changed: " + plural(missing.size(), "version") +
+                          (missing.size() == 1 ? " has" : " have") + " no down SQL: " + list_of(missing),
+                      "write each undo in supabase/migrations/down/<version>_<name>.sql (a folder the "
+                      "Supabase CLI ignores); or delete only the history rows with --record-only and "
+                      "undo the schema yourself");
+}
+
+RollbackOutcome forget_steps(Context& ctx, db::Session& db, const RollbackRun& run) {
+    RollbackOutcome outcome;
+    auto forgotten = migrations::forget(db, run.steps, run.req.settings);
+    if (!forgotten) {
+        outcome.failure = forgotten.error();
+        for (const auto& s : run.steps) outcome.remaining.push_back(s.version);
+        return outcome;
+    }
+    for (const auto& s : run.steps) {
+        ctx.console.line("Deleted the history row of " + step_label(s) + " (record only: no SQL was run)");
+        outcome.table.row({md::Cell::text(s.version), md::Cell::text(s.name), md::Cell::text("history row deleted")});
+        outcome.rolled_back.push_back(s.version);
+    }
+    return outcome;
+}
+
+// The steps, as the options say: dry run, history rows only, or with their down SQL.
+RollbackOutcome execute(Context& ctx, const RollbackRun& run) {
+    db::Session& db = *run.session;
+    const std::string count = plural(run.steps.size(), "version");
+    RollbackOutcome outcome;
+    if (run.req.dry_run) {
+        ctx.console.group_begin("Dry run of rolling back " + count + " on " + run.env_label + " (rolled back)");
+        outcome = dry_run_steps(ctx, db, run.steps, run.req);
+        ctx.console.group_end();
+    } else if (run.req.record_only) {
+        outcome = forget_steps(ctx, db, run);
+    } else {
+        ctx.console.group_begin("Rolling back " + count + " on " + run.env_label);
+        outcome = roll_back_steps(ctx, db, run.steps, run.req.settings);
+        ctx.console.group_end();
+    }
+    if (!run.req.dry_run) (void)db::release_push_lock(db);
+    return outcome;
+}
+
+int finish_rollback(Context& ctx, const RollbackRun& run, Report& rep, const RollbackOutcome& o, int code) {
+    // A dry run rolls nothing back: what passed is what would be.
+    rep.set("rolled_back", run.req.dry_run ? "[]" : json_array(o.rolled_back));
+    rep.set("rolled_back_count", run.req.dry_run ? "0" : std::to_string(o.rolled_back.size()));
+    if (run.req.dry_run) rep.set("would_roll_back", json_array(o.rolled_back));
+    rep.set("remaining", json_array(o.remaining));
+    if (ctx.json) write_json(ctx, run.target, run.where, run.req, run.steps, o);
+    return finish(ctx, rep, code);
+}
+
+// A refusal or a failed step: what failed, what was rolled back, what is still applied, the fix.
+int rollback_failed(Context& ctx, const RollbackRun& run, Report& rep, const RollbackOutcome& o) {
+    const Error& e = *o.failure;
+    std::string detail = std::to_string(o.rolled_back.size()) + " of " + plural(run.steps.size(), "version") +
+                         (run.req.dry_run ? " would roll back" : " rolled back");
+    if (!e.file.empty())
+        detail += ", failed at " + md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "");
+    else
+        detail = o.table.empty() ? md::text(e.message) : detail + ": " + md::text(e.message);
+    rep.headline = md::headline(md::Outcome::failed, title(run), detail);
+    if (!o.table.empty()) rep.summary = o.table.render_collapsed(md::bold(md::count(run.steps.size(), "version"))) + "\n";
+    if (!e.file.empty())
+        rep.summary += md::code(e.file) + " line " + std::to_string(e.line) + ": " + md::text(e.message) + "\n\n";
+    if (!o.remaining.empty() && !run.req.dry_run)
+        rep.summary += "Still applied: " + versions_text(o.remaining) + "\n\n";
+    if (!e.hint.empty()) rep.summary += "hint: " + md::text(e.hint) + "\n";
+    ctx.console.error(e);
+    return finish_rollback(ctx, run, rep, o, 1);
+}
+
+int rollback_done(Context& ctx, const RollbackRun& run, Report& rep, const RollbackOutcome& o) {
+    const std::string count = plural(run.steps.size(), "version");
+    if (run.req.dry_run)
+        ctx.console.line("All " + count + " would roll back on " + run.env_label + "; nothing was changed");
+    else
+        ctx.console.line("Rolled back " + count + " on " + run.env_label + (run.req.record_only ? " (history only)" : "") +
+                         (run.steps.size() == 1 ? "; its file is pending again: remove or fix it"
+                                                : "; their files are pending again: remove or fix them") +
+                         " before the next push");
+    const std::string did = run.req.dry_run ? " would roll back: " : run.req.record_only ? " forgotten: " : " rolled back: ";
+    rep.headline = md::headline(md::Outcome::passed, title(run), count + did + versions_text(o.rolled_back));
+    rep.summary = o.table.render_collapsed(md::bold(count + did));
+    if (!run.req.dry_run)
+        rep.summary += "\n" + std::string(run.steps.size() == 1 ? "Its file is" : "Their files are") +
+                       " pending again: remove or fix " + (run.steps.size() == 1 ? "it" : "them") + " before the next push.\n";
+    return finish_rollback(ctx, run, rep, o, 0);
+}
+
 } // namespace
 
-std::string step_label(const migrations::RollbackStep& step) {
-    if (step.migration != nullptr) return step.migration->file.filename;
-    return step.version + (step.name.empty() ? "" : "_" + step.name);
-}
-
-RollbackOutcome roll_back_steps(Context& ctx, db::Session& db, std::span<const migrations::RollbackStep> steps,
-                                const migrations::Settings& settings) {
-    RollbackOutcome out;
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        const auto& s = steps[i];
-        auto r = migrations::roll_back(db, s, settings);
-        if (!r) {
-            out.failure = r.error();
-            out.table += "| " + s.version + " | " + md(s.name) + " | **failed** at line " +
-                         std::to_string(r.error().line) + " | |\n";
-            for (std::size_t k = i; k < steps.size(); ++k) out.remaining.push_back(steps[k].version);
-            return out;
-        }
-        for (const auto& n : r->notices) ctx.console.debug(step_label(s) + ": " + n);
-        ctx.console.line("Rolled back " + step_label(s) + " (" + format_ms(r->ms) + ")");
-        out.table += "| " + s.version + " | " + md(s.name) + " | rolled back | " + format_ms(r->ms) + " |\n";
-        out.rolled_back.push_back(s.version);
-    }
-    return out;
-}
-
 int run_rollback(Context& ctx) {
-    auto req = read_request(ctx);
-    if (!req) return report(ctx, req.error());
-    // Record-only needs no files: it is also the way out when they are broken.
-    Project project;
-    if (!req->record_only) {
-        auto p = load_project(ctx);
-        if (!p) return report(ctx, p.error());
-        project = std::move(*p);
-    }
-    auto target = resolve_target(ctx);
-    if (!target) return report(ctx, target.error());
-    if (target->nothing_to_do) return nothing_to_do(ctx, *target);
-    auto session = connect_target(ctx, *target);
-    if (!session) return report(ctx, session.error());
-    db::Session& db = **session;
-    const std::string where = db.describe();
-    const std::string env_label = target->environment.empty() ? where : target->environment + " (" + where + ")";
-
-    // The push lock first, so the history read is the one the rollback acts on.
-    if (!req->dry_run) {
-        auto locked = db::acquire_push_lock(db, req->settings.lock_wait_ms);
-        if (!locked) return report(ctx, locked.error());
-    }
-    auto history = db::read_history(db);
-    if (!history) return report(ctx, history.error());
-    std::vector<migrations::RemoteEntry> applied;
-    applied.reserve(history->size());
-    for (auto& h : *history) applied.push_back({h.version, h.name, h.statements});
-    auto steps = migrations::plan_rollback(project.migrations, applied, req->what);
-    if (!steps) return report(ctx, steps.error());
-
+    RollbackRun run;
+    if (auto ready = prepare_rollback(ctx, run); !ready) return report(ctx, ready.error());
+    if (run.target.nothing_to_do) return nothing_to_do(ctx, run.target);
     Report rep;
-    record_decision(ctx, rep, *target);
-    const std::string title = std::string("### sbdeploy rollback") + (req->dry_run ? " --dry-run" : "") +
-                              (req->record_only ? " --record-only" : "") + ": " +
-                              (target->environment.empty() ? std::string("database") : md(target->environment)) + "\n\n";
-    auto finish_with = [&](const RollbackOutcome& o, int code) {
-        // A dry run rolls nothing back: what passed is what would be.
-        rep.set("rolled_back", req->dry_run ? "[]" : json_array(o.rolled_back));
-        rep.set("rolled_back_count", req->dry_run ? "0" : std::to_string(o.rolled_back.size()));
-        if (req->dry_run) rep.set("would_roll_back", json_array(o.rolled_back));
-        rep.set("remaining", json_array(o.remaining));
-        if (ctx.json) write_json(ctx, *target, where, *req, *steps, o);
-        return finish(ctx, rep, code);
-    };
-
-    if (steps->empty()) {
-        ctx.console.line("Nothing to roll back: " + *req->what.to + " is the newest applied version on " + env_label);
-        rep.summary = title + "Nothing to roll back.\n";
-        return finish_with({}, 0);
+    record_decision(ctx, rep, run.target);
+    if (run.steps.empty()) {
+        ctx.console.line("Nothing to roll back: " + *run.req.what.to + " is the newest applied version on " + run.env_label);
+        rep.headline = md::headline(md::Outcome::skipped, title(run),
+                                    "nothing to roll back: " + md::text(*run.req.what.to) + " is the newest applied version");
+        return finish_rollback(ctx, run, rep, {}, 0);
     }
-    if (!req->record_only) {
-        auto missing = migrations::without_down(*steps);
-        if (!missing.empty()) {
-            Error e = make_error(ErrorKind::operation,
-                                 "rollback refused, nothing was changed: " + plural(missing.size(), "version") +
-                                     (missing.size() == 1 ? " has" : " have") + " no down SQL: " + list_of(missing),
-                                 "write each undo in supabase/migrations/down/<version>_<name>.sql (a folder the "
-                                 "Supabase CLI ignores); or delete only the history rows with --record-only and "
-                                 "undo the schema yourself");
-            ctx.console.error(e);
-            RollbackOutcome refused;
-            for (const auto& s : *steps) refused.remaining.push_back(s.version);
-            refused.failure = e;
-            rep.summary = title + ":x: " + md(e.message) + "\n";
-            return finish_with(refused, 1);
-        }
+    if (auto refused = without_down(run)) {
+        RollbackOutcome o;
+        for (const auto& s : run.steps) o.remaining.push_back(s.version);
+        o.failure = std::move(*refused);
+        return rollback_failed(ctx, run, rep, o);
     }
-    for (const auto& s : *steps)
-        if (s.edited && !req->record_only)
+    for (const auto& s : run.steps)
+        if (s.edited && !run.req.record_only)
             ctx.console.warning("migration " + s.version + " was edited after it was applied: its down SQL may not "
                                 "undo what was applied");
-
-    const std::string count = plural(steps->size(), "version");
-    RollbackOutcome outcome;
-    if (req->dry_run) {
-        ctx.console.group_begin("Dry run of rolling back " + count + " on " + env_label + " (rolled back)");
-        outcome = dry_run_steps(ctx, db, *steps, *req);
-        ctx.console.group_end();
-    } else if (req->record_only) {
-        auto forgotten = migrations::forget(db, *steps, req->settings);
-        if (!forgotten) {
-            outcome.failure = forgotten.error();
-            for (const auto& s : *steps) outcome.remaining.push_back(s.version);
-        } else {
-            for (const auto& s : *steps) {
-                ctx.console.line("Deleted the history row of " + step_label(s) + " (record only: no SQL was run)");
-                outcome.table += "| " + s.version + " | " + md(s.name) + " | history row deleted | |\n";
-                outcome.rolled_back.push_back(s.version);
-            }
-        }
-    } else {
-        ctx.console.group_begin("Rolling back " + count + " on " + env_label);
-        outcome = roll_back_steps(ctx, db, *steps, req->settings);
-        ctx.console.group_end();
-    }
-    if (!req->dry_run) (void)db::release_push_lock(db);
-
-    rep.summary = title + "| Version | Name | Result | Time |\n|---|---|---|---|\n" + outcome.table;
-    if (outcome.failure) {
-        if (!outcome.failure->file.empty())
-            rep.summary += "\n**" + outcome.failure->file + ":" + std::to_string(outcome.failure->line) + "**: " +
-                           md(outcome.failure->message) + "\n";
-        else
-            rep.summary += "\n**" + md(outcome.failure->message) + "**\n";
-        ctx.console.error(*outcome.failure);
-        return finish_with(outcome, 1);
-    }
-    if (req->dry_run)
-        ctx.console.line("All " + count + " would roll back on " + env_label + "; nothing was changed");
-    else
-        ctx.console.line("Rolled back " + count + " on " + env_label +
-                         (req->record_only ? " (history only)" : "") +
-                         (steps->size() == 1 ? "; its file is pending again: remove or fix it"
-                                             : "; their files are pending again: remove or fix them") +
-                         " before the next push");
-    return finish_with(outcome, 0);
+    const RollbackOutcome outcome = execute(ctx, run);
+    if (outcome.failure) return rollback_failed(ctx, run, rep, outcome);
+    return rollback_done(ctx, run, rep, outcome);
 }
 
 } // namespace sbdeploy::cli

@@ -9,6 +9,7 @@
 
 #include "cli/cli.hpp"
 #include "db/session.hpp"
+#include "github/summary.hpp"
 #include "migrations/rollback.hpp"
 
 namespace sbdeploy::cli {
@@ -17,7 +18,7 @@ struct RollbackOutcome {
     std::vector<std::string> rolled_back;  // versions, in the order they were rolled back
     std::vector<std::string> remaining;    // versions not rolled back (the failing one first)
     std::optional<Error> failure;
-    std::string table;  // Markdown rows: | Version | Name | Result | Time |
+    github::md::Table table{{"Version", "Name", "Result", "Time"}};  // a row per step tried
 };
 
 // Rolls back `steps` (newest first), each in its own transaction. Over a session the caller

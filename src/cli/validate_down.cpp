@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "github/summary.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::cli {
@@ -15,10 +16,7 @@ using migrations::DownOutcome;
 using migrations::DryRunStep;
 using migrations::Verdict;
 
-// As the table always had it: pipes escaped, the rest as it is.
-std::string cell(std::string_view text) {
-    return util::replace_all(text, "|", "\\|");
-}
+namespace md = github::md;
 
 std::string down_name(const FileVerdict& f) {
     if (!f.checked) return f.down.outcome == DownOutcome::none ? "none" : "off";
@@ -39,19 +37,19 @@ std::string down_failure(const migrations::DownCheck& d) {
     return out;
 }
 
-std::string down_cell(const FileVerdict& f) {
-    if (f.run->verdict != Verdict::ok) return "-";
+md::Cell down_cell(const FileVerdict& f) {
+    if (f.run->verdict != Verdict::ok) return md::Cell::text("-");
     const auto& d = f.down;
-    if (!f.checked) return d.outcome == DownOutcome::none ? "none" : "not checked";
+    if (!f.checked) return md::Cell::text(d.outcome == DownOutcome::none ? "none" : "not checked");
     switch (d.outcome) {
-    case DownOutcome::passed: return ":white_check_mark: undoes it";
-    case DownOutcome::none: return "none";
-    case DownOutcome::not_checked: return "not checked: " + cell(d.why_not);
+    case DownOutcome::passed: return md::Cell::raw("✅ undoes it");
+    case DownOutcome::none: return md::Cell::text("none");
+    case DownOutcome::not_checked: return md::Cell::text("not checked: " + d.why_not);
     case DownOutcome::failed:
-        return ":x: " + std::string(d.step == DryRunStep::up_again ? "the migration fails again after it, " : "") +
-               cell(down_failure(d));
+        return md::Cell::raw("❌ " + md::text(std::string(d.step == DryRunStep::up_again ? "the migration fails again after it, " : "") +
+                                              down_failure(d)));
     }
-    return "?";
+    return md::Cell::text("?");
 }
 
 // The console line's end for a file that passed the dry run.
@@ -81,6 +79,31 @@ std::string failed_line(const FileVerdict& f) {
     if (d.error) return m.file.filename + ": its down SQL, " + d.error->file + " line " + std::to_string(d.error->line);
     return m.file.filename + ": its down SQL does not restore the schema (" +
            util::plural(d.differences.size(), "object") + ")";
+}
+
+// The dry run's cell of a file, counted in `t`, with its console line.
+md::Cell dry_run_cell(Context& ctx, const FileVerdict& f, Tally& t) {
+    const auto& d = *f.run;
+    const auto& file = d.migration->file;
+    if (f.failed()) {
+        ++t.failed;
+        ctx.console.line("FAILED  " + failed_line(f) + consequence_note(f));
+        if (f.step() != DryRunStep::up) return md::Cell::raw("✅ ok");
+        return md::Cell::raw("❌ line " + std::to_string(d.error->line) + ": " +
+                             md::text(d.error->message + consequence_note(f)));
+    }
+    if (d.verdict == Verdict::not_run) {
+        ++t.not_run;
+        ctx.console.line("not run " + file.filename);
+        return md::Cell::text("not run");
+    }
+    if (d.verdict == Verdict::not_dry_run) {
+        ++t.skipped;
+        ctx.console.line("skipped " + file.filename + " (not dry-run: " + d.why_not + ")");
+        return md::Cell::text("not dry-run: " + d.why_not);
+    }
+    ctx.console.line("ok      " + file.filename + down_note(f));
+    return md::Cell::raw("✅ ok");
 }
 
 }  // namespace
@@ -132,36 +155,17 @@ Tally report_files(Context& ctx, std::span<const FileVerdict> files) {
     // The Down SQL column only when a file has some: without, the table is as it always was.
     const bool column =
         std::ranges::any_of(files, [](const FileVerdict& f) { return f.run->migration->down != nullptr; });
-    t.table = column ? "| Version | Name | Dry run | Down SQL |\n|---|---|---|---|\n"
-                     : "| Version | Name | Dry run |\n|---|---|---|\n";
+    md::Table table(column ? std::vector<std::string>{"Version", "Name", "Dry run", "Down SQL"}
+                           : std::vector<std::string>{"Version", "Name", "Dry run"});
     for (const auto& f : files) {
         const auto& d = *f.run;
         const auto& file = d.migration->file;
         if (!d.migration->down) ++t.without_down;
         if (f.checked && d.verdict == Verdict::ok && f.down.outcome == DownOutcome::passed) ++t.down_passed;
-        std::string dry;
-        if (f.failed()) {
-            ++t.failed;
-            ctx.console.line("FAILED  " + failed_line(f) + consequence_note(f));
-            dry = f.step() == DryRunStep::up
-                      ? ":x: line " + std::to_string(d.error->line) + ": " + cell(d.error->message) +
-                            cell(consequence_note(f))
-                      : std::string(":white_check_mark: ok");
-        } else if (d.verdict == Verdict::not_run) {
-            ++t.not_run;
-            ctx.console.line("not run " + file.filename);
-            dry = "not run";
-        } else if (d.verdict == Verdict::not_dry_run) {
-            ++t.skipped;
-            ctx.console.line("skipped " + file.filename + " (not dry-run: " + d.why_not + ")");
-            dry = "not dry-run: " + cell(d.why_not);
-        } else {
-            ctx.console.line("ok      " + file.filename + down_note(f));
-            dry = ":white_check_mark: ok";
-        }
-        t.table += "| " + file.version + " | " + file.name + " | " + dry + " |" +
-                   (column ? " " + down_cell(f) + " |" : std::string()) + "\n";
+        auto dry = dry_run_cell(ctx, f, t);
+        table.row({md::Cell::text(file.version), md::Cell::text(file.name), std::move(dry), down_cell(f)});
     }
+    t.table = table.render_collapsed(md::bold(util::plural(files.size(), "pending migration") + " dry-run"));
     if (t.without_down > 0)
         t.down_line = util::plural(t.without_down, "pending migration") + " of " + std::to_string(files.size()) +
                       (t.without_down == 1 ? " has" : " have") + " no down SQL: rollback cannot undo " +
@@ -169,7 +173,12 @@ Tally report_files(Context& ctx, std::span<const FileVerdict> files) {
     return t;
 }
 
-void report_errors(Context& ctx, std::span<const FileVerdict> files) {
+std::vector<std::string> report_errors(Context& ctx, std::span<const FileVerdict> files) {
+    std::vector<std::string> hints;
+    auto print = [&](const Error& e) {
+        ctx.console.error(e);
+        if (!e.hint.empty() && std::ranges::find(hints, e.hint) == hints.end()) hints.push_back(e.hint);
+    };
     for (const auto& f : files) {
         if (!f.failed()) continue;
         if (f.step() == DryRunStep::up) {
@@ -177,11 +186,11 @@ void report_errors(Context& ctx, std::span<const FileVerdict> files) {
             if (f.after_failure_of != nullptr)
                 e.hint = "possibly a consequence of the failure of " + util::quoted(f.after_failure_of->file.filename) +
                          " before it: fix that one first";
-            ctx.console.error(e);
+            print(e);
             continue;
         }
         if (f.down.error) {
-            ctx.console.error(*f.down.error);
+            print(*f.down.error);
             continue;
         }
         const auto& m = *f.run->migration;
@@ -193,9 +202,10 @@ void report_errors(Context& ctx, std::span<const FileVerdict> files) {
                 e.hint =
                     "make the down SQL drop what the migration creates and restore what it drops or changes; "
                     "validate ran the migration, then its down SQL, in a transaction it rolled back";
-            ctx.console.error(e);
+            print(e);
         }
     }
+    return hints;
 }
 
 std::string verdicts_json(std::span<const FileVerdict> files, const github::Console& console) {

@@ -33,15 +33,16 @@ std::vector<FileVerdict> file_verdicts(const migrations::DryRunReport& report, c
 
 struct Tally {
     std::size_t failed = 0, skipped = 0, without_down = 0, down_passed = 0, not_run = 0;
-    std::string table;      // the summary's Markdown table
+    std::string table;      // the summary's Markdown table (github::md, escaped; long ones collapsed)
     std::string down_line;  // "2 of 3 pending migrations have no down SQL ...", or empty
 };
 
 // One console line per file ("ok", "skipped", "FAILED", "not run"), and the tally.
 Tally report_files(Context& ctx, std::span<const FileVerdict> files);
 // The errors, with annotations: the migration's line (up, up-again), the down SQL's line
-// (a failed statement of it), or one per object its down SQL does not restore.
-void report_errors(Context& ctx, std::span<const FileVerdict> files);
+// (a failed statement of it), or one per object its down SQL does not restore. Returns the
+// hints printed (each once), for the step summary.
+std::vector<std::string> report_errors(Context& ctx, std::span<const FileVerdict> files);
 // The `verdicts` output: JSON array of {version, file, verdict, step, down, down_file, line,
 // message, sqlstate, differences, possibly_consequential}; verdict "not run" for the files
 // after the dry run stopped.

@@ -96,9 +96,9 @@ std::string not_run_note(std::span<const FileVerdict> files, const SizedDryRun& 
     const auto not_run = static_cast<std::size_t>(
         std::ranges::count_if(files, [](const FileVerdict& f) { return f.run->verdict == Verdict::not_run; }));
     if (not_run == 0) return "";
-    if (run.capacity) return ":x: " + run.capacity->message + ": " + run.capacity->hint + "\n\n";
+    if (run.capacity) return run.capacity->message;
     return util::plural(not_run, "migration") + " after the first failure " + (not_run == 1 ? "was" : "were") +
-           " not run: the dry run stops there, as push does (--keep-going gives every file a verdict)\n\n";
+           " not run: the dry run stops there, as push does (--keep-going gives every file a verdict)";
 }
 
 std::string failed_outcome(std::span<const FileVerdict> files, const SizedDryRun& run) {

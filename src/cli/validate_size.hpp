@@ -32,8 +32,8 @@ Result<SizedDryRun> apply_within_shadow(Context& ctx, db::Session& shadow,
                                         std::span<const migrations::Migration* const> pending,
                                         const migrations::Settings& settings, migrations::DryRunObserver* observer);
 
-// The summary's paragraph on files not run (after the first failure, or past the lock
-// capacity); empty when every file ran.
+// The summary's sentence (plain text) on files not run (after the first failure, or past the
+// lock capacity); empty when every file ran.
 std::string not_run_note(std::span<const FileVerdict> files, const SizedDryRun& run);
 
 // The closing console line of a dry run that failed: "1 of 10 migrations failed the dry run

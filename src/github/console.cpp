@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "github/outputs.hpp"
 #include "github/workflow_commands.hpp"
 #include "util/strings.hpp"
 
@@ -15,6 +16,11 @@ void Console::add_secret(std::string_view secret) {
     if (secret.size() < 3) return;
     if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
     secrets_.emplace_back(secret);
+    // The forms the step summary writes it in (md::text, a code cell's escaped pipes): redacting
+    // a summary after it was escaped must still find it.
+    for (std::string escaped : {escape_markdown(secret), util::replace_all(std::string(secret), "|", "\\|")})
+        if (escaped != secret && std::find(secrets_.begin(), secrets_.end(), escaped) == secrets_.end())
+            secrets_.push_back(std::move(escaped));
     // Longest first, so a secret containing another is replaced whole.
     std::sort(secrets_.begin(), secrets_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     if (mode_ == ConsoleMode::actions) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "github/outputs.hpp"
+#include "util/strings.hpp"
 
 namespace sbdeploy::github::md {
 namespace {
@@ -61,6 +62,9 @@ std::string trim_newlines(std::string s) {
     while (!s.empty() && s.front() == '\n') s.erase(s.begin());
     return s;
 }
+
+// File names longer than this get line break opportunities in a file cell.
+constexpr std::size_t kLongName = 24;
 
 } // namespace
 
@@ -124,7 +128,10 @@ Cell Cell::file(std::string_view path) {
     const auto slash = path.rfind('/');
     const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
     if (name.size() == path.size()) return Cell::code(path);
-    return {"<code title=\"" + html(path) + "\">" + html(name) + "</code>"};
+    // A long name may break after an underscore: a code span never wraps on its own.
+    std::string shown = html(name);
+    if (name.size() > kLongName) shown = util::replace_all(shown, "_", "_<wbr>");
+    return {"<code title=\"" + html(path) + "\">" + shown + "</code>"};
 }
 
 Table::Table(std::vector<std::string> headers, std::vector<Align> align)

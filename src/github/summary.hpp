@@ -46,7 +46,7 @@ struct Cell {
     static Cell code(std::string_view s);   // a code span showing s exactly
     static Cell raw(std::string markdown);  // trusted Markdown built by the caller (marks, links); pipes escaped
     // A path shown by its file name (as code), the whole path in a tooltip (title attribute),
-    // so tables of long paths stay narrow.
+    // so tables of long paths stay narrow; a long name may wrap after its underscores (<wbr>).
     static Cell file(std::string_view path);
 };
 

@@ -3,7 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "github/outputs.hpp"
+#include <algorithm>
+#include <vector>
+
+#include "github/summary.hpp"
 
 namespace sbdeploy::lint {
 
@@ -43,15 +46,20 @@ std::string findings_json(std::span<const Finding> findings) {
     return {buf.GetString(), buf.GetSize()};
 }
 
-std::string summary_table(std::span<const Finding> findings) {
-    std::string md = "| Severity | Rule | Where | Finding | Fix |\n|---|---|---|---|---|\n";
-    for (const auto& f : findings) {
-        md += std::string("| ") + (f.severity == Severity::error ? ":x: error" : ":warning: warning") + " | `" +
-              std::string(info(f.rule).id) + "` | " + github::escape_markdown(f.file) + ":" + std::to_string(f.line) +
-              ":" + std::to_string(f.column) + " | " + github::escape_markdown(f.message) + " | " +
-              github::escape_markdown(f.fix) + " |\n";
+std::string summary_table(std::span<const Finding> findings, std::size_t limit) {
+    namespace md = github::md;
+    std::vector<const Finding*> sorted;
+    for (const auto& f : findings) sorted.push_back(&f);
+    std::ranges::stable_partition(sorted, [](const Finding* f) { return f->severity == Severity::error; });
+    md::Table table({"Finding", "Where", "Problem", "Fix"});
+    for (const auto* f : sorted) {
+        const bool error = f->severity == Severity::error;
+        table.row({md::Cell::raw(std::string(md::mark(error ? md::Outcome::failed : md::Outcome::warned)) +
+                                 (error ? " error " : " warning ") + md::code(info(f->rule).id)),
+                   md::Cell::raw(md::Cell::file(f->file).markdown + " line " + std::to_string(f->line)),
+                   md::Cell::text(f->message), md::Cell::text(f->fix)});
     }
-    return md;
+    return table.render_collapsed(md::bold(md::count(findings.size(), "finding")), limit);
 }
 
 std::string describe_counts(Counts c) {

@@ -21,8 +21,10 @@ std::string text_line(const Finding& f);
 // [{"rule","severity","file","line","column","message","fix"}, ...]
 std::string findings_json(std::span<const Finding> findings);
 
-// "| Severity | Rule | Where | Finding | Fix |" and a row per finding, user text escaped.
-std::string summary_table(std::span<const Finding> findings);
+// "| Finding | Where | Problem | Fix |": errors first, then warnings; the rule and severity in
+// one cell, the file by its name (the full path a tooltip), so the table fits 1,000 px; every
+// cell escaped (github::md). Past `limit` rows: a total line and the table collapsed.
+std::string summary_table(std::span<const Finding> findings, std::size_t limit = 20);
 
 // "1 error, 2 warnings" / "no findings"
 std::string describe_counts(Counts c);

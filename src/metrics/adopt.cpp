@@ -285,7 +285,7 @@ bool enum_check_values(std::string_view definition, std::string_view column, std
                                    "::text", "::character varying[]"}) {
         for (auto p = rest.find(token); p != std::string::npos; p = rest.find(token)) rest.erase(p, token.size());
     }
-    for (std::string name : {std::string(column), "\"" + std::string(column) + "\""})
+    for (const std::string& name : {std::string(column), "\"" + std::string(column) + "\""})
         for (auto p = rest.find(name); p != std::string::npos; p = rest.find(name)) rest.erase(p, name.size());
     return rest.find_first_not_of(" ()[],=:") == std::string::npos;
 }

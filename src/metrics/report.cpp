@@ -28,6 +28,14 @@ bool inside(std::int64_t t, const Window& w) { return t >= w.from && t < w.until
 
 } // namespace
 
+Window window_of_days(std::int64_t until, int days) {
+    Window w;
+    w.until = until;
+    w.days = days;
+    w.from = day_start(until - 1) - static_cast<std::int64_t>(days - 1) * 86'400;
+    return w;
+}
+
 Figures compute_figures(const History& h, const Window& w) {
     Figures f;
     f.window = w;
@@ -74,6 +82,7 @@ Figures compute_figures(const History& h, const Window& w) {
     }
     f.deployment_frequency = w.days > 0 ? static_cast<double>(f.deployments) / w.days : 0.0;
     f.lead_time_median = percentile(lead_times, 0.5);
+    f.lead_times = static_cast<long>(lead_times.size());
     f.change_failure_rate = percent(f.failed_deployments, f.deployments + f.failed_deployments);
     f.time_to_restore_median = percentile(restores, 0.5);
 
@@ -86,6 +95,7 @@ Figures compute_figures(const History& h, const Window& w) {
         if (m.cycle_time_seconds) cycles.push_back(static_cast<double>(*m.cycle_time_seconds));
     }
     f.cycle_time_median = percentile(cycles, 0.5);
+    f.cycle_times = static_cast<long>(cycles.size());
     f.cycle_time_p90 = percentile(cycles, 0.9);
 
     // Tests.

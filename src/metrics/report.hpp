@@ -48,6 +48,10 @@ struct Window {
     std::string environment = "production";
 };
 
+// The last `days` UTC days up to `until` (exclusive), the day holding `until` included: a
+// chart of "the last 14 days" has 14 days, whatever the time of day.
+Window window_of_days(std::int64_t until, int days);
+
 struct RuleFigure {
     std::string rule;
     long checks = 0;
@@ -67,12 +71,14 @@ struct Figures {
     long failed_deployments = 0;
     double deployment_frequency = 0;  // successful deployments per day
     std::optional<double> lead_time_median;
+    long lead_times = 0;  // successful deployments with a lead time (the median's basis)
     std::optional<double> change_failure_rate;  // percent of deployments that failed
     long outages = 0;
     long restored_outages = 0;
     std::optional<double> time_to_restore_median;
     long prs_merged = 0;
     std::optional<double> cycle_time_median;
+    long cycle_times = 0;  // merged pull requests with a cycle time (the median's basis)
     std::optional<double> cycle_time_p90;
     long tests_total = 0, tests_passed = 0, tests_failed = 0;
     std::optional<double> test_pass_rate;  // percent of passed among passed + failed
@@ -114,6 +120,13 @@ std::vector<ThresholdResult> check_thresholds(const Figures& figures, const Limi
 
 std::string render_table(const Figures& figures, const std::vector<ThresholdResult>& thresholds);
 std::string render_json(const Figures& figures, const std::vector<ThresholdResult>& thresholds);
+// The step summary's body: the window, the thresholds first when one failed (failed ones
+// first), the figures with their basis, the rules, the chart (report_chart.hpp).
 std::string render_markdown(const Figures& figures, const std::vector<ThresholdResult>& thresholds);
+
+// The summary's outcome line: ✅ figures and thresholds met, ⚠️ a threshold not met (❌ with
+// `strict`: --fail-on-threshold), ⏭️ nothing recorded in the window.
+enum class Strict { no, yes };
+std::string report_headline(const Figures& figures, const std::vector<ThresholdResult>& thresholds, Strict strict);
 
 } // namespace sbdeploy::metrics

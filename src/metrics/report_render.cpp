@@ -1,4 +1,4 @@
-// Thresholds on the report's figures, and its three renderings.
+// Thresholds on the report's figures, and its three renderings (the chart: report_chart.cpp).
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -6,11 +6,14 @@
 #include <cmath>
 #include <cstdio>
 
-#include "github/outputs.hpp"
+#include "github/summary.hpp"
 #include "metrics/report.hpp"
+#include "metrics/report_chart.hpp"
 #include "metrics/time.hpp"
 
 namespace sbdeploy::metrics {
+
+namespace md = github::md;
 
 namespace {
 
@@ -35,11 +38,20 @@ struct Row {
     std::string metric, value, basis;
 };
 
+// "median of 4 deployments", or "median over 1 of 16 deployments" when only some have a value.
+std::string median_basis(long with_value, long all, const char* one, const char* many) {
+    if (with_value == all) return "median of " + plural(all, one, many);
+    return "median over " + std::to_string(with_value) + " of " + plural(all, one, many);
+}
+
 std::vector<Row> rows(const Figures& f) {
     long all = f.deployments + f.failed_deployments;
     return {
-        {"deployment frequency", per_day(f.deployment_frequency), plural(f.deployments, "successful deployment", "successful deployments")},
-        {"lead time for changes", dur(f.lead_time_median), f.lead_time_median ? "median" : "no deployment with commit times"},
+        {"deployment frequency", per_day(f.deployment_frequency),
+         plural(f.deployments, "successful deployment", "successful deployments") + " in " + plural(f.window.days, "day", "days")},
+        {"lead time for changes", dur(f.lead_time_median),
+         f.lead_time_median ? median_basis(f.lead_times, f.deployments, "deployment", "deployments")
+                            : "no deployment with commit times"},
         {"change failure rate", pct(f.change_failure_rate),
          std::to_string(f.failed_deployments) + " of " + plural(all, "deployment", "deployments") + " failed"},
         {"time to restore", dur(f.time_to_restore_median),
@@ -47,8 +59,10 @@ std::vector<Row> rows(const Figures& f) {
                         : "median of " + plural(f.restored_outages, "restored outage", "restored outages") + " (" +
                               plural(f.outages, "outage", "outages") + ")"},
         {"PR cycle time", dur(f.cycle_time_median),
-         f.prs_merged == 0 ? "no merged pull request"
-                           : "median of " + plural(f.prs_merged, "merged PR", "merged PRs") + ", p90 " + dur(f.cycle_time_p90)},
+         f.prs_merged == 0     ? "no merged pull request"
+         : !f.cycle_time_median ? "no cycle time among " + plural(f.prs_merged, "merged PR", "merged PRs")
+                                : median_basis(f.cycle_times, f.prs_merged, "merged PR", "merged PRs") + ", p90 " +
+                                      dur(f.cycle_time_p90)},
         {"test pass rate", pct(f.test_pass_rate),
          std::to_string(f.tests_passed) + " of " + plural(f.tests_passed + f.tests_failed, "test", "tests") + " passed" +
              (f.tests_total > f.tests_passed + f.tests_failed
@@ -241,42 +255,65 @@ std::string render_json(const Figures& f, const std::vector<ThresholdResult>& th
     return {buf.GetString(), buf.GetSize()};
 }
 
+namespace {
+
+// Failed thresholds first, each group in the order of check_thresholds.
+md::Table threshold_table(const std::vector<ThresholdResult>& thresholds) {
+    md::Table t({"threshold", "limit", "value", "result"});
+    for (bool ok : {false, true})
+        for (const auto& r : thresholds)
+            if (r.ok == ok)
+                t.row({md::Cell::text(r.label), md::Cell::text(r.limit_text), md::Cell::text(r.value_text),
+                       md::Cell::raw(!ok ? "❌ not met" : r.value ? "✅ met" : "⏭️ no data")});
+    return t;
+}
+
+} // namespace
+
 std::string render_markdown(const Figures& f, const std::vector<ThresholdResult>& thresholds) {
-    std::string md = "## Development metrics\n\n";
-    md += github::escape_markdown(window_text(f)) + "\n\n";
-    md += "| metric | value | based on |\n| --- | --- | --- |\n";
-    for (const auto& r : rows(f)) md += "| " + r.metric + " | " + r.value + " | " + r.basis + " |\n";
+    const bool any_failed = std::ranges::any_of(thresholds, [](const ThresholdResult& t) { return !t.ok; });
+    md::Summary out;
+    out.block(md::text(window_text(f)));
+    if (any_failed) out.block(threshold_table(thresholds).render());
+    md::Table figures({"metric", "value", "based on"});
+    for (const auto& r : rows(f)) figures.row({md::Cell::text(r.metric), md::Cell::text(r.value), md::Cell::text(r.basis)});
+    out.block(figures.render());
     if (!f.rules.empty()) {
-        md += "\n| rule | compliance | checks |\n| --- | --- | --- |\n";
+        md::Table rules({"rule", "compliance", "checks"});
         for (const auto& r : f.rules)
-            md += "| " + github::escape_markdown(r.rule) + " | " +
-                  pct(100.0 * static_cast<double>(r.compliant) / static_cast<double>(r.checks)) + " | " +
-                  std::to_string(r.compliant) + " of " + std::to_string(r.checks) + " |\n";
+            rules.row({md::Cell::text(r.rule),
+                       md::Cell::text(pct(100.0 * static_cast<double>(r.compliant) / static_cast<double>(r.checks))),
+                       md::Cell::text(std::to_string(r.compliant) + " of " + std::to_string(r.checks))});
+        out.block(rules.render());
     }
-    if (!thresholds.empty()) {
-        md += "\n| threshold | limit | value | |\n| --- | --- | --- | --- |\n";
-        for (const auto& t : thresholds)
-            md += "| " + t.label + " | " + t.limit_text + " | " + t.value_text + " | " +
-                  (t.ok ? ":white_check_mark:" : ":x:") + " |\n";
+    if (!thresholds.empty() && !any_failed) out.block(threshold_table(thresholds).render());
+    out.block(render_chart(f));
+    return out.str();
+}
+
+std::string report_headline(const Figures& f, const std::vector<ThresholdResult>& thresholds, Strict strict) {
+    const std::string title = "metrics report for " + f.window.environment;
+    const long all = f.deployments + f.failed_deployments;
+    const std::string period = "in the last " + md::count(static_cast<std::size_t>(f.window.days), "day");
+    if (all == 0 && f.prs_merged == 0 && f.tests_total == 0 && f.rule_checks == 0)
+        return md::headline(md::Outcome::skipped, title, md::text("nothing recorded " + period));
+    std::string deployments = md::count(static_cast<std::size_t>(all), "deployment") +
+                              (f.failed_deployments ? " (" + std::to_string(f.failed_deployments) + " failed)" : "") +
+                              " " + period;
+    std::vector<std::string> failed;
+    for (const auto& t : thresholds)
+        if (!t.ok) failed.push_back(t.label + " " + t.value_text + ", " + t.limit_text + " wanted");
+    if (failed.empty()) {
+        const auto no_data = std::ranges::count_if(thresholds, [](const ThresholdResult& t) { return !t.value; });
+        const std::size_t met = thresholds.size() - static_cast<std::size_t>(no_data);
+        std::string checked = met ? ", " + md::count(met, "threshold") + " met" : "";
+        if (no_data) checked += ", " + md::count(static_cast<std::size_t>(no_data), "threshold") + " without data";
+        return md::headline(md::Outcome::passed, title, md::text(deployments + checked));
     }
-    long top = 1;
-    for (const auto& d : f.daily) top = std::max({top, d.deployments, d.failed_deployments});
-    std::string labels, bars, line;
-    for (std::size_t i = 0; i < f.daily.size(); ++i) {
-        const auto& d = f.daily[i];
-        const char* sep = i ? ", " : "";
-        labels += std::string(sep) + "\"" + d.date.substr(5) + "\"";
-        bars += sep + std::to_string(d.deployments);
-        line += sep + std::to_string(d.failed_deployments);
-    }
-    md += "\n```mermaid\nxychart-beta\n";
-    md += "    title \"Deployments per day (" + f.window.environment + ")\"\n";
-    md += "    x-axis [" + labels + "]\n";
-    md += "    y-axis \"deployments\" 0 --> " + std::to_string(top) + "\n";
-    md += "    bar [" + bars + "]\n";
-    md += "    line [" + line + "]\n";
-    md += "```\n\nBars: successful deployments; line: failed deployments (UTC days).\n";
-    return md;
+    std::string list;
+    for (std::size_t i = 0; i < failed.size(); ++i) list += (i ? "; " : "") + failed[i];
+    return md::headline(strict == Strict::yes ? md::Outcome::failed : md::Outcome::warned, title,
+                        md::text(md::count(failed.size(), "threshold") + " not met (" + list + "); " + deployments));
 }
 
 } // namespace sbdeploy::metrics

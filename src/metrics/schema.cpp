@@ -1,5 +1,6 @@
 #include "metrics/schema.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "metrics/time.hpp"
@@ -22,6 +23,21 @@ std::int64_t to_int(const db::Value& v) {
 std::optional<std::int64_t> to_opt(const db::Value& v) {
     if (!v) return std::nullopt;
     return to_int(v);
+}
+
+// The tables, views and functions of the `metrics` schema, by name.
+Result<std::vector<SchemaObject>> schema_objects(db::Session& session) {
+    auto r = session.exec(
+        "select 'metrics.' || c.relname, case when c.relkind in ('v', 'm') then 'view' else 'table' end"
+        " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'metrics' and c.relkind in ('r', 'p', 'v', 'm')"
+        " union select distinct 'metrics.' || p.proname, 'function'"
+        " from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'metrics'"
+        " order by 2, 1");
+    if (!r) return fail(database_error(std::move(r.error()), "reading the metrics schema"));
+    std::vector<SchemaObject> out;
+    for (const auto& row : r->rows) out.push_back({row[0].value_or(""), row[1].value_or("")});
+    return out;
 }
 
 } // namespace
@@ -55,6 +71,8 @@ std::string schema_migration(std::string_view sbdeploy_version) {
 Result<SchemaApplied> apply_schema(db::Session& session, std::string_view repository) {
     auto catalog = read_catalog(session);
     if (!catalog) return fail(catalog.error());
+    auto before = schema_objects(session);
+    if (!before) return fail(before.error());
     const AdoptionPlan plan = plan_adoption(*catalog, repository);
     SchemaApplied applied;
     applied.notes = plan.notes;
@@ -79,6 +97,10 @@ Result<SchemaApplied> apply_schema(db::Session& session, std::string_view reposi
         return fail(std::move(e));
     }
     applied.up_to_date = plan.complete && plan.steps.empty();
+    auto after = schema_objects(session);
+    if (!after) return fail(after.error());
+    for (auto& o : *after)
+        if (std::ranges::find(*before, o) == before->end()) applied.created.push_back(std::move(o));
     return applied;
 }
 

@@ -30,7 +30,14 @@ std::string schema_migration_name(std::int64_t now);
 // the user.
 Error database_error(Error e, std::string_view what);
 
+// A table, view or function of the `metrics` schema: "metrics.pr_events", "table".
+struct SchemaObject {
+    std::string name, kind;
+    bool operator==(const SchemaObject&) const = default;
+};
+
 struct SchemaApplied {
+    std::vector<SchemaObject> created;  // what the schema added that was not there before
     std::vector<std::string> changes;  // what adopting existing (seed 001) tables changed, one line each
     std::vector<std::string> notes;    // what was left alone, and why
     std::vector<AdoptionConflict> conflicts;  // not empty: nothing was applied

@@ -224,7 +224,7 @@ Result<void> BatchWriter::add(Records& records) {
         std::swap(pending_, records);
     else
         pending_.append(std::move(records));
-    records.clear();
+    records.clear(); // NOLINT(bugprone-use-after-move): a moved-from Records is valid; clear() readies it for reuse
     if (pending_.size() >= batch_rows_) return flush();
     return {};
 }

@@ -220,6 +220,8 @@ TEST_CASE("paths-filter: dorny's filters from a file, and the action's other dor
         CHECK(r.summary.find(
                   "| filter | changed | files |\n| --- | --- | --- |\n| src | true | 2 |\n| readme | false | 0 |\n") !=
               std::string::npos);
+        // The outcome first: which named filters changed.
+        CHECK(r.summary.starts_with("✅ **paths-filter**: 1 of 2 filters changed: src\n\n"));
     }
     SUBCASE("--ref compares another head than the event's") {
         auto r = p.run({"--filters", "migrations: 'supabase/**'", "--ref", p.c0});

@@ -108,12 +108,13 @@ TEST_CASE("paths-filter: a push compares with the previous push") {
                            "supabase/migrations/*.sql\n" +
                            "  added        " + M2 + "\n" +
                            "  added        " + M3 + "\n");
-        CHECK(r.summary == "### sbdeploy paths-filter\n\nCompared `" + short_sha(c0) + "`..`" + short_sha(c2) +
-                               "` (push to \"main\": changes since the previous push " + short_sha(c0) +
-                               "), git: 3 changed files, 2 matching supabase/migrations/\\*.sql.\n\n"
+        // The outcome first, then what was compared, then the files; a blank line at the end.
+        CHECK(r.summary == "✅ **paths-filter**: migrations changed (2 files)\n\nCompared `" + short_sha(c0) +
+                               "`..`" + short_sha(c2) + "` (push to \"main\": changes since the previous push " +
+                               short_sha(c0) + "), git: 3 changed files, 2 matching supabase/migrations/\\*.sql.\n\n"
                                "| change | file |\n| --- | --- |\n"
                                "| added | supabase/migrations/20250102000000\\_users.sql |\n"
-                               "| added | supabase/migrations/20250103000000\\_orders.sql |\n");
+                               "| added | supabase/migrations/20250103000000\\_orders.sql |\n\n");
     }
     (void)c1;
 }
@@ -281,7 +282,7 @@ TEST_CASE("paths-filter: a tag push or a branch deletion compares nothing") {
         auto run = w.run(not_a_checkout, r);
         check_outputs(run, e);
         CHECK(run.out == "paths-filter: push of tag \"v1\": nothing to compare\n");
-        CHECK(run.summary == "### sbdeploy paths-filter\n\npush of tag \"v1\": nothing to compare\n");
+        CHECK(run.summary == "⏭️ **paths-filter**: push of tag \"v1\": nothing to compare\n\n");
     }
     SUBCASE("branch deletion: GITHUB_SHA is the default branch's tip") {
         Runner r;
@@ -547,7 +548,9 @@ TEST_CASE("paths-filter: every change kind, and edited existing migrations") {
                                   "| added | supabase/migrations/20250104000000\\_invoices.sql |\n"
                                   "| mode\\_changed | supabase/migrations/20250105000000\\_perms.sql |\n\n"
                                   "**3 migrations that exist on the base changed**: databases that applied them will "
-                                  "not run the change again.\n"));
+                                  "not run the change again.\n\n"));
+        // Edited migrations make it a warning from the first line.
+        CHECK(r.summary.starts_with("⚠️ **paths-filter**: migrations changed (5 files); 3 that exist on the base changed\n\n"));
     }
     SUBCASE("under Actions: warning annotations on the files") {
         Runner runner = push_runner("main", c0, c1);
@@ -696,7 +699,8 @@ TEST_CASE("paths-filter: no migration changed") {
     e.reason = "push to \"main\": changes since the previous push " + short_sha(c0);
     check_outputs(r, e);
     CHECK(r.err == "");
-    CHECK(r.summary.ends_with("git: 1 changed file, 0 matching supabase/migrations/\\*.sql.\n\n**No migration changed.**\n"));
+    CHECK(r.summary.starts_with("⏭️ **paths-filter**: no migration changed\n\n"));
+    CHECK(r.summary.ends_with("git: 1 changed file, 0 matching supabase/migrations/\\*.sql.\n\n"));
 }
 
 // A type change (git's T: a file that became a symlink) is reported as modified and, for a

@@ -106,8 +106,8 @@ TEST_CASE("down check: a broken down SQL fails validate at the down file's line"
                   "\"42703\"}]");
         auto summary = slurp(f.project.path("step_summary"));
         CHECK(contains(summary,
-                       "| 20240101000002 | note | :white_check_mark: ok | :x: line 3: down SQL of "
-                       "\"20240101000002_note.sql\" failed after the migration: column \"notes\" of relation "
+                       "| 20240101000002 | note | ✅ ok | ❌ line 3: down SQL of "
+                       "\"20240101000002\\_note.sql\" failed after the migration: column \"notes\" of relation "
                        "\"moods\" does not exist (SQLSTATE 42703) |\n"));
         f.unchanged();
     }
@@ -206,8 +206,8 @@ TEST_CASE("down check: a correct down SQL passes, and files without one are coun
         contains(out["verdicts"], "\"verdict\":\"ok\",\"down\":\"passed\",\"down_file\":\"" + std::string(kDownFile)));
     CHECK(contains(out["verdicts"], "\"verdict\":\"ok\",\"down\":\"none\"}"));
     auto summary = slurp(f.project.path("step_summary"));
-    CHECK(contains(summary, "| 20240101000002 | note | :white_check_mark: ok | :white_check_mark: undoes it |\n"));
-    CHECK(contains(summary, "| 20240101000003 | label | :white_check_mark: ok | none |\n"));
+    CHECK(contains(summary, "| 20240101000002 | note | ✅ ok | ✅ undoes it |\n"));
+    CHECK(contains(summary, "| 20240101000003 | label | ✅ ok | none |\n"));
     CHECK(contains(summary, "1 pending migration of 2 has no down SQL: rollback cannot undo it\n"));
     f.unchanged();
 }

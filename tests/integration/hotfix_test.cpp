@@ -127,7 +127,7 @@ TEST_CASE("hotfix: a merged hotfix pull request's migrations go to production at
         CHECK(p.outputs["promotion"] == "hotfix");
         CHECK(p.outputs["merge_back"] == "hotfix/note");
         CHECK(p.outputs["applied_count"] == "1");
-        CHECK(p.summary.find(":warning: **promotion gate: hotfix route: pull request \\#12 from \"hotfix/note\"") !=
+        CHECK(p.summary.find("⚠️ **promotion gate: hotfix route: pull request \\#12 from \"hotfix/note\"") !=
               std::string::npos);
         CHECK(history_versions(r.production) == v({"20240101000001", "20240101000002"}));
         CHECK(history_versions(r.staging) == v({"20240101000001"}));
@@ -232,7 +232,12 @@ TEST_CASE("hotfix: validate on a pull request into main forecasts the gate of th
                                 "refused by the promotion gate\n") != std::string::npos);
         CHECK(p.outputs["valid"] == "false");
         CHECK(p.outputs["promotion"] == "refused");
-        CHECK(p.summary.find(":x: **Promotion gate**: promotion gate: 1 migration pending") != std::string::npos);
+        CHECK(p.summary.starts_with("❌ **validate against staging**: the push to production after the merge would be "
+                                    "refused by the promotion gate\n\n"));
+        // Said once ("Promotion gate: promotion gate:" no more), with the console's hint.
+        CHECK(p.summary.find("❌ **Promotion gate**: 1 migration pending") != std::string::npos);
+        CHECK(p.summary.find("promotion gate: promotion gate") == std::string::npos);
+        CHECK(p.summary.find("hint: ") != std::string::npos);
         // The same with validate-against base (the README's recipe): dry run against production.
         CHECK(r.validate(14, "staging", "", {"--validate-against", "base"}).result.exit_code == 1);
         // Once staging ran it, the check passes and says so.

@@ -121,11 +121,15 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
     CHECK(std::string(findings[0]["message"].GetString()) == kRlsMessage);
     CHECK(std::string(findings[0]["fix"].GetString()) == kRlsFix);
     // The step summary: the dry run's table, then the lint table with the finding's place.
-    CHECK(r.summary.find("| 20240102000001 | notes | :white_check_mark: ok |\n") != std::string::npos);
-    CHECK(r.summary.find("#### Lint: the 1 pending migration of staging\n\n:x: 1 error, 0 warnings; fails with "
-                         "`--lint-fail-on error`.\n\n| Severity | Rule | Where | Finding | Fix |\n|---|---|---|---|---|\n"
-                         "| :x: error | `rls-missing` | supabase/migrations/20240102000001\\_notes.sql:4:1 |") !=
-          std::string::npos);
+    CHECK(r.summary.starts_with("❌ **validate against staging**: 1 file passed the dry run; lint failed: 1 error, 0 "
+                                "warnings\n\n"));
+    CHECK(r.summary.find("| 20240102000001 | notes | ✅ ok |\n") != std::string::npos);
+    // Four columns that fit 1,000 px: the rule with its severity, the file by its name (the
+    // path a tooltip), the finding, the fix.
+    CHECK(r.summary.find("#### Lint: the 1 pending migration of staging\n\n❌ 1 error, 0 warnings; fails with "
+                         "`--lint-fail-on error`.\n\n| Finding | Where | Problem | Fix |\n| --- | --- | --- | --- |\n"
+                         "| ❌ error `rls-missing` | <code title=\"supabase/migrations/20240102000001_notes.sql\">"
+                         "20240102000001_notes.sql</code> line 4 |") != std::string::npos);
 
     // The same pull request with each control; validate changes nothing, so one database serves all.
     {  // --json: the lint object next to the verdicts
@@ -155,6 +159,7 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
         CHECK(ok.result.err == annotation("warning", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
         CHECK(ok.outputs["valid"] == "true");
         CHECK(ok.outputs["lint_errors"] == "1");
+        CHECK(ok.summary.starts_with("⚠️ **validate against staging**: 1 file passed; lint: 1 error, 0 warnings\n"));
         CHECK(ok.summary.find("1 error, 0 warnings; passes with `--lint-fail-on never`.\n") != std::string::npos);
     }
     {  // --lint-disable rls-missing: no finding
@@ -173,7 +178,9 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
         CHECK(offline.outputs["valid"] == "false");
         CHECK(offline.outputs["lint_errors"] == "1");
         CHECK(offline.outputs["lint_findings"].find("\"line\":4") != std::string::npos);
-        CHECK(offline.summary.find("| :x: error | `rls-missing` | supabase/migrations/20240102000001\\_notes.sql:4:1 |") !=
+        CHECK(offline.summary.starts_with("❌ **validate against staging (offline)**: 2 files checked offline; lint failed: "
+                                          "1 error, 0 warnings\n"));
+        CHECK(offline.summary.find("| ❌ error `rls-missing` | <code title=\"" + kNotesFile + "\">20240102000001_notes.sql</code> line 4 |") !=
               std::string::npos);
     }
     {  // a bad --lint-fail-on is a usage error before anything runs
@@ -212,7 +219,7 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
         CHECK(ok.outputs["valid"] == "true");
         CHECK(ok.outputs["lint_errors"] == "0");
         CHECK(ok.outputs["lint_findings"] == "[]");
-        CHECK(ok.summary.find("#### Lint: the 1 pending migration of staging\n\n:white_check_mark: No findings.\n") !=
+        CHECK(ok.summary.find("#### Lint: the 1 pending migration of staging\n\n✅ No findings.\n") !=
               std::string::npos);
     }
     // Nothing of any run changed the database.
@@ -237,7 +244,7 @@ TEST_CASE("lint in validate: warnings are annotated on their line and fail only 
     CHECK(r.result.err == annotation("warning", "index-not-concurrent", file, 2, 1, message, fix));
     CHECK(r.outputs["valid"] == "true");
     CHECK(r.outputs["lint_warnings"] == "1");
-    CHECK(r.summary.find("| :warning: warning | `index-not-concurrent` | supabase/migrations/20240102000001\\_index.sql:2:1 |") !=
+    CHECK(r.summary.find("| ⚠️ warning `index-not-concurrent` | <code title=\"" + file + "\">20240102000001_index.sql</code> line 2 |") !=
           std::string::npos);
 
     auto strict = pr.validate({"--lint-fail-on", "warning"});
@@ -246,7 +253,7 @@ TEST_CASE("lint in validate: warnings are annotated on their line and fail only 
     // The warning fails the check, so its annotation is an error.
     CHECK(strict.result.err == annotation("error", "index-not-concurrent", file, 2, 1, message, fix));
     CHECK(strict.outputs["valid"] == "false");
-    CHECK(strict.summary.find(":x: 0 errors, 1 warning; fails with `--lint-fail-on warning`.") != std::string::npos);
+    CHECK(strict.summary.find("❌ 0 errors, 1 warning; fails with `--lint-fail-on warning`.") != std::string::npos);
 }
 
 TEST_CASE("lint in validate: only the pending files are reported, the applied ones are context") {
@@ -346,7 +353,8 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
         CHECK(out["passed"] == "false");
         CHECK(out["files"] == "[\"supabase/migrations/20240101000001_profiles.sql\",\"" + kNotesFile + "\"]");
         CHECK(out["findings"].find("\"line\":4") != std::string::npos);
-        CHECK(slurp(project.path("summary")).starts_with("### sbdeploy lint\n\n#### Lint: all 2 migration files"));
+        CHECK(slurp(project.path("summary")).starts_with("❌ **lint**: 1 error, 0 warnings in 2 files\n\nLinted all 2 "
+                                                          "migration files"));
 
         // With --lint-fail-on never the same finding passes: a warning annotation, no ::error.
         auto never = lint({"--lint-fail-on", "never"}, env);

@@ -111,10 +111,20 @@ TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metr
     // The first request meets a secondary rate limit: waited out (retry-after 1 s).
     gh.state(now, R"("secondary_limit":{"times":1,"retry_after":1},)");
     Backfill backfill(gh, url, now);
+    TempDir summary_dir;
+    backfill.env["GITHUB_STEP_SUMMARY"] = summary_dir.write("summary", "");
 
     auto first = backfill();
     INFO(describe(first));
     REQUIRE(first.exit_code == 0);
+    // The summary: the outcome, then a row per source that ran.
+    CHECK(slurp(backfill.env["GITHUB_STEP_SUMMARY"]) ==
+          "✅ **metrics backfill into production**: 545 rows from the last 90 days, 545 new\n\n"
+          "| source | read | rows | new |\n| --- | --- | ---: | ---: |\n"
+          "| pull requests | 200 pull requests read (2 pages) | 540 | 540 |\n"
+          "| deployments | 3 deployments read, 2 finished | 2 | 2 |\n"
+          "| workflow runs | 4 runs read, 2 deployments | 2 | 2 |\n"
+          "| files | 1 test result file | 1 | 1 |\n\n");
     auto lines = util::split(first.out, '\n');
     REQUIRE(lines.size() >= 7);
     CHECK(lines[0].find("backfill: since ") == 0);

@@ -82,7 +82,14 @@ TEST_CASE("record-metrics: a merged pull request recorded twice is one row with 
     // The day's aggregates were refreshed.
     CHECK(query_column(url, "select metric_date || ' ' || prs_merged || ' ' || pr_cycle_time_seconds from "
                             "metrics.development_metrics") == std::vector<std::string>{"2019-05-16 1 93912"});
-    CHECK(slurp(run.env["GITHUB_STEP_SUMMARY"]).find("**sbdeploy record-metrics**: 4 new rows in production") == 0);
+    // Both runs' summaries, each opening with its outcome, each table escaped and closed by a blank line.
+    CHECK(slurp(run.env["GITHUB_STEP_SUMMARY"]) ==
+          "✅ **record-metrics in production**: 4 new rows\n\n"
+          "| table | new rows | already recorded |\n| --- | ---: | ---: |\n"
+          "| `metrics.pr_events` | 1 | 0 |\n| `metrics.rule_compliance_events` | 3 | 0 |\n\n"
+          "✅ **record-metrics in production**: 0 new rows, 4 already recorded\n\n"
+          "| table | new rows | already recorded |\n| --- | ---: | ---: |\n"
+          "| `metrics.pr_events` | 0 | 1 |\n| `metrics.rule_compliance_events` | 0 | 3 |\n\n");
 }
 
 TEST_CASE("record-metrics: on a branch mapped to staging, rows still go to production") {
@@ -233,6 +240,8 @@ TEST_CASE("record-metrics: events with nothing to record need no database") {
     CHECK(r.out == "::notice::record-metrics: event \"issues\": nothing to record (pull_request, push, "
                    "deployment_status and workflow_run are)\nrecord-metrics: nothing to record for this event\n");
     CHECK(outputs(run.env["GITHUB_OUTPUT"])["recorded"] == "0");
+    // The step summary still opens with the outcome: skipped, and why.
+    CHECK(slurp(run.env["GITHUB_STEP_SUMMARY"]) == "⏭️ **record-metrics**: nothing to record for this issues event\n\n");
 }
 
 TEST_CASE("record-metrics: errors name the cause and the fix") {
@@ -256,5 +265,17 @@ TEST_CASE("record-metrics: errors name the cause and the fix") {
         CHECK(r.exit_code == 2);
         CHECK(r.err == "::error::--deployment-status \"maybe\" is neither success nor failure%0Ahint: pass the push "
                        "step's outcome: success or failure\n");
+    }
+    // The glob's own message and hint, as paths-filter gives them for the same glob
+    // (tests/e2e/paths_filter_test.cpp "a bad glob"), not a "no file matches" warning.
+    SUBCASE("a bad --junit or --test-results glob: exit 2, as paths-filter") {
+        auto junit = run({"--junit", "+(a|b).xml"});
+        CHECK(junit.exit_code == 2);
+        CHECK(junit.err == "::error::--junit \"+(a|b).xml\": extglob \"+(\"...) is not supported%0Ahint: use {a,b} "
+                           "for alternatives, or escape the parenthesis as \\(\n");
+        auto results = run({"--test-results", "tests/(a|b).json"});
+        CHECK(results.exit_code == 2);
+        CHECK(results.err == "::error::--test-results \"tests/(a|b).json\": \"|\" is not supported (picomatch would read "
+                             "a regular expression group)%0Ahint: use {a,b} for alternatives, or escape it as \\|\n");
     }
 }

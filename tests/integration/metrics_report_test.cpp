@@ -118,15 +118,54 @@ TEST_CASE("metrics report: thresholds warn, or fail with --fail-on-threshold, an
     CHECK(o["pr_cycle_time_p90_seconds"] == "57600");
     CHECK(o["test_pass_rate"] == "91.22");
     const std::string summary = slurp(env["GITHUB_STEP_SUMMARY"]);
-    CHECK(summary.find("| change failure rate | at most 60% | 50.0% | :white_check_mark: |\n") != std::string::npos);
-    CHECK(summary.find("```mermaid\nxychart-beta\n") != std::string::npos);
-    CHECK(summary.find("    bar [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]\n") != std::string::npos);
+    // The outcome first, the threshold not met first in its table, every deployment in the chart.
+    CHECK(summary.starts_with("⚠️ **metrics report for production**: 1 threshold not met (test pass rate 91.2%, at "
+                              "least 95% wanted); 8 deployments (4 failed) in the last 10 days\n\n"
+                              "octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n\n"
+                              "| threshold | limit | value | result |\n| --- | --- | --- | --- |\n"
+                              "| test pass rate | at least 95% | 91.2% | ❌ not met |\n"
+                              "| change failure rate | at most 60% | 50.0% | ✅ met |\n"));
+    CHECK(summary.find("xychart-beta\n") != std::string::npos);
+    CHECK(summary.find("    bar [2, 1, 0, 3, 0, 0, 1, 0, 1, 0]\n") != std::string::npos);
+    CHECK(summary.find("    line [1, 0, 0, 2, 0, 0, 0, 0, 1, 0]\n") != std::string::npos);
+    CHECK(summary.ends_with("red line: the failed ones.\n\n"));
 
+    env["GITHUB_STEP_SUMMARY"] = dir.write("summary2", "");
     auto failed = run_sbdeploy(args({"--min-test-pass-rate", "95", "--fail-on-threshold"}, url), env);
     INFO(describe(failed));
     CHECK(failed.exit_code == 1);
+    CHECK(slurp(env["GITHUB_STEP_SUMMARY"]).starts_with("❌ **metrics report for production**: 1 threshold not met"));
     CHECK(failed.err == "::error::metrics report: 1 threshold not met: test pass rate 91.2%25 (at least 95%25)%0Ahint: see the "
                         "step summary for every figure; without --fail-on-threshold these are warnings\n");
+}
+
+TEST_CASE("metrics report: the last 14 days draw 14 bars whatever the time of day, and nothing drawn for no deployment") {
+    const std::string url = seeded();
+    TempDir dir;
+    Env env = {{"GITHUB_STEP_SUMMARY", dir.write("summary", "")}};
+    // Until midday on 06-01: 05-19 to 06-01, 14 days (the window used to start at 05-18 12:00: 15 bars).
+    auto r = run_sbdeploy({"metrics", "report", "--db-url", url, "--days", "14", "--until", "2024-06-01T12:00:00Z",
+                           "--repository", "octo/app"},
+                          env);
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    const std::string summary = slurp(env["GITHUB_STEP_SUMMARY"]);
+    CHECK(summary.find("octo/app, production, last 14 days (2024-05-19 to 2024-06-01)\n") != std::string::npos);
+    CHECK(summary.find("    x-axis \"day (May 19 to Jun 1, UTC)\" [\"19\", \"20\", \"21\", \"22\", \"23\", \"24\", \"25\", "
+                       "\"26\", \"27\", \"28\", \"29\", \"30\", \"31\", \"1\"]\n") != std::string::npos);
+    CHECK(summary.find("    y-axis \"deployments\" 0 --> 8\n") != std::string::npos);
+
+    // A repository with no deployment: a sentence, no chart of zeros.
+    env["GITHUB_STEP_SUMMARY"] = dir.write("summary2", "");
+    auto none = run_sbdeploy({"metrics", "report", "--db-url", url, "--days", "14", "--until", "2024-06-01",
+                              "--repository", "octo/none"},
+                             env);
+    INFO(describe(none));
+    REQUIRE(none.exit_code == 0);
+    const std::string empty = slurp(env["GITHUB_STEP_SUMMARY"]);
+    CHECK(empty.starts_with("⏭️ **metrics report for production**: nothing recorded in the last 14 days\n\n"));
+    CHECK(empty.find("```mermaid") == std::string::npos);
+    CHECK(empty.ends_with("No deployment to production in these 14 days: nothing to chart.\n\n"));
 }
 
 TEST_CASE("metrics prune: rows older than the cutoff go, newer ones stay") {
@@ -140,8 +179,19 @@ TEST_CASE("metrics prune: rows older than the cutoff go, newer ones stay") {
     INFO(describe(dry));
     CHECK(dry.out.find("metrics prune: would delete 29 rows from before ") == 0);
     CHECK(count(url, "pr_events") == 9);
-    auto pruned = run_sbdeploy({"metrics", "prune", "--older-than", "1d", "--db-url", url});
+    TempDir dir;
+    Env env = {{"GITHUB_STEP_SUMMARY", dir.write("summary", "")}};
+    auto pruned = run_sbdeploy({"metrics", "prune", "--older-than", "1d", "--db-url", url}, env);
     CHECK(pruned.exit_code == 0);
     CHECK(count(url, "pr_events") + count(url, "deployment_events") + count(url, "test_runs") +
               count(url, "rule_compliance_events") == 0);
+    // The summary: the outcome, then the rows by table.
+    const std::string summary = slurp(env["GITHUB_STEP_SUMMARY"]);
+    CHECK(summary.starts_with("✅ **metrics prune**: 29 rows deleted from before "));
+    CHECK(summary.ends_with("| table | rows |\n| --- | ---: |\n| `metrics.pr_events` | 9 |\n"
+                            "| `metrics.deployment_events` | 11 |\n| `metrics.test_runs` | 3 |\n"
+                            "| `metrics.rule_compliance_events` | 6 |\n\n"));
+    env["GITHUB_STEP_SUMMARY"] = dir.write("summary2", "");
+    CHECK(run_sbdeploy({"metrics", "prune", "--older-than", "1d", "--db-url", url}, env).exit_code == 0);
+    CHECK(slurp(env["GITHUB_STEP_SUMMARY"]).find("⏭️ **metrics prune**: no row from before ") == 0);
 }

@@ -38,6 +38,33 @@ TEST_CASE("metrics schema: --apply twice changes nothing") {
     CHECK(schema_dump(url) == before);
 }
 
+TEST_CASE("metrics schema: --apply says in the step summary what it created, then that there is nothing to do") {
+    ensure_supabase_roles();
+    const std::string url = fresh_database("metrics_schema_sum");
+    TempDir dir;
+    Env env = {{"GITHUB_STEP_SUMMARY", dir.write("summary", "")}};
+    auto first = run_sbdeploy({"metrics", "schema", "--apply", "--db-url", url}, env);
+    INFO(describe(first));
+    REQUIRE(first.exit_code == 0);
+    CHECK(slurp(env["GITHUB_STEP_SUMMARY"]) ==
+          "✅ **metrics schema**: 5 tables, 8 views and 1 function created (schema version 1)\n\n"
+          // By kind, then name.
+          "| created | kind |\n| --- | --- |\n"
+              "| `metrics.refresh_development_metrics` | function |\n"
+              "| `metrics.deployment_events` | table |\n| `metrics.development_metrics` | table |\n"
+              "| `metrics.pr_events` | table |\n| `metrics.rule_compliance_events` | table |\n"
+              "| `metrics.test_runs` | table |\n"
+              "| `metrics.daily_deployments` | view |\n| `metrics.daily_pr_cycle_time` | view |\n"
+              "| `metrics.daily_rule_compliance` | view |\n| `metrics.daily_test_pass_rate` | view |\n"
+              "| `metrics.daily_time_to_restore` | view |\n| `metrics.merged_prs` | view |\n"
+              "| `metrics.restores` | view |\n| `metrics.weekly_development_metrics` | view |\n\n");
+    env["GITHUB_STEP_SUMMARY"] = dir.write("summary2", "");
+    auto second = run_sbdeploy({"metrics", "schema", "--apply", "--db-url", url}, env);
+    INFO(describe(second));
+    REQUIRE(second.exit_code == 0);
+    CHECK(slurp(env["GITHUB_STEP_SUMMARY"]) == "⏭️ **metrics schema**: version 1 is up to date: nothing to do\n\n");
+}
+
 TEST_CASE("metrics schema: row level security on every table, writes for service_role only") {
     const std::string url = metrics_database("metrics_rls");
     for (const auto& t : kTables) {

@@ -96,8 +96,9 @@ TEST_CASE("promotion: staging first, then production gets exactly what staging r
     CHECK(staging.outputs["action"] == "push");
     CHECK(staging.outputs["reason"] == "push to \"staging\" maps to staging");
     CHECK(staging.outputs.count("promotion") == 0);
-    CHECK(staging.summary.starts_with("**sbdeploy push**: push to \"staging\" -> **staging**: push (push to "
-                                      "\"staging\" maps to staging)\n\n### sbdeploy push: staging\n"));
+    CHECK(staging.summary.starts_with("✅ **push to staging**: 1 migration applied\n\n"
+                                      "**sbdeploy push**: push to \"staging\" -> **staging**: push (push to "
+                                      "\"staging\" maps to staging)\n\n| Version | Name | Result | Time |\n"));
 
     // Production gets it: staging ran it first.
     auto main = p.push("main");
@@ -125,6 +126,12 @@ TEST_CASE("promotion: staging first, then production gets exactly what staging r
     CHECK(refused.outputs["promotion"] == "refused");
     CHECK(refused.outputs["applied_count"] == "0");
     CHECK(refused.summary.find("| 20240101000002 | note | not applied |\n") != std::string::npos);
+    // The outcome first; the gate's reason once (not "promotion gate: promotion gate:"), with its hint.
+    CHECK(refused.summary.starts_with("❌ **push to production**: refused by the promotion gate, nothing was applied "
+                                      "(1 pending migration)\n\n"));
+    CHECK(refused.summary.find("promotion gate: promotion gate") == std::string::npos);
+    CHECK(refused.summary.find("Promotion gate**: promotion gate") == std::string::npos);
+    CHECK(refused.summary.find("hint: promote them: merge them into the staging branch") != std::string::npos);
     CHECK(history_versions(p.production) == v({"20240101000001"}));
     CHECK(query_column(p.production, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'public.moods'::regclass "
                                      "AND attname = 'note'") == v({"0"}));
@@ -170,7 +177,9 @@ TEST_CASE("promotion: --allow-unpromoted pushes anyway, loudly") {
                           "production that did not run on staging first: 20240101000001_moods (not applied on "
                           "staging)\n");
     CHECK(r.outputs["promotion"] == "overridden");
-    CHECK(r.summary.find(":warning: **promotion gate overridden (--allow-unpromoted): pushing 1 migration to "
+    // Applied, with a warning: the outcome line says so.
+    CHECK(r.summary.starts_with("⚠️ **push to production**: 1 migration applied (promotion gate: overridden)\n\n"));
+    CHECK(r.summary.find("⚠️ **promotion gate overridden (--allow-unpromoted): pushing 1 migration to "
                          "production that did not run on staging first: 20240101000001\\_moods (not applied on "
                          "staging)**\n") != std::string::npos);
     CHECK(history_versions(p.production) == v({"20240101000001"}));
@@ -240,7 +249,9 @@ TEST_CASE("mapping: branches that map to nothing, and targets that are missing")
         CHECK(r.outputs["environment"] == "");
         CHECK(r.outputs["action"] == "none");
         CHECK(r.outputs["reason"] == "push to \"feature/x\" maps to no environment");
-        CHECK(r.summary == "**sbdeploy push**: push to \"feature/x\" -> none (push to \"feature/x\" maps to no environment)\n");
+        CHECK(r.summary == "⏭️ **push**: nothing to do: push to \"feature/x\" maps to no environment\n\n"
+                           "**sbdeploy push**: push to \"feature/x\" -> none (push to \"feature/x\" maps to no "
+                           "environment)\n\n");
         auto val = p.run("validate", "push", push_payload("feature/x"));
         CHECK(val.result.exit_code == 0);
         CHECK(val.result.out == "::notice::validate: nothing to do: push to \"feature/x\" maps to no environment\n");
@@ -303,9 +314,12 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
               "\"main\"; an urgent fix goes on a branch matching \"hotfix/*\" (--hotfix-pattern); --no-pr-guard turns "
               "this check off\n");
         CHECK(r.outputs["valid"] == "false");
-        CHECK(r.summary.starts_with("**sbdeploy validate**: pull\\_request \\#5 from \"feature/x\" into \"main\" -> "
+        CHECK(r.summary.starts_with("❌ **validate against staging**: the pull request guard refused the merge\n\n"
+                                    "**sbdeploy validate**: pull\\_request \\#5 from \"feature/x\" into \"main\" -> "
                                     "**staging**: validate (pull request \\#5 into \"main\" validates against staging)\n\n"
-                                    ":x: **Pull request guard**: "));
+                                    "**Pull request guard**: "));
+        // The console's hint, the command that fixes it, is in the summary too.
+        CHECK(r.summary.find("hint: merge it into \"staging\" first") != std::string::npos);
         // --no-pr-guard turns it off; the promotion gate the merge would meet still applies.
         auto unguarded = p.validate_pr("feature/x", "main", {"--no-pr-guard"});
         INFO(describe(unguarded));
@@ -365,7 +379,7 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
             "checked)\nLinting the only migration file (offline: no database tells which are pending)\n"));
         CHECK(r.outputs["offline"] == "true");
         CHECK(r.outputs["valid"] == "true");
-        CHECK(r.summary.find("### sbdeploy validate: staging (offline)\n") != std::string::npos);
+        CHECK(r.summary.starts_with("⚠️ **validate against staging (offline)**: 1 file checked offline; dry run skipped\n"));
         // Lint runs offline too: a public table without row level security fails.
         p.project.migration("20240101000003_open.sql", "create table open_data (id int);\n");
         auto linted = p.validate_pr("feature/x", "staging", {}, no_secrets, "someone/app");
@@ -401,6 +415,7 @@ TEST_CASE("outputs: status and repair report the decision too") {
     CHECK(s.outputs["environment"] == "staging");
     CHECK(s.outputs["action"] == "push");
     CHECK(s.outputs["reason"] == "push to \"develop\" maps to staging");
-    CHECK(s.summary.starts_with("**sbdeploy status**: push to \"develop\" -> **staging**: push (push to \"develop\" "
+    CHECK(s.summary.starts_with("✅ **status of staging**: 0 applied, 1 pending\n\n"
+                                "**sbdeploy status**: push to \"develop\" -> **staging**: push (push to \"develop\" "
                                 "maps to staging)\n"));
 }

@@ -69,9 +69,11 @@ TEST_CASE("push: a failing migration is reported at its file and line, and nothi
         CHECK(out["pending_count"] == "2");
         CHECK(out["applied"] == R"(["20240101000001"])");
         auto summary = slurp(project.path("step_summary"));
-        CHECK(summary.find("| 20240101000002 | fails | **failed** at line 7 | |\n") != std::string::npos);
-        CHECK(summary.find("**supabase/migrations/20240101000002_fails.sql:7**: relation \"missing_table\" does not "
-                           "exist (SQLSTATE 42P01)\n") != std::string::npos);
+        CHECK(summary.starts_with("❌ **push**: 1 of 3 applied, failed at `20240101000002_fails.sql` line 7\n\n"));
+        CHECK(summary.find("| 20240101000002 | fails | ❌ **failed** at line 7 |  |\n") != std::string::npos);
+        CHECK(summary.find("| 20240101000003 | after | not run |  |\n") != std::string::npos);
+        CHECK(summary.find("**Failed**: `supabase/migrations/20240101000002_fails.sql` line 7: relation "
+                           "\"missing\\_table\" does not exist (SQLSTATE 42P01)\n") != std::string::npos);
     }
     SUBCASE("with --json") {
         auto r = run_with_db("push", project, url, {"--json"});

@@ -371,7 +371,9 @@ TEST_CASE("revert push: a failing rollback keeps that version whole and applies 
     CHECK(contains(r.r.err, "column \"nope\" of relation \"moods\" does not exist"));
     CHECK(contains(r.r.err, "nothing pending was applied; when the cause passes, run this push again"));
     CHECK(contains(r.r.err, "`sbdeploy repair --status reverted 20240101000002`"));
-    CHECK(contains(r.summary, "| 20240101000002 | note | **failed** at line 2 |"));
+    CHECK(contains(r.summary, "| 20240101000002 | note | ❌ **failed** at line 2 |"));
+    CHECK(r.summary.starts_with("❌ **push to production**: the rollback of a reverted migration failed at `" +
+                                std::string(kNoteDownFile) + "` line 2; nothing pending was applied"));
     CHECK(r.outputs["reverted"] == R"(["20240101000003"])");
     CHECK(r.outputs["applied_count"] == "0");
     CHECK(history_versions(url) == v({"20240101000001", "20240101000002"}));
@@ -416,7 +418,7 @@ TEST_CASE("revert pull request: validate dry-runs the rollback the push after th
         CHECK(contains(r.r.out, "ok      20240101000003_count.sql\nok      20240101000002_note.sql\n"));
         CHECK(r.outputs["valid"] == "true");
         CHECK(contains(r.summary, "The push after the merge rolls back what this pull request deletes"));
-        CHECK(contains(r.summary, "| 20240101000002 | note | `" + std::string(kNoteDownFile) + "` | :white_check_mark: ok |"));
+        CHECK(contains(r.summary, "| 20240101000002 | note | `" + std::string(kNoteDownFile) + "` | ✅ ok |"));
         CHECK(snapshot(url) == before);
     }
     SUBCASE("down SQL that fails: invalid at its file and line, nothing changed") {

@@ -183,7 +183,11 @@ TEST_CASE("rollback: a failing step leaves nothing of itself, the newer one stay
         auto out = outputs(project.path("github_output"));
         CHECK(out["rolled_back"] == "[\"20240101000004\"]");
         CHECK(out["remaining"] == "[\"20240101000003\",\"20240101000002\"]");
-        CHECK(contains(slurp(project.path("step_summary")), "| 20240101000003 | count | **failed** at line 2 | |\n"));
+        const std::string summary = slurp(project.path("step_summary"));
+        CHECK(summary.starts_with("❌ **rollback**: 1 of 3 versions rolled back, failed at "
+                                  "`supabase/migrations/20240101000003_count.down.sql` line 2\n\n"));
+        CHECK(contains(summary, "| 20240101000003 | count | ❌ **failed** at line 2 |  |\n"));
+        CHECK(contains(summary, "Still applied: 20240101000003, 20240101000002\n"));
         // The newer step is rolled back; nothing of the failing one remains (its view is
         // there again); the older one was never touched.
         CHECK(history_versions(url) == v({"20240101000001", "20240101000002", "20240101000003"}));

@@ -116,6 +116,36 @@ TEST_CASE("verify: the objects a push created are there") {
                    "Verified 12 checks\n");
 }
 
+TEST_CASE("verify summary: the first line says verify, where, and how many objects are there") {
+    Deployed d;
+    d.project.file("event.json", R"({"ref": "refs/heads/main", "before": "a", "after": "b"})");
+    d.project.file("summary", "");
+    Env env{{"GITHUB_EVENT_NAME", "push"},
+            {"GITHUB_EVENT_PATH", d.project.path("event.json")},
+            {"GITHUB_STEP_SUMMARY", d.project.path("summary")},
+            {"SBDEPLOY_PRODUCTION_DB_URL", d.url}};
+    SUBCASE("all present") {
+        std::vector<std::string> args{"verify", "--workdir", d.project.root().string()};
+        args.insert(args.end(), kAllPresent.begin(), kAllPresent.end());
+        auto r = run_sbdeploy(args, env);
+        INFO(describe(r));
+        CHECK(r.exit_code == 0);
+        const auto summary = slurp(d.project.path("summary"));
+        CHECK(summary.starts_with("✅ **verify on production**: 12 objects present\n\n**sbdeploy verify**: "));
+        CHECK(summary.find("| table public.moods | ✅ present |\n") != std::string::npos);
+    }
+    SUBCASE("one missing, its name escaped") {
+        auto r = run_sbdeploy({"verify", "--workdir", d.project.root().string(), "--expect", "table:public.moods",
+                               "--expect", "table:public.no_such"},
+                              env);
+        INFO(describe(r));
+        CHECK(r.exit_code == 1);
+        const auto summary = slurp(d.project.path("summary"));
+        CHECK(summary.starts_with("❌ **verify on production**: 1 of 2 missing: table public.no\\_such is missing\n\n"));
+        CHECK(summary.find("| table public.no\\_such | ❌ table public.no\\_such is missing |\n") != std::string::npos);
+    }
+}
+
 TEST_CASE("verify: what is missing is named, and verify exits 1") {
     Deployed d;
     SUBCASE("in a terminal") {
@@ -158,8 +188,11 @@ TEST_CASE("verify: what is missing is named, and verify exits 1") {
         CHECK(o["failing"] == "[]");
         CHECK(o["action"] == "none");
         auto summary = slurp(d.project.path("summary"));
-        CHECK(summary.find("| table public.moods | :white_check_mark: present |\n"
-                           "| table public.feelings | :x: table public.feelings is missing |\n") != std::string::npos);
+        CHECK(summary.starts_with("❌ **verify**: 1 of 2 missing: table public.feelings is missing\n\n"));
+        CHECK(summary.find("| table public.moods | ✅ present |\n"
+                           "| table public.feelings | ❌ table public.feelings is missing |\n") != std::string::npos);
+        CHECK(summary.find("\nhint: push the migrations that create them, or fix --expect\n") != std::string::npos);
+        CHECK(summary.ends_with("\n\n"));
     }
     SUBCASE("--json") {
         auto r = d.verify({"--json", "--expect", "table:public.moods", "--expect", "view:public.nope"});

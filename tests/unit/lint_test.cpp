@@ -341,11 +341,14 @@ TEST_CASE("reports: text line, JSON, summary table, counts") {
           R"("message":"table \"public.a|b\" is created","fix":"alter table public.\"a|b\" enable row level security;"},)"
           R"({"rule":"truncate","severity":"warning","file":"x.sql","line":1,"column":10,"message":"truncate *all*",)"
           R"("fix":"don't"}])");
-    CHECK(lint::summary_table(findings) ==
-          "| Severity | Rule | Where | Finding | Fix |\n|---|---|---|---|---|\n"
-          "| :x: error | `rls-missing` | supabase/migrations/1\\_a.sql:3:1 | table \"public.a\\|b\" is created | alter "
-          "table public.\"a\\|b\" enable row level security; |\n"
-          "| :warning: warning | `truncate` | x.sql:1:10 | truncate \\*all\\* | don't |\n");
+    // Four columns (rule and severity in one cell), the file by its name with the full path as a
+    // tooltip, errors before warnings whatever the order found.
+    const std::vector<lint::Finding> warning_first{findings[1], findings[0]};
+    CHECK(lint::summary_table(warning_first) ==
+          "| Finding | Where | Problem | Fix |\n| --- | --- | --- | --- |\n"
+          "| ❌ error `rls-missing` | <code title=\"supabase/migrations/1_a.sql\">1_a.sql</code> line 3 | "
+          "table \"public.a\\|b\" is created | alter table public.\"a\\|b\" enable row level security; |\n"
+          "| ⚠️ warning `truncate` | `x.sql` line 1 | truncate \\*all\\* | don't |\n");
     CHECK(lint::describe_counts(lint::count(findings)) == "1 error, 1 warning");
     CHECK(lint::describe_counts({}) == "no findings");
     CHECK(lint::describe_counts({0, 2}) == "0 errors, 2 warnings");

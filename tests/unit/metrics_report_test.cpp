@@ -3,7 +3,10 @@
 // percentile_cont; thresholds; and the three renderings.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "metrics/report.hpp"
+#include "metrics/report_chart.hpp"
 #include "metrics/time.hpp"
 
 using namespace sbdeploy::metrics;
@@ -167,11 +170,11 @@ TEST_CASE("metrics report: terminal table, JSON and Markdown") {
     auto t = check_thresholds(f, l);
     CHECK(render_table(f, t) ==
           "development metrics: octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n"
-          "  deployment frequency    0.40/day    4 successful deployments\n"
-          "  lead time for changes   1h 30m      median\n"
+          "  deployment frequency    0.40/day    4 successful deployments in 10 days\n"
+          "  lead time for changes   1h 30m      median of 4 deployments\n"
           "  change failure rate     50.0%       4 of 8 deployments failed\n"
           "  time to restore         2h          median of 1 restored outage (2 outages)\n"
-          "  PR cycle time           3h          median of 6 merged PRs, p90 16h\n"
+          "  PR cycle time           3h          median over 5 of 6 merged PRs, p90 16h\n"
           "  test pass rate          91.2%       135 of 148 tests passed (2 skipped)\n"
           "  rule compliance         60.0%       3 of 5 checks compliant\n"
           "rules:\n"
@@ -201,27 +204,155 @@ TEST_CASE("metrics report: terminal table, JSON and Markdown") {
           R"({"date":"2024-05-30","deployments":0,"failed_deployments":1,"prs_merged":0},)"
           R"({"date":"2024-05-31","deployments":0,"failed_deployments":0,"prs_merged":1}]})");
     CHECK(render_markdown(f, t) ==
-          "## Development metrics\n\n"
           "octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n\n"
+          "| threshold | limit | value | result |\n| --- | --- | --- | --- |\n"
+          "| change failure rate | at most 15% | 50.0% | ❌ not met |\n"
+          "| test pass rate | at least 80% | 91.2% | ✅ met |\n\n"
           "| metric | value | based on |\n| --- | --- | --- |\n"
-          "| deployment frequency | 0.40/day | 4 successful deployments |\n"
-          "| lead time for changes | 1h 30m | median |\n"
+          "| deployment frequency | 0.40/day | 4 successful deployments in 10 days |\n"
+          "| lead time for changes | 1h 30m | median of 4 deployments |\n"
           "| change failure rate | 50.0% | 4 of 8 deployments failed |\n"
           "| time to restore | 2h | median of 1 restored outage (2 outages) |\n"
-          "| PR cycle time | 3h | median of 6 merged PRs, p90 16h |\n"
+          "| PR cycle time | 3h | median over 5 of 6 merged PRs, p90 16h |\n"
           "| test pass rate | 91.2% | 135 of 148 tests passed (2 skipped) |\n"
-          "| rule compliance | 60.0% | 3 of 5 checks compliant |\n"
-          "\n| rule | compliance | checks |\n| --- | --- | --- |\n"
+          "| rule compliance | 60.0% | 3 of 5 checks compliant |\n\n"
+          "| rule | compliance | checks |\n| --- | --- | --- |\n"
           "| branch-naming | 66.7% | 2 of 3 |\n"
-          "| conventional-title | 50.0% | 1 of 2 |\n"
-          "\n| threshold | limit | value | |\n| --- | --- | --- | --- |\n"
-          "| change failure rate | at most 15% | 50.0% | :x: |\n"
-          "| test pass rate | at least 80% | 91.2% | :white_check_mark: |\n"
-          "\n```mermaid\nxychart-beta\n"
+          "| conventional-title | 50.0% | 1 of 2 |\n\n"
+          "```mermaid\n---\nconfig:\n  themeVariables:\n    xyChart:\n      plotColorPalette: \"#4493f8, #e5534b\"\n---\n"
+          "xychart-beta\n"
           "    title \"Deployments per day (production)\"\n"
-          "    x-axis [\"05-22\", \"05-23\", \"05-24\", \"05-25\", \"05-26\", \"05-27\", \"05-28\", \"05-29\", \"05-30\", \"05-31\"]\n"
-          "    y-axis \"deployments\" 0 --> 2\n"
-          "    bar [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]\n"
+          "    x-axis \"day (May 22 to May 31, UTC)\" [\"22\", \"23\", \"24\", \"25\", \"26\", \"27\", \"28\", \"29\", \"30\", \"31\"]\n"
+          "    y-axis \"deployments\" 0 --> 8\n"
+          "    bar [2, 1, 0, 3, 0, 0, 1, 0, 1, 0]\n"
           "    line [1, 0, 0, 2, 0, 0, 0, 0, 1, 0]\n"
-          "```\n\nBars: successful deployments; line: failed deployments (UTC days).\n");
+          "```\n\nBars: deployments per day (UTC), failed ones included; red line: the failed ones.\n\n");
+    // Thresholds all met: after the figures.
+    l.max_change_failure_rate = 60;
+    auto met = render_markdown(f, check_thresholds(f, l));
+    CHECK(met.find("| threshold |") > met.find("| metric |"));
+}
+
+TEST_CASE("metrics report: the outcome line says what was found, thresholds not met first") {
+    auto f = compute_figures(history(), window());
+    Limits l;
+    l.min_test_pass_rate = 80;
+    CHECK(report_headline(f, check_thresholds(f, l), Strict::no) ==
+          "✅ **metrics report for production**: 8 deployments (4 failed) in the last 10 days, 1 threshold met");
+    l.max_change_failure_rate = 15;
+    l.min_rule_compliance = 75;
+    CHECK(report_headline(f, check_thresholds(f, l), Strict::no) ==
+          "⚠️ **metrics report for production**: 2 thresholds not met (change failure rate 50.0%, at most 15% wanted; "
+          "rule compliance 60.0%, at least 75% wanted); 8 deployments (4 failed) in the last 10 days");
+    CHECK(report_headline(f, check_thresholds(f, l), Strict::yes).starts_with("❌ **metrics report for production**: 2 thresholds not met"));
+    History tests_only;
+    tests_only.deployments = {{at("2024-05-23T10:00:00Z"), true, std::nullopt}};
+    auto no_tests = compute_figures(tests_only, window());
+    Limits pass_rate;
+    pass_rate.min_test_pass_rate = 80;
+    CHECK(report_headline(no_tests, check_thresholds(no_tests, pass_rate), Strict::no) ==
+          "✅ **metrics report for production**: 1 deployment in the last 10 days, 1 threshold without data");
+    CHECK(render_markdown(no_tests, check_thresholds(no_tests, pass_rate))
+              .find("| test pass rate | at least 80% | no data | ⏭️ no data |\n") != std::string::npos);
+    auto empty = compute_figures({}, window());
+    CHECK(report_headline(empty, check_thresholds(empty, l), Strict::no) ==
+          "⏭️ **metrics report for production**: nothing recorded in the last 10 days");
+}
+
+TEST_CASE("metrics report: the last N days are N UTC days, whatever the time of day") {
+    // Until midday: the day holding it is the last of the window, so 14 days draw 14 bars.
+    auto w = window_of_days(at("2024-06-01T12:00:00Z"), 14);
+    CHECK(format_time(w.from) == "2024-05-19T00:00:00Z");
+    auto f = compute_figures({}, w);
+    REQUIRE(f.daily.size() == 14);
+    CHECK(f.daily.front().date == "2024-05-19");
+    CHECK(f.daily.back().date == "2024-06-01");
+    CHECK(chart_of(f).buckets.size() == 14);
+    // Until midnight: the day before it is the last.
+    auto m = window_of_days(at("2024-06-01T00:00:00Z"), 10);
+    CHECK(m.from == window().from);
+    CHECK(compute_figures({}, m).daily.size() == 10);
+}
+
+TEST_CASE("metrics report: chart buckets are days, then weeks, then months, then years") {
+    struct Case {
+        int days;
+        BucketUnit unit;
+    };
+    for (auto [days, unit] : {Case{1, BucketUnit::day}, Case{14, BucketUnit::day}, Case{21, BucketUnit::day},
+                              Case{22, BucketUnit::week}, Case{30, BucketUnit::week}, Case{90, BucketUnit::week},
+                              Case{105, BucketUnit::week}, Case{106, BucketUnit::month}, Case{334, BucketUnit::month},
+                              Case{335, BucketUnit::year}, Case{3650, BucketUnit::year}}) {
+        CAPTURE(days);
+        CHECK(bucket_unit(days) == unit);
+    }
+}
+
+TEST_CASE("metrics report: chart labels are short, distinct and at most ~21") {
+    auto labels = [](std::int64_t until, int days) {
+        std::vector<std::string> r;
+        for (const auto& b : chart_of(compute_figures({}, window_of_days(until, days))).buckets) r.push_back(b.label);
+        return r;
+    };
+    const std::int64_t until = at("2026-11-30T09:00:00Z");  // a Monday
+    SUBCASE("14 days: day of month") {
+        CHECK(labels(until, 14) == std::vector<std::string>{"17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
+                                                            "27", "28", "29", "30"});
+        CHECK(chart_of(compute_figures({}, window_of_days(until, 14))).x_title == "day (Nov 17 to Nov 30, UTC)");
+    }
+    SUBCASE("30 days: weeks from Monday, the first one from the window's first day") {
+        CHECK(labels(until, 30) == std::vector<std::string>{"Nov 1", "Nov 2", "Nov 9", "Nov 16", "Nov 23", "Nov 30"});
+    }
+    SUBCASE("90 days: 14 weeks") {
+        auto l = labels(until, 90);
+        REQUIRE(l.size() == 14);
+        CHECK(l.front() == "Sep 2");
+        CHECK(l[1] == "Sep 7");
+        CHECK(l.back() == "Nov 30");
+    }
+    SUBCASE("a year: months, then years") {
+        CHECK(labels(until, 300).front() == "Feb");
+        CHECK(labels(until, 300).size() == 10);  // Feb 4 to Nov 30
+        CHECK(labels(until, 730) == std::vector<std::string>{"2024", "2025", "2026"});
+    }
+    for (int days : {1, 7, 14, 21, 22, 30, 60, 90, 105, 106, 200, 334, 335, 730, 3650}) {
+        CAPTURE(days);
+        auto l = labels(until, days);
+        CHECK(l.size() <= 21);
+        CHECK(std::set<std::string>(l.begin(), l.end()).size() == l.size());
+        for (const auto& label : l) CHECK(label.size() <= 6);
+    }
+}
+
+TEST_CASE("metrics report: the count axis ends where d3's ten ticks are whole numbers") {
+    // Mermaid's linear axis: d3 ticks(10); below an end of 8 the step is 0.5 or less.
+    struct Case {
+        long top, end;
+    };
+    for (auto [top, end] : {Case{0, 8}, Case{1, 8}, Case{2, 8}, Case{8, 8}, Case{9, 9}, Case{14, 14}, Case{15, 16},
+                            Case{23, 24}, Case{37, 40}, Case{73, 80}, Case{101, 110}, Case{999, 1000}}) {
+        CAPTURE(top);
+        CHECK(chart_y_max(top) == end);
+    }
+}
+
+TEST_CASE("metrics report: no chart when there is nothing to draw") {
+    auto f = compute_figures({}, window());
+    auto md = render_markdown(f, {});
+    CHECK(md.find("```mermaid") == std::string::npos);
+    CHECK(md.ends_with("No deployment to production in these 10 days: nothing to chart.\n\n"));
+}
+
+TEST_CASE("metrics report: every figure states its basis") {
+    History h;
+    const auto w = window();
+    // 16 successful deployments, one with a lead time; 3 merged PRs, none with a cycle time.
+    for (int i = 0; i < 16; ++i)
+        h.deployments.push_back({w.from + i * 3600, true, i == 0 ? std::optional<std::int64_t>(10800) : std::nullopt});
+    for (int i = 0; i < 3; ++i) h.merged.push_back({w.from + i * 3600, std::nullopt});
+    auto table = render_table(compute_figures(h, w), {});
+    CHECK(table.find("  lead time for changes   3h          median over 1 of 16 deployments\n") != std::string::npos);
+    CHECK(table.find("  PR cycle time           -           no cycle time among 3 merged PRs\n") != std::string::npos);
+    h.deployments.resize(1);
+    CHECK(render_table(compute_figures(h, w), {}).find("median of 1 deployment\n") != std::string::npos);
 }

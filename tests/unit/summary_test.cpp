@@ -57,6 +57,11 @@ TEST_CASE("a file cell shows the name and keeps the path in a tooltip") {
     CHECK(Cell::file("supabase/migrations/1_a|b.sql").markdown ==
           "<code title=\"supabase/migrations/1_a&#124;b.sql\">1_a&#124;b.sql</code>");
     CHECK(Cell::file("<x>.sql").markdown == "`<x>.sql`");
+    // A long name may wrap after its underscores (<wbr>: no text of its own), so a table of
+    // long migration names still fits 1,000 px; a short one is left whole.
+    CHECK(Cell::file("supabase/migrations/20250101000002_create_customer_feedback_table.sql").markdown ==
+          "<code title=\"supabase/migrations/20250101000002_create_customer_feedback_table.sql\">20250101000002_<wbr>"
+          "create_<wbr>customer_<wbr>feedback_<wbr>table.sql</code>");
 }
 
 TEST_CASE("long tables collapse behind their total line") {

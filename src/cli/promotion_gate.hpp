@@ -1,6 +1,7 @@
-// What environments add to the migration commands: the pull request guard of validate, the
-// promotion gate of a push to production, and validate's offline checks on a fork pull
-// request whose secrets GitHub withholds.
+// The promotion gate of a push to production (seed 003): production takes only migrations the
+// --promote-from environment (default staging) ran first with the same statements, unless
+// --allow-unpromoted or a merged hotfix pull request brought them. validate runs the same gate
+// as a forecast of the push after the merge (src/cli/gate_forecast.hpp).
 #pragma once
 
 #include <functional>
@@ -13,15 +14,10 @@
 
 namespace sbdeploy::cli {
 
-// validate on a pull request into a branch that deploys to production: nothing when the
-// head may merge (or the guard does not apply, or --no-pr-guard), else the refusal (exit 1)
-// saying which branch may merge. Config errors (a bad --hotfix-pattern) fail.
-Result<std::optional<Error>> pr_guard(Context& ctx, const Target& target);
-
 struct GateResult {
     std::string status;  // passed, hotfix, refused, overridden, off, "" (not a push to production)
     std::optional<Error> refusal;
-    std::string summary;  // Markdown lines for the step summary; "" when there is nothing to say
+    std::string summary;  // Markdown blocks for the step summary; "" when there is nothing to say
     std::string merge_back;  // hotfix: the branch the source's branch must merge
 };
 
@@ -31,6 +27,9 @@ using RouteFinder = std::function<Result<policy::HotfixRoute>()>;
 // The push itself, or validate's forecast of it (a notice instead of a warning for a hotfix).
 enum class GateRun { push, forecast };
 
+// --promote-from: an environment name, or nothing for none (no gate). Bad values: config errors.
+Result<std::optional<std::string>> promote_from(const Context& ctx);
+
 // A push to production with pending migrations: reads the --promote-from environment's
 // history (default staging) and refuses what it has not run with the same statements,
 // unless --allow-unpromoted (a warning annotation) or a merged hotfix pull request brought
@@ -39,9 +38,5 @@ enum class GateRun { push, forecast };
 Result<GateResult> promotion_gate(Context& ctx, const Target& target,
                                   std::span<const migrations::Migration* const> pending,
                                   const RouteFinder& find_route = {}, GateRun run = GateRun::push);
-
-// validate on a fork pull request without the target: the file checks, the plan against an
-// empty history, lint; says what it skipped. Returns the exit code.
-int validate_offline(Context& ctx, const Project& project, const Target& target);
 
 } // namespace sbdeploy::cli

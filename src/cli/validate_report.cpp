@@ -13,7 +13,6 @@ namespace md = github::md;
 namespace {
 
 using migrations::DryRunStep;
-using migrations::Verdict;
 
 // Where the first failing file failed: "`x.sql` line 4", "`x.sql`: its down SQL line 2".
 std::string failed_at(const FileVerdict& f) {

@@ -17,8 +17,6 @@
 
 namespace sbdeploy::lint {
 
-using detail::Place;
-using detail::RawFinding;
 using detail::Run;
 using tree::Node;
 
@@ -26,7 +24,6 @@ namespace {
 
 using detail::directives;
 using detail::kDirective;
-using detail::space;
 
 // Byte offset of the first token at or after `from` (white space and comments skipped).
 std::size_t code_start(std::string_view text, std::size_t from) { return migrations::skip_space_and_comments(text, from); }

@@ -66,7 +66,7 @@ test("shellcheck: run: scripts", () => {
 });
 
 test("shellcheck: the scripts of the actions and the release", () => {
-  const scripts = ["actions/lib/install.sh", "scripts/build-static", "tests/static/check"].map((f) => join(sourceDir, f));
+  const scripts = ["actions/lib/install.sh", "scripts/build-static", "scripts/check-format", "tests/static/check"].map((f) => join(sourceDir, f));
   for (const f of scripts) assert.ok(existsSync(f), f);
   assert.deepEqual(shellcheckFiles(scripts), []);
 });

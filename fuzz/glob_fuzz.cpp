@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto glob = sbdeploy::util::Glob::compile(pattern);
     if (glob) {
         for (const auto& path : sbdeploy::util::split(rest, '\n')) (void)glob->matches(path);
-        const bool plain = pattern.find_first_of("*?[]{}\\!+@()|,.") == std::string_view::npos &&
-                           !pattern.empty() && pattern.front() != '/';
+        const bool plain = pattern.find_first_of("*?[]{}\\!+@()|,.") == std::string_view::npos && !pattern.empty() &&
+                           pattern.front() != '/';
         if (plain && !glob->matches(pattern)) __builtin_trap();
     }
     // The same text as lines of a filter list.

@@ -23,7 +23,8 @@ sbdeploy::db::QueryResult text_rows(std::string_view text) {
         sbdeploy::db::Row row;
         for (std::size_t start = 0;;) {
             auto tab = line.find('\t', start);
-            std::string_view cell = line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+            std::string_view cell =
+                line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
             if (first)
                 q.columns.emplace_back(cell);
             else

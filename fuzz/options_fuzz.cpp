@@ -41,8 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         parts.erase(parts.begin());
     }
     sbdeploy::util::Environment env(vars);
-    for (std::span<const std::string_view> allowed : {std::span<const std::string_view>(every_option()),
-                                                      std::span<const std::string_view>(kFew)}) {
+    for (std::span<const std::string_view> allowed :
+         {std::span<const std::string_view>(every_option()), std::span<const std::string_view>(kFew)}) {
         auto options = sbdeploy::cli::parse_options("push", allowed, parts, env);
         if (!options) {
             if (options.error().kind != sbdeploy::ErrorKind::usage) __builtin_trap();

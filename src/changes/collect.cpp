@@ -28,8 +28,7 @@ std::string with_thousands(std::size_t n) {
 
 // A commit name shortened, anything else (a branch) quoted.
 std::string rev_text(const std::string& rev) {
-    bool sha = (rev.size() == 40 || rev.size() == 64) &&
-               rev.find_first_not_of("0123456789abcdef") == std::string::npos;
+    bool sha = (rev.size() == 40 || rev.size() == 64) && rev.find_first_not_of("0123456789abcdef") == std::string::npos;
     return sha ? short_sha(rev) : quoted(rev);
 }
 
@@ -128,8 +127,9 @@ Result<Collected> collect(const Git& git, const github::Api* api, const Request&
     auto again = resolve_range(git, req, whole, note);
     if (!again) return fail(again.error());
     if (!again->range)
-        return fail(ErrorKind::operation, "paths-filter: cannot tell what changed: " + capped + ", and git cannot either: " +
-                                              again->unavailable,
+        return fail(ErrorKind::operation,
+                    "paths-filter: cannot tell what changed: " + capped +
+                        ", and git cannot either: " + again->unavailable,
                     "check out the repository with fetch-depth: 0 so git can list every file");
     again->range->reason += " (the GitHub API list was capped at " + with_thousands(files.cap) + " files)";
     return from_git(git, std::move(*again->range), keep);

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "changes/base.hpp"
-#include "changes/resolve.hpp"
 #include "changes/diff.hpp"
 #include "changes/git.hpp"
+#include "changes/resolve.hpp"
 #include "github/api.hpp"
 
 namespace sbdeploy::changes {

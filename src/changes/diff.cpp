@@ -30,8 +30,9 @@ Error malformed(std::size_t offset, std::string_view record, std::string_view wh
     std::string excerpt(record.substr(0, 60));
     for (auto& ch : excerpt)
         if (ch == '\0') ch = ' ';
-    return make_error(ErrorKind::io, "git diff: unexpected output at byte " + std::to_string(offset) + " (" +
-                                         std::string(what) + "): " + util::quoted(excerpt),
+    return make_error(ErrorKind::io,
+                      "git diff: unexpected output at byte " + std::to_string(offset) + " (" + std::string(what) +
+                          "): " + util::quoted(excerpt),
                       "this git is not one sbdeploy knows; run with --verbose and report it");
 }
 

@@ -36,9 +36,7 @@ std::string_view status_of(Status s) {
     return "modified";
 }
 
-bool rule_matches(const FilterRule& r, std::string_view path) {
-    return r.glob.matches(path) != r.negated;
-}
+bool rule_matches(const FilterRule& r, std::string_view path) { return r.glob.matches(path) != r.negated; }
 
 bool status_matches(const FilterRule& r, std::string_view status) {
     return r.statuses.empty() || std::find(r.statuses.begin(), r.statuses.end(), status) != r.statuses.end();

@@ -31,7 +31,8 @@ std::string git_message(const util::ProcessResult& r) {
         if (at != std::string_view::npos) return first_line(err.substr(at + marker.size()));
     }
     auto line = first_line(err);
-    if (line.empty()) return r.signal ? "killed by signal " + std::to_string(r.signal) : "exit code " + std::to_string(r.exit_code);
+    if (line.empty())
+        return r.signal ? "killed by signal " + std::to_string(r.signal) : "exit code " + std::to_string(r.exit_code);
     return line;
 }
 

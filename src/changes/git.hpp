@@ -82,13 +82,15 @@ public:
         std::vector<Change> changes;
         std::size_t total = 0;
     };
-    [[nodiscard]] Result<DiffResult> diff(const std::string& base, const std::string& head, const Keep& keep = {}) const;
+    [[nodiscard]] Result<DiffResult> diff(const std::string& base, const std::string& head,
+                                          const Keep& keep = {}) const;
 
     [[nodiscard]] const GitSettings& settings() const { return settings_; }
 
 private:
     // Runs git and returns its stdout, or an io error "git <what>: <stderr>".
-    [[nodiscard]] Result<std::string> output(const std::vector<std::string>& args, std::chrono::milliseconds timeout = {}) const;
+    [[nodiscard]] Result<std::string> output(const std::vector<std::string>& args,
+                                             std::chrono::milliseconds timeout = {}) const;
 
     // is_repository, prefix and is_shallow from one `git rev-parse` (git's start-up is most
     // of what paths-filter costs beside the diff), kept until a fetch changes the history.

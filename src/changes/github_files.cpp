@@ -82,10 +82,10 @@ Result<ApiFiles> pull_request_files(const github::Api& api, const std::string& r
     constexpr int kPerPage = 100;
     constexpr int kMaxPages = static_cast<int>(kPullFilesCap) / kPerPage;
     bool more = false;
-    auto pages = api.get_pages("/repos/" + path_escape(repository) + "/pulls/" + std::to_string(number) +
-                                   "/files?per_page=" + std::to_string(kPerPage),
-                               kMaxPages, [&](const github::ApiResponse& r) { return parse_api_files(r.body, result.changes); },
-                               &more);
+    auto pages = api.get_pages(
+        "/repos/" + path_escape(repository) + "/pulls/" + std::to_string(number) +
+            "/files?per_page=" + std::to_string(kPerPage),
+        kMaxPages, [&](const github::ApiResponse& r) { return parse_api_files(r.body, result.changes); }, &more);
     if (!pages) return fail(pages.error());
     result.capped = more || result.changes.size() >= kPullFilesCap;
     return result;

@@ -39,8 +39,10 @@ std::optional<ListFormat> parse_list_format(std::string_view text) {
         std::string_view name;
         ListFormat format;
     };
-    static constexpr Name kNames[] = {{"none", ListFormat::none},   {"csv", ListFormat::csv},
-                                      {"json", ListFormat::json},   {"shell", ListFormat::shell},
+    static constexpr Name kNames[] = {{"none", ListFormat::none},
+                                      {"csv", ListFormat::csv},
+                                      {"json", ListFormat::json},
+                                      {"shell", ListFormat::shell},
                                       {"escape", ListFormat::escape}};
     for (const auto& n : kNames)
         if (n.name == text) return n.format;
@@ -172,10 +174,22 @@ std::string printable_path(std::string_view path) {
     for (char ch : path) {
         auto c = static_cast<unsigned char>(ch);
         switch (ch) {
-        case '\n': r += "\\n"; escaped = true; continue;
-        case '\t': r += "\\t"; escaped = true; continue;
-        case '\r': r += "\\r"; escaped = true; continue;
-        case '\\': r += "\\\\"; escaped = true; continue;
+        case '\n':
+            r += "\\n";
+            escaped = true;
+            continue;
+        case '\t':
+            r += "\\t";
+            escaped = true;
+            continue;
+        case '\r':
+            r += "\\r";
+            escaped = true;
+            continue;
+        case '\\':
+            r += "\\\\";
+            escaped = true;
+            continue;
         case '"': r += "\\\""; continue;
         default: break;
         }

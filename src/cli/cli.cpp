@@ -9,8 +9,8 @@
 #include "cli/interrupt.hpp"
 #include "cli/secrets.hpp"
 #include "github/outputs.hpp"
-#include "github/summary.hpp"
 #include "github/runner.hpp"
+#include "github/summary.hpp"
 #include "util/closest.hpp"
 #include "util/strings.hpp"
 #include "version.hpp"
@@ -19,54 +19,119 @@ namespace sbdeploy::cli {
 
 namespace {
 
-#define COMMON_TARGET "workdir", "migrations-dir", "environment", "db-url", "project-ref", "transport", \
-                      "api-url", "api-timeout", "api-retry-budget", \
-                      "event-path", "json", "verbose", "connect-timeout", "sslmode", "sslrootcert", "allow-insecure-transport", \
-                      "environments", "validate-against"
+#define COMMON_TARGET                                                                                           \
+    "workdir", "migrations-dir", "environment", "db-url", "project-ref", "transport", "api-url", "api-timeout", \
+        "api-retry-budget", "event-path", "json", "verbose", "connect-timeout", "sslmode", "sslrootcert",       \
+        "allow-insecure-transport", "environments", "validate-against"
 
-constexpr std::string_view kEnvOptions[] = {"event-path", "environment", "workdir", "json", "verbose", "environments",
-                                            "validate-against"};
+constexpr std::string_view kEnvOptions[] = {"event-path", "environment",  "workdir",         "json",
+                                            "verbose",    "environments", "validate-against"};
 constexpr std::string_view kStatusOptions[] = {COMMON_TARGET, "include-all", "fail-on-pending"};
-constexpr std::string_view kValidateOptions[] = {COMMON_TARGET, "include-all", "allow-edited", "lock-timeout",
-                                                 "strict-transactions", "ignore-unmatched", "no-down-check", "keep-going", "no-rollback-on-revert",
-                                                 "statement-timeout", "promote-from", "hotfix-pattern", "no-pr-guard",
-                                                 "lint-disable", "lint-fail-on", "lint-exposed-schemas",
-                                                 "shadow-db-url", "allow-untrusted-sql", "redact-errors"};
-constexpr std::string_view kPushOptions[] = {COMMON_TARGET,        "include-all", "allow-edited", "dry-run",
-                                             "strict-transactions",
-                                             "lock-timeout", "statement-timeout", "lock-wait", "promote-from",
-                                             "allow-unpromoted", "hotfix-pattern", "include-seed", "allow-production-seed",
-                                             "rollback-on-verify-failure", "no-rollback-on-revert", "expect", "expect-file", "health-url",
-                                             "health-status", "health-timeout", "health-retries", "health-header"};
-constexpr std::string_view kVerifyOptions[] = {COMMON_TARGET,   "expect",         "expect-file",    "health-url",
-                                               "health-status", "health-timeout", "health-retries", "health-header",
-                                               "dry-run"};
+constexpr std::string_view kValidateOptions[] = {
+    COMMON_TARGET,          "include-all",    "allow-edited",        "lock-timeout",          "strict-transactions",
+    "ignore-unmatched",     "no-down-check",  "keep-going",          "no-rollback-on-revert", "statement-timeout",
+    "promote-from",         "hotfix-pattern", "no-pr-guard",         "lint-disable",          "lint-fail-on",
+    "lint-exposed-schemas", "shadow-db-url",  "allow-untrusted-sql", "redact-errors"};
+constexpr std::string_view kPushOptions[] = {COMMON_TARGET,           "include-all",
+                                             "allow-edited",          "dry-run",
+                                             "strict-transactions",   "lock-timeout",
+                                             "statement-timeout",     "lock-wait",
+                                             "promote-from",          "allow-unpromoted",
+                                             "hotfix-pattern",        "include-seed",
+                                             "allow-production-seed", "rollback-on-verify-failure",
+                                             "no-rollback-on-revert", "expect",
+                                             "expect-file",           "health-url",
+                                             "health-status",         "health-timeout",
+                                             "health-retries",        "health-header"};
+constexpr std::string_view kVerifyOptions[] = {COMMON_TARGET,    "expect",        "expect-file",
+                                               "health-url",     "health-status", "health-timeout",
+                                               "health-retries", "health-header", "dry-run"};
 constexpr std::string_view kLintOptions[] = {COMMON_TARGET, "lint-disable", "lint-fail-on", "lint-exposed-schemas"};
 constexpr std::string_view kRepairOptions[] = {COMMON_TARGET, "status", "versions", "lock-wait"};
-constexpr std::string_view kRollbackOptions[] = {COMMON_TARGET, "to",           "last",         "record-only",
-                                                 "dry-run",     "lock-timeout", "statement-timeout", "lock-wait"};
-constexpr std::string_view kPathsFilterOptions[] = {
-    "workdir", "migrations-dir", "event-path", "filters", "list-files", "predicate-quantifier", "base", "ref",
-    "working-directory", "initial-fetch-depth", "fetch-limit", "fail-on-edited", "json", "verbose"};
-constexpr std::string_view kRecordMetricsOptions[] = {
-    "workdir",      "event-path",          "environment",    "db-url",      "project-ref",  "transport",
-    "api-url",      "api-timeout",         "api-retry-budget", "connect-timeout", "sslmode", "sslrootcert",
-    "allow-insecure-transport", "environments",
-    "supabase-url", "repository",          "deployment-status", "applied-count", "deployment-duration", "junit",
-    "test-results", "test-type",           "branch-rules",   "hotfix-pattern", "json",       "verbose"};
-constexpr std::string_view kMetricsOptions[] = {
-    "workdir",        "db-url",           "project-ref",        "transport",          "api-url",
-    "api-timeout",    "api-retry-budget", "connect-timeout",    "sslmode",            "sslrootcert",
-    "allow-insecure-transport",
-    "environments",   "environment",    "supabase-url",     "repository",         "apply",              "days",
-    "until",          "sources",          "workflow",           "pulls-file",         "test-results",
-    "branch-rules",   "hotfix-pattern",   "older-than",         "dry-run",            "min-test-pass-rate",
-    "min-rule-compliance", "max-change-failure-rate", "min-deployment-frequency", "max-lead-time",
-    "max-pr-cycle-time", "max-time-to-restore", "fail-on-threshold", "no-thresholds", "archive", "json", "verbose"};
+constexpr std::string_view kRollbackOptions[] = {
+    COMMON_TARGET, "to", "last", "record-only", "dry-run", "lock-timeout", "statement-timeout", "lock-wait"};
+constexpr std::string_view kPathsFilterOptions[] = {"workdir",
+                                                    "migrations-dir",
+                                                    "event-path",
+                                                    "filters",
+                                                    "list-files",
+                                                    "predicate-quantifier",
+                                                    "base",
+                                                    "ref",
+                                                    "working-directory",
+                                                    "initial-fetch-depth",
+                                                    "fetch-limit",
+                                                    "fail-on-edited",
+                                                    "json",
+                                                    "verbose"};
+constexpr std::string_view kRecordMetricsOptions[] = {"workdir",
+                                                      "event-path",
+                                                      "environment",
+                                                      "db-url",
+                                                      "project-ref",
+                                                      "transport",
+                                                      "api-url",
+                                                      "api-timeout",
+                                                      "api-retry-budget",
+                                                      "connect-timeout",
+                                                      "sslmode",
+                                                      "sslrootcert",
+                                                      "allow-insecure-transport",
+                                                      "environments",
+                                                      "supabase-url",
+                                                      "repository",
+                                                      "deployment-status",
+                                                      "applied-count",
+                                                      "deployment-duration",
+                                                      "junit",
+                                                      "test-results",
+                                                      "test-type",
+                                                      "branch-rules",
+                                                      "hotfix-pattern",
+                                                      "json",
+                                                      "verbose"};
+constexpr std::string_view kMetricsOptions[] = {"workdir",
+                                                "db-url",
+                                                "project-ref",
+                                                "transport",
+                                                "api-url",
+                                                "api-timeout",
+                                                "api-retry-budget",
+                                                "connect-timeout",
+                                                "sslmode",
+                                                "sslrootcert",
+                                                "allow-insecure-transport",
+                                                "environments",
+                                                "environment",
+                                                "supabase-url",
+                                                "repository",
+                                                "apply",
+                                                "days",
+                                                "until",
+                                                "sources",
+                                                "workflow",
+                                                "pulls-file",
+                                                "test-results",
+                                                "branch-rules",
+                                                "hotfix-pattern",
+                                                "older-than",
+                                                "dry-run",
+                                                "min-test-pass-rate",
+                                                "min-rule-compliance",
+                                                "max-change-failure-rate",
+                                                "min-deployment-frequency",
+                                                "max-lead-time",
+                                                "max-pr-cycle-time",
+                                                "max-time-to-restore",
+                                                "fail-on-threshold",
+                                                "no-thresholds",
+                                                "archive",
+                                                "json",
+                                                "verbose"};
 constexpr std::string_view kNoOptions[] = {"json", "verbose"};
 constexpr std::string_view kNewOptions[] = {"workdir", "migrations-dir", "down", "verbose"};
-constexpr std::string_view kInitOptions[] = {"workdir", "actions", "force", "dry-run", "apply", "repo", "token", "json",
-                                             "verbose"};
+constexpr std::string_view kInitOptions[] = {"workdir", "actions", "force", "dry-run", "apply",
+                                             "repo",    "token",   "json",  "verbose"};
 
 constexpr CommandSpec kCommands[] = {
     {"env", "resolve the run: event, branch, environment and what applies", "[options]",
@@ -330,9 +395,10 @@ int report(Context& ctx, const Error& e) {
     const auto runner = github::RunnerContext::from(ctx.env);
     if (shown.exit_code() == 1 && !runner.step_summary_path.empty()) {
         github::md::Summary text;
-        std::string where = shown.file.empty() ? std::string()
-                                               : github::md::code(shown.file) +
-                                                     (shown.line > 0 ? " line " + std::to_string(shown.line) : "") + ": ";
+        std::string where = shown.file.empty()
+                                ? std::string()
+                                : github::md::code(shown.file) +
+                                      (shown.line > 0 ? " line " + std::to_string(shown.line) : "") + ": ";
         text.headline(github::md::Outcome::failed, std::string(ctx.command) + " failed",
                       where + github::md::text(shown.message));
         if (!shown.hint.empty()) text.block("hint: " + github::md::text(shown.hint));
@@ -368,10 +434,9 @@ void set_annotation_root(github::Console& console, const util::Environment& env,
     if (!rel.empty() && rel != "." && *rel.begin() != "..") console.set_annotation_root(rel.generic_string());
 }
 
-int run_command(std::span<const std::string> args, const util::Environment& env, std::ostream& out,
-                std::ostream& err) {
+int run_command(std::span<const std::string> args, const util::Environment& env, std::ostream& out, std::ostream& err) {
     auto mode = env.get("GITHUB_ACTIONS") == std::optional<std::string>("true") ? github::ConsoleMode::actions
-                                                                               : github::ConsoleMode::terminal;
+                                                                                : github::ConsoleMode::terminal;
     if (args.empty()) {
         print_program_help(err);
         return 2;
@@ -419,15 +484,19 @@ int run_command(std::span<const std::string> args, const util::Environment& env,
         console.error(make_error(ErrorKind::usage,
                                  std::string(cmd->name) + ": unexpected argument " +
                                      util::quoted(parsed->positional().front()),
-                                 std::string(cmd->name) + " takes options only (an environment is --environment NAME); "
-                                                          "see 'sbdeploy " + std::string(cmd->name) + " --help'"));
+                                 std::string(cmd->name) +
+                                     " takes options only (an environment is --environment NAME); "
+                                     "see 'sbdeploy " +
+                                     std::string(cmd->name) + " --help'"));
         return 2;
     }
     if (mode == github::ConsoleMode::actions) set_annotation_root(console, env, *parsed);
     Context ctx{cmd->name, env, std::move(*parsed), console, out, json};
     if (cmd->run == nullptr) {
-        return report(ctx, make_error(ErrorKind::usage, "command " + util::quoted(cmd->name) + " is not built yet in sbdeploy " SBDEPLOY_VERSION,
-                                 "see 'sbdeploy --help' for the commands this version has"));
+        return report(ctx, make_error(ErrorKind::usage,
+                                      "command " + util::quoted(cmd->name) +
+                                          " is not built yet in sbdeploy " SBDEPLOY_VERSION,
+                                      "see 'sbdeploy --help' for the commands this version has"));
     }
     return cmd->run(ctx);
 }

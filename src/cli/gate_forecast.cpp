@@ -57,8 +57,8 @@ Result<GateResult> gate_after_merge(Context& ctx, const Project& project, const 
     auto plan = plan_for(project, *history, include_all);
     std::vector<const migrations::Migration*> pending;
     for (auto i : plan.to_apply) pending.push_back(&project.migrations[i]);
-    return promotion_gate(ctx, *prod, pending, [&] { return find_hotfix_route(ctx, project, target); },
-                          GateRun::forecast);
+    return promotion_gate(
+        ctx, *prod, pending, [&] { return find_hotfix_route(ctx, project, target); }, GateRun::forecast);
 }
 
 void record_gate(Report& rep, const GateResult& gate) {

@@ -93,7 +93,8 @@ std::optional<PullFacts> merged_pull(const std::vector<github::AssociatedPull>& 
 }
 
 std::string needs_token(const std::string& what) {
-    return "no GitHub token to find " + what + ": set GITHUB_TOKEN (the action's github-token input) with "
+    return "no GitHub token to find " + what +
+           ": set GITHUB_TOKEN (the action's github-token input) with "
            "pull-requests: read";
 }
 

@@ -30,7 +30,8 @@ Result<init::WorkflowSettings> settings_for(const Context& ctx, const init::Repo
         auto slash = actions->find('/');
         if (at == std::string::npos || slash == std::string::npos || slash == 0 || slash + 1 >= at ||
             at + 1 >= actions->size() || actions->find_first_of(" \t\n") != std::string::npos)
-            return fail(ErrorKind::usage, "init: option --actions: " + util::quoted(*actions) + " is not OWNER/NAME@REF",
+            return fail(ErrorKind::usage,
+                        "init: option --actions: " + util::quoted(*actions) + " is not OWNER/NAME@REF",
                         "for example --actions acme/sbdeploy@v1");
         s.actions = actions->substr(0, at);
         s.ref = actions->substr(at + 1);
@@ -51,8 +52,10 @@ void say_branches(Context& ctx, const init::RepositoryFacts& facts) {
                      (facts.project_id.empty() ? "" : ", project " + util::quoted(facts.project_id)));
     for (const auto& b : {facts.production_branch, facts.staging_branch})
         if (std::find(facts.branches.begin(), facts.branches.end(), b) == facts.branches.end())
-            ctx.console.warning("init: branch " + util::quoted(b) + " does not exist yet, here or on origin: the "
-                                "workflows use it; create it with 'git push origin HEAD:" + b + "'");
+            ctx.console.warning("init: branch " + util::quoted(b) +
+                                " does not exist yet, here or on origin: the "
+                                "workflows use it; create it with 'git push origin HEAD:" +
+                                b + "'");
 }
 
 // Writes (or with --dry-run prints) each file; one that exists is kept unless --force.
@@ -79,8 +82,9 @@ Result<FileStates> write_files(Context& ctx, const std::string& root, const std:
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         out << f.content;
         out.close();
-        if (ec || !out) return fail(ErrorKind::io, "init: cannot write " + util::quoted(path.string()),
-                                    "check that the folder is writable");
+        if (ec || !out)
+            return fail(ErrorKind::io, "init: cannot write " + util::quoted(path.string()),
+                        "check that the folder is writable");
         ctx.console.line(std::string(exists ? "overwrote " : "wrote ") + f.path);
         states.emplace_back(f.path, exists ? "overwrote" : "wrote");
     }
@@ -143,7 +147,8 @@ void say_setup(Context& ctx, const init::WorkflowSettings& s) {
                                          "refs come from supabase/config.toml [remotes.<env>] project_id"
                                        : ""));
     ctx.console.line("\nrequired status checks (Settings > Branches, or 'sbdeploy init --apply'):");
-    for (const auto& b : init::protected_branches(s)) ctx.console.line("  " + b + ": " + std::string(init::kRequiredCheck));
+    for (const auto& b : init::protected_branches(s))
+        ctx.console.line("  " + b + ": " + std::string(init::kRequiredCheck));
 }
 
 Result<github::ProtectionSettings> protection_settings(const Context& ctx, const init::RepositoryFacts& facts) {
@@ -174,7 +179,8 @@ Result<void> apply_protection(Context& ctx, const init::WorkflowSettings& s, con
             continue;
         }
         if (auto ok = github::apply_protection(p, *request); !ok) return fail(ok.error());
-        ctx.console.line("protected " + p.repository + " " + branch + ": requires " + std::string(init::kRequiredCheck) +
+        ctx.console.line("protected " + p.repository + " " + branch + ": requires " +
+                         std::string(init::kRequiredCheck) +
                          (request->was_protected ? " (its other settings kept)" : ""));
     }
     return {};

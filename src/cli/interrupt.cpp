@@ -34,8 +34,9 @@ void install_interrupts(const util::Environment& env) {
                        "flight is committed whole with its history row or rolled back, never half-applied";
             hint = "run 'sbdeploy status' to see what was applied, then run the command again";
         }
-        std::string text = actions ? github::format_command("error", {}, hint.empty() ? message : message + "\nhint: " + hint) + "\n"
-                                   : "sbdeploy: error: " + message + "\n" + (hint.empty() ? "" : "hint: " + hint + "\n");
+        std::string text =
+            actions ? github::format_command("error", {}, hint.empty() ? message : message + "\nhint: " + hint) + "\n"
+                    : "sbdeploy: error: " + message + "\n" + (hint.empty() ? "" : "hint: " + hint + "\n");
         [[maybe_unused]] auto n = ::write(2, text.data(), text.size());
     };
     util::install_interrupt_handlers(std::move(policy));

@@ -10,14 +10,14 @@
 #include <filesystem>
 
 #include "cli/commands.hpp"
-#include "db/history.hpp"
 #include "cli/lint_files.hpp"
+#include "db/history.hpp"
 #include "github/summary.hpp"
-#include "util/try.hpp"
 #include "lint/config.hpp"
 #include "lint/report.hpp"
 #include "migrations/config_toml.hpp"
 #include "util/strings.hpp"
+#include "util/try.hpp"
 
 namespace sbdeploy::cli {
 
@@ -68,9 +68,11 @@ using util::plural;
 std::string scope_text(LintScope scope, std::size_t n, std::string_view why) {
     switch (scope) {
     case LintScope::pending:
-        return "the " + plural(n, "pending migration", "pending migrations") + (why.empty() ? "" : " of " + std::string(why));
+        return "the " + plural(n, "pending migration", "pending migrations") +
+               (why.empty() ? "" : " of " + std::string(why));
     case LintScope::all:
-        return (n == 1 ? std::string("the only migration file") : "all " + plural(n, "migration file", "migration files")) +
+        return (n == 1 ? std::string("the only migration file")
+                       : "all " + plural(n, "migration file", "migration files")) +
                (why.empty() ? "" : " (" + std::string(why) + ")");
     case LintScope::files: return plural(n, "file", "files") + " given";
     }
@@ -158,10 +160,9 @@ Result<LintChecks> lint_and_print(Context& ctx, std::span<const lint::SourceFile
                            [&](const auto& f) { return lint::fails(f.severity, settings->fail_on); });
     for (const auto& f : c.findings) print_finding(ctx, f, settings->fail_on);
 
-    std::string verdict = c.findings.empty()
-                              ? "no findings"
-                              : lint::describe_counts(counts) + "; " + (c.failed ? "fails" : "passes") +
-                                    " with --lint-fail-on " + settings->fail_on_text;
+    std::string verdict = c.findings.empty() ? "no findings"
+                                             : lint::describe_counts(counts) + "; " + (c.failed ? "fails" : "passes") +
+                                                   " with --lint-fail-on " + settings->fail_on_text;
     ctx.console.line("Lint of " + plural(c.files.size(), "file", "files") + ": " + verdict);
 
     c.body = section(c, scope_line, settings->fail_on_text);
@@ -188,7 +189,8 @@ Result<LintChecks> run_lint_checks(Context& ctx, const Project& project,
     files.reserve(project.migrations.size());
     for (const auto& m : project.migrations) {
         bool target = std::find(targets.begin(), targets.end(), &m) != targets.end();
-        files.push_back({m.file.display, m.statements, std::nullopt, target ? lint::Role::target : lint::Role::context, {}});
+        files.push_back(
+            {m.file.display, m.statements, std::nullopt, target ? lint::Role::target : lint::Role::context, {}});
     }
     return lint_and_print(ctx, files, scope, why);
 }
@@ -200,8 +202,11 @@ Result<LintChecks> run_lint_checks(Context& ctx, Project& project,
     files.reserve(project.migrations.size());
     for (auto& m : project.migrations) {
         bool target = std::find(targets.begin(), targets.end(), &m) != targets.end();
-        files.push_back({m.file.display, std::move(m.statements), std::nullopt,
-                         target ? lint::Role::target : lint::Role::context, {}});
+        files.push_back({m.file.display,
+                         std::move(m.statements),
+                         std::nullopt,
+                         target ? lint::Role::target : lint::Role::context,
+                         {}});
     }
     auto checks = lint_and_print(ctx, files, scope, why);
     for (std::size_t i = 0; i < files.size(); ++i) project.migrations[i].statements = std::move(files[i].statements);
@@ -290,8 +295,9 @@ Result<int> lint_command(Context& ctx) {
     rep.set("files", json_array(checks.files));
     rep.set("findings", lint::findings_json(checks.findings));
     rep.headline = lint_headline(checks);
-    const std::string linted = checks.files.empty() ? std::string()
-                                                    : "Linted " + md::text(scope_text(run.scope, checks.files.size(), run.why)) + ".";
+    const std::string linted = checks.files.empty()
+                                   ? std::string()
+                                   : "Linted " + md::text(scope_text(run.scope, checks.files.size(), run.why)) + ".";
     rep.summary = md::Summary().block(linted).block(checks.body).str();
     if (ctx.json) ctx.out << checks.json << '\n';
     return finish(ctx, rep, checks.failed ? 1 : 0);

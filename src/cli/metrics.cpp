@@ -27,10 +27,20 @@ struct Subcommand {
 };
 
 // Options every subcommand takes: where the metrics database is, and how to talk.
-constexpr std::string_view kConnection[] = {"workdir",     "db-url",           "project-ref",     "transport",
-                                            "api-url",     "api-timeout",      "api-retry-budget", "connect-timeout",
-                                            "sslmode",     "sslrootcert",      "allow-insecure-transport",
-                                            "environments", "json",        "verbose"};
+constexpr std::string_view kConnection[] = {"workdir",
+                                            "db-url",
+                                            "project-ref",
+                                            "transport",
+                                            "api-url",
+                                            "api-timeout",
+                                            "api-retry-budget",
+                                            "connect-timeout",
+                                            "sslmode",
+                                            "sslrootcert",
+                                            "allow-insecure-transport",
+                                            "environments",
+                                            "json",
+                                            "verbose"};
 
 const std::vector<Subcommand>& subcommands() {
     static const std::vector<Subcommand> k = {
@@ -67,17 +77,19 @@ std::optional<Error> check_flags(const Context& ctx, const Subcommand& sub) {
 int report_schema_conflicts(Context& ctx, const std::vector<metrics::AdoptionConflict>& conflicts) {
     for (const auto& c : conflicts) ctx.console.line("metrics schema: conflict: " + c.description + "; fix: " + c.fix);
     const std::size_t n = conflicts.size();
-    const Error e = make_error(ErrorKind::operation,
-                               "metrics schema: the existing metrics tables cannot be adopted: " + util::plural(n, "conflict") +
-                                   " (" + conflicts.front().description + (n > 1 ? ", ..." : "") + "); nothing was changed",
-                               "resolve each conflict listed above (its fix is printed with it), then run "
-                               "'sbdeploy metrics schema --apply' again");
+    const Error e =
+        make_error(ErrorKind::operation,
+                   "metrics schema: the existing metrics tables cannot be adopted: " + util::plural(n, "conflict") +
+                       " (" + conflicts.front().description + (n > 1 ? ", ..." : "") + "); nothing was changed",
+                   "resolve each conflict listed above (its fix is printed with it), then run "
+                   "'sbdeploy metrics schema --apply' again");
     ctx.console.error(e);
     md::Table table({"conflict", "fix"});
     for (const auto& c : conflicts) table.row({md::Cell::text(c.description), md::Cell::code(c.fix)});
     Report rep;
-    rep.headline = md::headline(md::Outcome::failed, "metrics schema",
-                                md::text(md::count(n, "conflict") + " with the existing metrics tables; nothing was changed"));
+    rep.headline =
+        md::headline(md::Outcome::failed, "metrics schema",
+                     md::text(md::count(n, "conflict") + " with the existing metrics tables; nothing was changed"));
     rep.summary = md::Summary()
                       .block(table.render())
                       .block("hint: " + md::text("resolve each conflict (its fix is in the table), then run "
@@ -135,7 +147,8 @@ std::string schema_detail(const metrics::SchemaApplied& a) {
         created += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
     std::string detail = created.empty() ? "" : created + " created";
     if (!a.changes.empty())
-        detail += (detail.empty() ? "" : "; ") + md::count(a.changes.size(), "change") + " to adopt the existing tables";
+        detail += (detail.empty() ? "" : "; ") + md::count(a.changes.size(), "change") +
+                  " to adopt the existing tables";
     if (detail.empty()) detail = "applied, nothing new";
     return detail + " (schema version " + std::to_string(metrics::kSchemaVersion) + ")";
 }
@@ -196,7 +209,8 @@ Result<const Subcommand*> chosen_subcommand(const Context& ctx) {
     for (const auto& s : subcommands())
         if (s.name == positional[0]) sub = &s;
     if (sub == nullptr)
-        return fail(ErrorKind::usage, "metrics: unknown subcommand " + util::quoted(positional[0]), "use one of " + names);
+        return fail(ErrorKind::usage, "metrics: unknown subcommand " + util::quoted(positional[0]),
+                    "use one of " + names);
     if (positional.size() > 1)
         return fail(ErrorKind::usage,
                     "metrics " + std::string(sub->name) + ": unexpected argument " + util::quoted(positional[1]));

@@ -8,8 +8,8 @@
 #include "cli/metrics_common.hpp"
 #include "cli/project.hpp"
 #include "github/api.hpp"
-#include "github/summary.hpp"
 #include "github/runner.hpp"
+#include "github/summary.hpp"
 #include "metrics/backfill.hpp"
 #include "metrics/test_reports.hpp"
 #include "metrics/time.hpp"
@@ -163,12 +163,17 @@ Result<void> workflow_runs(Backfill& b, const github::Api& api, const std::vecto
 Result<void> git_commits(Backfill& b) {
     util::ProcessSpec spec;
     spec.program = "git";
-    spec.args = {"-C", b.workdir, "log", "--no-merges", "--since=@" + std::to_string(b.since),
+    spec.args = {"-C",
+                 b.workdir,
+                 "log",
+                 "--no-merges",
+                 "--since=@" + std::to_string(b.since),
                  std::string(metrics::kGitLogFormat)};
     spec.env = b.ctx.env.all();
     auto r = util::run_process(spec);
     if (!r || !r->ok()) {
-        b.ctx.console.notice("backfill: git: skipped (" + util::quoted(b.workdir) + " is not a git clone with history)");
+        b.ctx.console.notice("backfill: git: skipped (" + util::quoted(b.workdir) +
+                             " is not a git clone with history)");
         return {};
     }
     const metrics::WriteSummary before = b.batches.written();
@@ -202,8 +207,7 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
     const auto& found = *listed;
     for (const auto& file : found) {
         auto loaded = util::read_file(b.workdir + "/" + file);
-        if (!loaded)
-            return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
+        if (!loaded) return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
         std::string text = std::move(*loaded);
         auto run = metrics::parse_test_json(text, file, b.repository);
         if (!run) return fail(run.error());
@@ -223,7 +227,8 @@ Result<void> files(Backfill& b, const metrics::Rules& rules) {
 // nothing is lost by stopping (every row written so far stays, a new run skips them).
 Error api_error(Error e) {
     if (e.message.find("rate limit exceeded") != std::string::npos && !e.hint.starts_with("set GITHUB_TOKEN"))
-        e.hint = "wait for the reset and run the backfill again: rows already written are kept, and a new run skips them";
+        e.hint =
+            "wait for the reset and run the backfill again: rows already written are kept, and a new run skips them";
     return e;
 }
 
@@ -252,7 +257,8 @@ Result<BackfillPlan> backfill_plan(Context& ctx) {
 // Pull requests, deployments and workflow runs from the GitHub REST API.
 Result<void> github_sources(Backfill& b, const BackfillPlan& plan, const github::RunnerContext& runner) {
     if (b.repository.empty()) {
-        b.ctx.console.notice("backfill: GitHub: skipped (no repository: set --repository OWNER/NAME or GITHUB_REPOSITORY)");
+        b.ctx.console.notice(
+            "backfill: GitHub: skipped (no repository: set --repository OWNER/NAME or GITHUB_REPOSITORY)");
         return {};
     }
     github::ApiSettings s;
@@ -278,10 +284,11 @@ void refresh_days(Backfill& b, metrics::Writer& writer) {
     auto span = b.batches.span();
     if (!span) return;
     const std::int64_t from = b.batches.wrote_deployments() ? std::min(b.since, span->first) : span->first;
-    if (auto refreshed = writer.refresh_daily(metrics::format_date(from), metrics::format_date(span->second),
-                                              kMetricsEnvironment);
+    if (auto refreshed =
+            writer.refresh_daily(metrics::format_date(from), metrics::format_date(span->second), kMetricsEnvironment);
         !refreshed)
-        b.ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
+        b.ctx.console.warning(refreshed.error().message +
+                              " (the rows are recorded; the daily figures were not updated)");
 }
 
 struct BackfillDone {
@@ -313,7 +320,8 @@ Report backfill_report(const BackfillDone& done) {
                                 md::text(md::count(done.total.offered(), "row") + " from the last " +
                                          md::count(static_cast<std::size_t>(done.days), "day") + ", " +
                                          std::to_string(done.total.inserted()) + " new"));
-    md::Table t({"source", "read", "rows", "new"}, {md::Align::left, md::Align::left, md::Align::right, md::Align::right});
+    md::Table t({"source", "read", "rows", "new"},
+                {md::Align::left, md::Align::left, md::Align::right, md::Align::right});
     for (const auto& s : done.sources)
         t.row({md::Cell::text(s.source), md::Cell::text(s.read), md::Cell::text(std::to_string(s.rows)),
                md::Cell::text(std::to_string(s.inserted))});

@@ -36,7 +36,8 @@ Result<MetricsSink> open_metrics_sink(Context& ctx) {
         if (!key) key = ctx.env.get("SUPABASE_SERVICE_ROLE_KEY");
         if (!key)
             return fail(ErrorKind::config, std::string(ctx.command) + ": --supabase-url needs SUPABASE_SECRET_KEY",
-                        "set SUPABASE_SECRET_KEY to the project's secret (service role) key, from a secret of the job's GitHub environment");
+                        "set SUPABASE_SECRET_KEY to the project's secret (service role) key, from a secret of the "
+                        "job's GitHub environment");
         if (!url->starts_with("https://") && !url->starts_with("http://"))
             return fail(ErrorKind::usage, "--supabase-url " + util::quoted(*url) + " is not an http(s) URL",
                         "use the project URL: https://<project-ref>.supabase.co");
@@ -86,7 +87,8 @@ Result<std::function<std::string(std::string_view)>> environment_of_branch(Conte
 }
 
 Result<std::vector<std::string>> find_files(const std::string& workdir, std::string_view option,
-                                            const std::vector<std::string>& globs, std::vector<std::string>& unmatched) {
+                                            const std::vector<std::string>& globs,
+                                            std::vector<std::string>& unmatched) {
     std::vector<std::string> found;
     for (const auto& raw : globs) {
         const std::string pattern(util::trim(raw));

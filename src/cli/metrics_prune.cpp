@@ -82,7 +82,8 @@ std::vector<TableCount> by_table(const metrics::PruneCounts& c) {
 
 std::string prune_line(const PruneRequest& req, const metrics::PruneCounts& c) {
     std::string tables;
-    for (const auto& t : by_table(c)) tables += (tables.empty() ? "" : ", ") + std::string(t.table) + " " + std::to_string(t.rows);
+    for (const auto& t : by_table(c))
+        tables += (tables.empty() ? "" : ", ") + std::string(t.table) + " " + std::to_string(t.rows);
     return std::string("metrics prune: ") + (req.dry ? "would delete " : "deleted ") +
            util::plural(static_cast<std::size_t>(c.total()), "row") + " from before " +
            metrics::format_date(req.cutoff) + " (" + tables + ")" +
@@ -105,7 +106,8 @@ Report prune_report(const PruneRequest& req, const metrics::PruneCounts& c) {
                                     (req.archive ? ", archived to " + md::code(*req.archive) : std::string()));
     md::Table t({"table", "rows"}, {md::Align::left, md::Align::right});
     for (const auto& tc : by_table(c))
-        if (tc.rows) t.row({md::Cell::code("metrics." + std::string(tc.table)), md::Cell::text(std::to_string(tc.rows))});
+        if (tc.rows)
+            t.row({md::Cell::code("metrics." + std::string(tc.table)), md::Cell::text(std::to_string(tc.rows))});
     rep.summary = t.render();
     return rep;
 }

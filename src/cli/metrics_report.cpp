@@ -25,7 +25,8 @@ Result<std::optional<double>> percent_option(const Context& ctx, const char* nam
     if (!text.empty() && text.back() == '%') text.pop_back();
     double d = std::strtod(text.c_str(), &end);
     if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(d) || d < 0 || d > 100)
-        return fail(ErrorKind::usage, "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a percentage",
+        return fail(ErrorKind::usage,
+                    "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a percentage",
                     "write a number from 0 to 100, e.g. 80");
     return std::optional<double>(d);
 }
@@ -113,9 +114,9 @@ void print_report(Context& ctx, const Computed& c) {
     for (const auto& t : c.thresholds)
         if (!t.ok)
             ctx.console.warning("metrics: " + t.label + " is " + t.value_text + ", " + t.limit_text + " wanted (" +
-                                (ctx.options.get(t.option) ? "--" + t.option
-                                                           : "seed 001's default; change it with --" + t.option +
-                                                                 ", or --no-thresholds") +
+                                (ctx.options.get(t.option)
+                                     ? "--" + t.option
+                                     : "seed 001's default; change it with --" + t.option + ", or --no-thresholds") +
                                 ")");
 }
 

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 // As the Supabase CLI: stdin is the file's content unless it is a terminal or another
 // character device (/dev/null), so `pg_dump ... | sbdeploy new x` fills the file.
 Result<std::string> piped_stdin() {
-    struct stat st {};
+    struct stat st{};
     if (fstat(STDIN_FILENO, &st) != 0 || S_ISCHR(st.st_mode)) return std::string();
     std::string text;
     char buf[65536];
@@ -81,7 +81,8 @@ Result<int> new_migration(Context& ctx) {
     TRY_ASSIGN(const auto files, migrations::write_new_migration(folder.first.string(), now, name, content, down));
     const std::string file = files.version + "_" + name + ".sql";
     ctx.out << "Created new migration at " << (fs::path(folder.second) / file).generic_string() << '\n';
-    if (down) ctx.out << "Created down migration at " << (fs::path(folder.second) / "down" / file).generic_string() << '\n';
+    if (down)
+        ctx.out << "Created down migration at " << (fs::path(folder.second) / "down" / file).generic_string() << '\n';
     return 0;
 }
 

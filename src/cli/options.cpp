@@ -20,10 +20,12 @@ constexpr OptionSpec kOptions[] = {
     {"workdir", OptionKind::value, "DIR", "project root", "$GITHUB_WORKSPACE, else the current directory"},
     {"migrations-dir", OptionKind::value, "DIR", "folder of migration files", "supabase/migrations under the workdir"},
     {"environment", OptionKind::value, "NAME", "environment to use instead of the branch mapping", ""},
-    {"db-url", OptionKind::value, "URL", "libpq connection URL of the target database", "$SBDEPLOY_<ENV>_DB_URL", Secret::yes},
+    {"db-url", OptionKind::value, "URL", "libpq connection URL of the target database", "$SBDEPLOY_<ENV>_DB_URL",
+     Secret::yes},
     {"project-ref", OptionKind::value, "REF", "Supabase project ref of the target (Management API transport)", ""},
     {"transport", OptionKind::value, "auto|postgres|api", "how to reach the database", "auto"},
-    {"api-url", OptionKind::value, "URL", "Supabase Management API base URL (transport api)", "https://api.supabase.com"},
+    {"api-url", OptionKind::value, "URL", "Supabase Management API base URL (transport api)",
+     "https://api.supabase.com"},
     {"api-timeout", OptionKind::value, "DURATION", "time limit of one Management API request, its SQL included", "5m"},
     {"api-retry-budget", OptionKind::value, "DURATION",
      "total time for retrying one Management API request (429, 5xx, timeouts), waits included", "2m"},
@@ -31,21 +33,28 @@ constexpr OptionSpec kOptions[] = {
     {"verbose", OptionKind::flag, "", "debug lines (also RUNNER_DEBUG=1)", ""},
     {"event-path", OptionKind::value, "FILE", "event payload", "$GITHUB_EVENT_PATH"},
     // Environments and promotion
-    {"environments", OptionKind::value, "MAP", "branch mapping: ENV=BRANCH,BRANCH;ENV=... (branches may be globs: release/*)",
+    {"environments", OptionKind::value, "MAP",
+     "branch mapping: ENV=BRANCH,BRANCH;ENV=... (branches may be globs: release/*)",
      "production=main,master;staging=staging,develop"},
     {"validate-against", OptionKind::value, "NAME|base",
      "environment pull requests are dry-run against; base: the one their base branch deploys to", "staging"},
     {"promote-from", OptionKind::value, "NAME|none",
      "environment that must have run a migration before production gets it; none: no gate", "staging"},
-    {"allow-unpromoted", OptionKind::flag, "", "push to production what the promote-from environment has not run (loudly)", ""},
-    {"hotfix-pattern", OptionKind::value, "GLOB", "hotfix branches: may merge into production's, and what their merged pull requests bring passes the promotion gate", "hotfix/*"},
+    {"allow-unpromoted", OptionKind::flag, "",
+     "push to production what the promote-from environment has not run (loudly)", ""},
+    {"hotfix-pattern", OptionKind::value, "GLOB",
+     "hotfix branches: may merge into production's, and what their merged pull requests bring passes the promotion "
+     "gate",
+     "hotfix/*"},
     {"no-pr-guard", OptionKind::flag, "", "let any branch open a pull request into production's branch", ""},
     // verify
     {"expect", OptionKind::list, "KIND:OBJECT",
      "an object that must exist: table:, view:, column:, function:, policy:, rls:, index:, schema:, extension: "
-     "(repeat the flag; one a line in the variable)", ""},
+     "(repeat the flag; one a line in the variable)",
+     ""},
     {"expect-file", OptionKind::value, "FILE", "file of --expect lines (# comments)", ""},
-    {"health-url", OptionKind::list, "URL", "URL that must answer with --health-status (repeat the flag; one a line)", ""},
+    {"health-url", OptionKind::list, "URL", "URL that must answer with --health-status (repeat the flag; one a line)",
+     ""},
     {"health-status", OptionKind::value, "CODES", "expected HTTP status: 200, 2xx, or a list: 200,204", "2xx"},
     {"health-timeout", OptionKind::value, "DURATION", "time for each URL, retries included", "30s"},
     {"health-retries", OptionKind::value, "N", "retries after a failed attempt, with exponential backoff", "5"},
@@ -56,10 +65,12 @@ constexpr OptionSpec kOptions[] = {
     {"statement-timeout", OptionKind::value, "DURATION", "statement_timeout for each migration", "(server default)"},
     {"lock-wait", OptionKind::value, "DURATION", "how long to wait for another push to finish", "60s"},
     {"sslmode", OptionKind::value, "MODE", "libpq sslmode", "require for non-loopback hosts"},
-    {"sslrootcert", OptionKind::value, "FILE", "CA certificates that sign the server's (sslmode verify-ca, verify-full)", ""},
+    {"sslrootcert", OptionKind::value, "FILE",
+     "CA certificates that sign the server's (sslmode verify-ca, verify-full)", ""},
     {"allow-insecure-transport", OptionKind::flag, "",
      "connect with an sslmode weaker than require (disable, allow, prefer) to a host that is not loopback: the "
-     "password and the SQL may then cross the network in clear, readable and changeable by anyone on the path", ""},
+     "password and the SQL may then cross the network in clear, readable and changeable by anyone on the path",
+     ""},
     // Migrations
     {"include-all", OptionKind::flag, "", "also apply local versions older than the newest remote one", ""},
     {"allow-edited", OptionKind::flag, "", "push even when applied files were edited after apply", ""},
@@ -74,10 +85,12 @@ constexpr OptionSpec kOptions[] = {
      "", Secret::yes},
     {"allow-untrusted-sql", OptionKind::flag, "",
      "validate: run a fork pull request's SQL on the target when its secret is present (pull_request_target); by "
-     "default refused without --shadow-db-url", ""},
+     "default refused without --shadow-db-url",
+     ""},
     {"redact-errors", OptionKind::flag, "",
      "validate: report a failing dry run with SQLSTATE, file and line, without the server's message text; "
-     "--redact-errors=false: the text, capped at 500 characters", "on for pull requests into production's branch"},
+     "--redact-errors=false: the text, capped at 500 characters",
+     "on for pull requests into production's branch"},
     {"no-down-check", OptionKind::flag, "",
      "validate: do not run the pending files' down SQL in the dry run (file, down SQL, file again)", ""},
     {"keep-going", OptionKind::flag, "",
@@ -96,15 +109,18 @@ constexpr OptionSpec kOptions[] = {
      ""},
     {"include-seed", OptionKind::flag, "",
      "after the migrations, run supabase/seed.sql (or [db.seed] sql_paths of supabase/config.toml); a file runs "
-     "again only when it changed (SHA-256 in supabase_migrations.seed_files)", ""},
+     "again only when it changed (SHA-256 in supabase_migrations.seed_files)",
+     ""},
     {"allow-production-seed", OptionKind::flag, "", "let --include-seed run on production", ""},
     {"rollback-on-verify-failure", OptionKind::flag, "",
      "after the push, run verify (--expect, --expect-file, --health-url); when it fails, roll back what this push "
-     "applied with its down SQL", ""},
+     "applied with its down SQL",
+     ""},
     {"no-rollback-on-revert", OptionKind::flag, "",
      "when the pushed diff (validate: the pull request) deletes applied migrations (a revert), fail as the Supabase "
      "CLI does (\"not found locally\") instead of rolling them back with the down SQL of the parent commit (validate: "
-     "dry-running that)", ""},
+     "dry-running that)",
+     ""},
     // paths-filter
     {"filters", OptionKind::value, "YAML|FILE|GLOBS",
      "named filters in dorny/paths-filter's YAML, a file of them, or one glob a line (a line starting with ! excludes)",
@@ -112,15 +128,15 @@ constexpr OptionSpec kOptions[] = {
     {"list-files", OptionKind::value, "none|csv|json|shell|escape", "format of the <filter>_files outputs", "none"},
     {"predicate-quantifier", OptionKind::value, "some|every",
      "a file matches a named filter when some, or every, one of its globs matches", "some"},
-    {"ref", OptionKind::value, "REF", "compare this branch, tag or commit instead of the event's head (not for pull requests)",
-     ""},
-    {"working-directory", OptionKind::value, "DIR", "dorny/paths-filter's name for --workdir, relative to $GITHUB_WORKSPACE",
-     ""},
-    {"initial-fetch-depth", OptionKind::value, "N", "commits of history fetched first when a shallow checkout lacks some",
-     "16"},
+    {"ref", OptionKind::value, "REF",
+     "compare this branch, tag or commit instead of the event's head (not for pull requests)", ""},
+    {"working-directory", OptionKind::value, "DIR",
+     "dorny/paths-filter's name for --workdir, relative to $GITHUB_WORKSPACE", ""},
+    {"initial-fetch-depth", OptionKind::value, "N",
+     "commits of history fetched first when a shallow checkout lacks some", "16"},
     {"base", OptionKind::value, "REF", "compare with this branch, tag or commit instead of the event's base", ""},
-    {"fetch-limit", OptionKind::value, "N", "commits of history that may be fetched beyond a shallow checkout (0: none)",
-     "1000"},
+    {"fetch-limit", OptionKind::value, "N",
+     "commits of history that may be fetched beyond a shallow checkout (0: none)", "1000"},
     {"fail-on-edited", OptionKind::flag, "", "exit 1 when a migration that exists on the base was changed", ""},
     // record-metrics and metrics
     {"supabase-url", OptionKind::value, "URL",
@@ -137,10 +153,12 @@ constexpr OptionSpec kOptions[] = {
      "feature/*, fix/*, hotfix/*"},
     {"apply", OptionKind::flag, "",
      "metrics schema: apply the schema to the metrics database instead of printing it; init: set branch protection "
-     "through the GitHub API", ""},
+     "through the GitHub API",
+     ""},
     {"days", OptionKind::value, "N", "days of history", "backfill 90, report 30"},
     {"until", OptionKind::value, "TIME", "end of the report's window (2025-01-31 or an ISO 8601 time)", "now"},
-    {"sources", OptionKind::value, "LIST", "what backfill reads: github, git, files (comma-separated)", "github,git,files"},
+    {"sources", OptionKind::value, "LIST", "what backfill reads: github, git, files (comma-separated)",
+     "github,git,files"},
     {"workflow", OptionKind::list, "FILE|NAME", "deployment workflow whose runs backfill records (deploy.yml)", ""},
     {"pulls-file", OptionKind::value, "FILE",
      "pull requests saved with gh api --paginate 'repos/O/R/pulls?state=all', read instead of asking", ""},
@@ -158,8 +176,8 @@ constexpr OptionSpec kOptions[] = {
     {"archive", OptionKind::value, "FILE",
      "metrics prune: write the deleted rows to FILE first (JSON Lines, gzip when it ends in .gz)", ""},
     // lint (also in validate)
-    {"lint-disable", OptionKind::list, "RULE", "lint rule to skip (repeat the flag, or comma-separated; all: every rule)",
-     ""},
+    {"lint-disable", OptionKind::list, "RULE",
+     "lint rule to skip (repeat the flag, or comma-separated; all: every rule)", ""},
     {"lint-fail-on", OptionKind::value, "error|warning|never", "least severity of a lint finding that fails the check",
      "error"},
     {"lint-exposed-schemas", OptionKind::list, "SCHEMA",
@@ -236,9 +254,9 @@ Result<long> Options::integer(std::string_view name, long fallback, long min, lo
     long n = 0;
     auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
     if (ec != std::errc() || ptr != v->data() + v->size() || n < min || n > max)
-        return fail(ErrorKind::usage,
-                    "option --" + std::string(name) + ": " + util::quoted(*v) + " is not a whole number from " +
-                        std::to_string(min) + " to " + std::to_string(max));
+        return fail(ErrorKind::usage, "option --" + std::string(name) + ": " + util::quoted(*v) +
+                                          " is not a whole number from " + std::to_string(min) + " to " +
+                                          std::to_string(max));
     return n;
 }
 
@@ -296,14 +314,17 @@ Result<void> check_args(std::string_view command, std::span<const std::string_vi
             const auto near = util::closest(name, allowed, 3);
             const std::string hint = near.empty() ? "see 'sbdeploy " + std::string(command) + " --help'"
                                                   : "did you mean --" + near + "?";
-            return fail(ErrorKind::usage, std::string(command) + ": unknown option " + util::quoted(std::string(a.substr(0, a.find('=')))), hint);
+            return fail(ErrorKind::usage,
+                        std::string(command) + ": unknown option " +
+                            util::quoted(std::string(a.substr(0, a.find('=')))),
+                        hint);
         }
         const OptionSpec* spec = find_option(name);
         if (spec->kind != OptionKind::flag && !has_value && (i + 1 >= args.size() || args[i + 1].starts_with("--")))
-            return fail(ErrorKind::usage, std::string(command) + ": option --" + std::string(name) + " needs a value (" +
-                                              std::string(spec->value_name) + ")");
+            return fail(ErrorKind::usage, std::string(command) + ": option --" + std::string(name) +
+                                              " needs a value (" + std::string(spec->value_name) + ")");
         const std::string flag = "--" + std::string(name);
-        std::string value = has_value ? std::string(a.substr(a.find('=') + 1))
+        std::string value = has_value                        ? std::string(a.substr(a.find('=') + 1))
                             : spec->kind == OptionKind::flag ? std::string("true")
                                                              : args[i + 1];
         if (spec->kind == OptionKind::flag && value != "true" && value != "false")
@@ -319,7 +340,8 @@ Result<void> check_args(std::string_view command, std::span<const std::string_vi
         if (spec->kind != OptionKind::list) {
             auto [it, first] = given.emplace(std::string(name), value);
             if (!first && it->second != value)
-                return fail(ErrorKind::usage, std::string(command) + ": option " + flag + " is given twice with different values",
+                return fail(ErrorKind::usage,
+                            std::string(command) + ": option " + flag + " is given twice with different values",
                             "give it once");
         }
         if (spec->kind != OptionKind::flag && !has_value) ++i;  // its value is not an option
@@ -361,9 +383,7 @@ Result<Options> parse_flags(std::string_view command, std::span<const std::strin
             case OptionKind::flag:
                 out.set(name, {result[std::string(name)].as<bool>() ? "true" : "false"}, Source::flag);
                 break;
-            case OptionKind::value:
-                out.set(name, {result[std::string(name)].as<std::string>()}, Source::flag);
-                break;
+            case OptionKind::value: out.set(name, {result[std::string(name)].as<std::string>()}, Source::flag); break;
             case OptionKind::list:
                 out.set(name, result[std::string(name)].as<std::vector<std::string>>(), Source::flag);
                 break;
@@ -415,7 +435,6 @@ Result<void> fill_from_env(std::span<const std::string_view> allowed, const util
         return fail(ErrorKind::usage, "not a yes/no value: " + join_names(bad_flags), "use true or false");
     return {};
 }
-
 
 } // namespace
 

@@ -29,7 +29,6 @@ namespace fs = std::filesystem;
 namespace md = github::md;
 using changes::printable_path;
 
-
 // "main" as a local branch, a remote-tracking one, a tag or a commit.
 std::optional<std::string> resolve_ref(const changes::Git& git, const std::string& ref) {
     if (auto sha = git.resolve(ref)) return sha;
@@ -41,13 +40,15 @@ std::string edited_message(const changes::Change& c) {
     std::string file = printable_path(changes::base_path(c));
     switch (c.status) {
     case changes::Status::deleted:
-        return "migration " + file + " exists on the base and was deleted: databases that applied it keep its changes, "
+        return "migration " + file +
+               " exists on the base and was deleted: databases that applied it keep its changes, "
                "and its version goes missing locally";
     case changes::Status::renamed:
         return "migration " + file + " exists on the base and was renamed to " + printable_path(c.path) +
                ": databases that applied it see its version missing and the new name as a new migration";
     default:
-        return "migration " + file + " exists on the base and was modified: an applied migration never runs again, "
+        return "migration " + file +
+               " exists on the base and was modified: an applied migration never runs again, "
                "so put the change in a new migration";
     }
 }
@@ -69,17 +70,20 @@ using NamedCounts = std::vector<std::pair<std::string, std::size_t>>;
 std::string headline(const changes::Collected& got, const changes::Selection& sel, const ChosenFilters& chosen,
                      const NamedCounts& named, bool fail_on_edited) {
     using md::Outcome;
-    if (got.range.rule == changes::Rule::nothing) return md::headline(Outcome::skipped, "paths-filter", md::text(got.range.reason));
+    if (got.range.rule == changes::Rule::nothing)
+        return md::headline(Outcome::skipped, "paths-filter", md::text(got.range.reason));
     std::string detail;
     if (!named.empty()) {
         std::string names;
         for (const auto& [name, n] : named)
             if (n > 0) names += (names.empty() ? "" : ", ") + name;
-        const auto changed = static_cast<std::size_t>(std::ranges::count_if(named, [](const auto& f) { return f.second > 0; }));
+        const auto changed =
+            static_cast<std::size_t>(std::ranges::count_if(named, [](const auto& f) { return f.second > 0; }));
         if (changed == 0) return md::headline(Outcome::skipped, "paths-filter", "no filter matched");
         detail = std::to_string(changed) + " of " + md::count(named.size(), "filter") + " changed: " + md::text(names);
     } else if (sel.matched.empty()) {
-        return md::headline(Outcome::skipped, "paths-filter", chosen.given ? "no matching file changed" : "no migration changed");
+        return md::headline(Outcome::skipped, "paths-filter",
+                            chosen.given ? "no matching file changed" : "no migration changed");
     } else {
         const std::string files = md::count(sel.matched.size(), "file");
         detail = chosen.given ? files + " matching the filter changed" : "migrations changed (" + files + ")";
@@ -94,14 +98,15 @@ std::string body(const changes::Collected& got, const changes::Selection& sel, c
                  const NamedCounts& named) {
     md::Summary s;
     if (got.range.rule == changes::Rule::nothing) return "";
-    s.block("Compared " + md::code(changes::short_sha(got.range.base)) + ".." + md::code(changes::short_sha(got.range.head)) +
-            " (" + md::text(got.range.reason) + "), " + std::string(changes::source_name(got.source)) + ": " +
-            md::count(got.total, "changed file") + ", " + std::to_string(sel.matched.size()) + " matching " +
-            md::text(filter_text) + ".");
+    s.block("Compared " + md::code(changes::short_sha(got.range.base)) + ".." +
+            md::code(changes::short_sha(got.range.head)) + " (" + md::text(got.range.reason) + "), " +
+            std::string(changes::source_name(got.source)) + ": " + md::count(got.total, "changed file") + ", " +
+            std::to_string(sel.matched.size()) + " matching " + md::text(filter_text) + ".");
     if (!named.empty()) {
         md::Table filters({"filter", "changed", "files"});
         for (const auto& [name, n] : named)
-            filters.row({md::Cell::text(name), md::Cell::text(n ? "true" : "false"), md::Cell::text(std::to_string(n))});
+            filters.row({md::Cell::text(name), md::Cell::text(n ? "true" : "false"),
+                         md::Cell::text(std::to_string(n))});
         s.block(filters.render());
     }
     if (sel.matched.empty()) return s.str();
@@ -114,8 +119,9 @@ std::string body(const changes::Collected& got, const changes::Selection& sel, c
     s.block(files.render_collapsed(md::bold(md::count(sel.matched.size(), "changed file")), 50));
     if (!sel.edited_existing.empty())
         s.block("**" + std::to_string(sel.edited_existing.size()) + " migration" +
-                (sel.edited_existing.size() == 1 ? " that exists" : "s that exist") + " on the base changed**: databases that applied " +
-                (sel.edited_existing.size() == 1 ? "it" : "them") + " will not run the change again.");
+                (sel.edited_existing.size() == 1 ? " that exists" : "s that exist") +
+                " on the base changed**: databases that applied " + (sel.edited_existing.size() == 1 ? "it" : "them") +
+                " will not run the change again.");
     return s.str();
 }
 
@@ -130,7 +136,8 @@ Result<PathsSettings> read_settings(const Context& ctx) {
     PathsSettings s;
     auto list_format = changes::parse_list_format(ctx.options.get_or("list-files", "none"));
     if (!list_format)
-        return fail(ErrorKind::usage, "--list-files " + util::quoted(ctx.options.get_or("list-files", "")) + " is not a format",
+        return fail(ErrorKind::usage,
+                    "--list-files " + util::quoted(ctx.options.get_or("list-files", "")) + " is not a format",
                     "use none, csv, json, shell or escape");
     s.list_format = *list_format;
     TRY_ASSIGN(s.resolve.fetch_limit, ctx.options.integer("fetch-limit", 1000, 0, 1'000'000));
@@ -138,7 +145,8 @@ Result<PathsSettings> read_settings(const Context& ctx) {
     auto quantifier = changes::parse_quantifier(ctx.options.get_or("predicate-quantifier", "some"));
     if (!quantifier)
         return fail(ErrorKind::usage,
-                    "--predicate-quantifier " + util::quoted(ctx.options.get_or("predicate-quantifier", "")) + " is not a quantifier",
+                    "--predicate-quantifier " + util::quoted(ctx.options.get_or("predicate-quantifier", "")) +
+                        " is not a quantifier",
                     "use some or every");
     s.quantifier = *quantifier;
     // dorny's working-directory is relative to the workspace; --workdir wins.
@@ -203,7 +211,8 @@ changes::Selection select_changes(const changes::Collected& got, const ChosenFil
 
 // dorny's outputs per filter (exportResults in its src/main.ts), then changes.
 github::Outputs per_filter_outputs(const changes::Collected& got, const changes::Selection& sel,
-                                   const changes::Filters& filters, changes::ListFormat list_format, NamedCounts& named) {
+                                   const changes::Filters& filters, changes::ListFormat list_format,
+                                   NamedCounts& named) {
     github::Outputs per_filter;
     std::vector<std::string> changed_filters;
     auto names = filters.names();
@@ -261,7 +270,8 @@ void own_outputs(Context& ctx, Report& rep, const github::Outputs& per_filter, c
 }
 
 // The log: what was compared and why, then each selected change.
-void log_changes(Context& ctx, const changes::Collected& got, const changes::Selection& sel, const std::string& filter_text) {
+void log_changes(Context& ctx, const changes::Collected& got, const changes::Selection& sel,
+                 const std::string& filter_text) {
     ctx.console.line("paths-filter: " + got.range.reason);
     if (got.range.rule == changes::Rule::nothing) return;
     ctx.console.line("paths-filter: " + changes::short_sha(got.range.base) + ".." + changes::short_sha(got.range.head) +

@@ -28,7 +28,9 @@ Result<std::string> migrations_folder(const Context& ctx, const std::string& wor
     std::string rel = dir.lexically_normal().generic_string();
     while (rel.ends_with('/')) rel.pop_back();
     if (rel.empty() || rel == "." || rel.starts_with(".."))
-        return fail(ErrorKind::config, "--migrations-dir " + util::quoted(given) + " is not a folder below the workdir " + util::quoted(workdir),
+        return fail(ErrorKind::config,
+                    "--migrations-dir " + util::quoted(given) + " is not a folder below the workdir " +
+                        util::quoted(workdir),
                     "give the migrations folder relative to the repository checkout");
     return rel;
 }
@@ -124,9 +126,10 @@ void warn_unmatched(Context& ctx, const changes::Git& git, const changes::Filter
         if (any) continue;
         github::Location where;
         where.title = "paths-filter: a filter matches no file";
-        ctx.console.warning("paths-filter: filter " + util::quoted(names[i]) +
-                                " matches no file of the repository (git ls-files), so it can never say true: check its globs",
-                            where);
+        ctx.console.warning(
+            "paths-filter: filter " + util::quoted(names[i]) +
+                " matches no file of the repository (git ls-files), so it can never say true: check its globs",
+            where);
     }
 }
 

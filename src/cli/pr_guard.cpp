@@ -41,7 +41,8 @@ int guard_refused(Context& ctx, const Target& target, const Error& refusal) {
     Report rep;
     record_decision(ctx, rep, target);
     rep.set("valid", "false");
-    rep.headline = md::headline(md::Outcome::failed, validate_title(target), "the pull request guard refused the merge");
+    rep.headline =
+        md::headline(md::Outcome::failed, validate_title(target), "the pull request guard refused the merge");
     rep.summary = md::Summary()
                       .block("**Pull request guard**: " + md::text(refusal.message))
                       .block(hint_line(refusal.hint))

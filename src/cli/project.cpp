@@ -12,8 +12,8 @@
 #include "db/management_api.hpp"
 #include "db/pg_session.hpp"
 #include "github/outputs.hpp"
-#include "github/summary.hpp"
 #include "github/runner.hpp"
+#include "github/summary.hpp"
 #include "migrations/digest.hpp"
 #include "policy/mapping.hpp"
 #include "util/strings.hpp"
@@ -42,9 +42,9 @@ Result<Project> load_project(Context& ctx) {
     for (const auto& n : listing->notices) ctx.console.debug(n);
     if (!listing->notices.empty())
         ctx.console.notice(std::to_string(listing->notices.size()) + " entr" +
-                           (listing->notices.size() == 1 ? "y" : "ies") + " in " +
-                           util::quoted(p.migrations_display) + " ignored (not migrations): " +
-                           listing->notices.front() + (listing->notices.size() > 1 ? ", ..." : ""));
+                           (listing->notices.size() == 1 ? "y" : "ies") + " in " + util::quoted(p.migrations_display) +
+                           " ignored (not migrations): " + listing->notices.front() +
+                           (listing->notices.size() > 1 ? ", ..." : ""));
     for (const auto& w : listing->warnings) ctx.console.warning(w);
     p.unmatched = std::move(listing->unmatched);
     if (ctx.command != "validate" || ctx.options.flag("ignore-unmatched"))
@@ -65,7 +65,8 @@ Result<Project> load_project(Context& ctx) {
             })) {
             github::Location where;
             where.file = m->file.display;
-            ctx.console.warning("no SQL statements in this migration: push records it as applied and runs nothing", where);
+            ctx.console.warning("no SQL statements in this migration: push records it as applied and runs nothing",
+                                where);
         }
         p.migrations.push_back(std::move(*m));
     }
@@ -91,7 +92,8 @@ std::optional<Error> check_split_files(Context& ctx, std::span<const migrations:
         if (strict)
             return migrations::split_refused(m->plan.first_split, "a migration",
                                              "--strict-transactions refuses such files: remove the COMMIT, or split "
-                                             "the file in " + parts + " migrations")
+                                             "the file in " +
+                                                 parts + " migrations")
                 .at(m->file.display, line);
         github::Location where;
         where.file = m->file.display;
@@ -231,7 +233,8 @@ int nothing_to_do(Context& ctx, const Target& target) {
     ctx.console.notice(std::string(ctx.command) + ": nothing to do: " + target.reason);
     Report r;
     record_decision(ctx, r, target);
-    r.headline = github::md::headline(github::md::Outcome::skipped, ctx.command, "nothing to do: " + github::md::text(target.reason));
+    r.headline = github::md::headline(github::md::Outcome::skipped, ctx.command,
+                                      "nothing to do: " + github::md::text(target.reason));
     return finish(ctx, r, 0);
 }
 

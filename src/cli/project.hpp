@@ -12,12 +12,12 @@
 
 #include "cli/cli.hpp"
 #include "db/history.hpp"
-#include "github/runner.hpp"
-#include "policy/mapping.hpp"
 #include "db/session.hpp"
+#include "github/runner.hpp"
 #include "migrations/apply.hpp"
 #include "migrations/files.hpp"
 #include "migrations/plan.hpp"
+#include "policy/mapping.hpp"
 
 namespace sbdeploy::cli {
 

@@ -61,7 +61,8 @@ Result<GateResult> source_missing(Context& ctx, Error missing, const Target& tar
     g.status = "overridden";
     std::string line = "promotion gate overridden (--allow-unpromoted): " +
                        missing.message.substr(std::string("promotion gate: ").size()) +
-                       ", so nothing was compared; pushing " + plural(pending, "migration") + " to " + target.environment;
+                       ", so nothing was compared; pushing " + plural(pending, "migration") + " to " +
+                       target.environment;
     ctx.console.warning(line);
     g.summary = warning_block(line, "");
     return g;
@@ -92,7 +93,8 @@ std::string gaps_table(const std::vector<policy::Unpromoted>& gaps, const std::s
     md::Table table({"Version", "Name", "On " + source});
     for (const auto& u : gaps)
         table.row({md::Cell::text(u.version), md::Cell::text(u.name),
-                   md::Cell::text(u.gap == policy::Gap::not_applied ? "not applied" : "applied with different statements")});
+                   md::Cell::text(u.gap == policy::Gap::not_applied ? "not applied"
+                                                                    : "applied with different statements")});
     return table.render_collapsed(md::bold(plural(gaps.size(), "migration") + " not run on " + source + " first"));
 }
 

@@ -5,8 +5,8 @@
 #include <rapidjson/writer.h>
 
 #include "cli/commands.hpp"
-#include "cli/promotion_gate.hpp"
 #include "cli/hotfix_route.hpp"
+#include "cli/promotion_gate.hpp"
 #include "cli/push_run.hpp"
 #include "db/history.hpp"
 #include "github/summary.hpp"
@@ -175,7 +175,8 @@ int push_dry_run(Context& ctx, const PushRun& run, Report& rep) {
                                    : "Would push:\n\n" + table.render_collapsed(md::bold(would)));
     rep.summary = md::end_block(rep.summary) + describe_push_extras(ctx, run.extras, rep);
     if (run.extras.rollback_on_verify)
-        ctx.console.notice("push --dry-run: verify skipped: a dry run applied nothing, so there is nothing new to verify");
+        ctx.console.notice(
+            "push --dry-run: verify skipped: a dry run applied nothing, so there is nothing new to verify");
     if (ctx.json) write_json(ctx, run, {}, pending, nullptr);
     return finish(ctx, rep, 0);
 }
@@ -206,13 +207,15 @@ int push_report(Context& ctx, const PushRun& run, Report& rep, const RevertOutco
         return finish(ctx, rep, after.code);
     }
     if (run.pending.empty() && run.extras.seed)  // only seed data ran (--include-seed)
-        ctx.console.line("No migrations to push to " + run.env_label + "; seed data applied: " +
-                         util::plural(after.seeded, "file"));
+        ctx.console.line("No migrations to push to " + run.env_label +
+                         "; seed data applied: " + util::plural(after.seeded, "file"));
     else
         ctx.console.line("Pushed " + md::count(done.applied.size(), "migration") + " to " + run.env_label);
     const bool warned = run.gate == "hotfix" || run.gate == "overridden";
-    std::string detail = (undone.rolled_back > 0 ? md::count(undone.rolled_back, "reverted migration") + " rolled back, "
-                                                 : std::string()) + applied;
+    std::string detail = (undone.rolled_back > 0
+                              ? md::count(undone.rolled_back, "reverted migration") + " rolled back, "
+                              : std::string()) +
+                         applied;
     if (run.extras.seed) detail += ", " + md::count(after.seeded, "seed file") + " run";
     if (warned) detail += " (promotion gate: " + run.gate + ")";
     rep.headline = md::headline(warned ? md::Outcome::warned : md::Outcome::passed, run.title, detail);

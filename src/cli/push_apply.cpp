@@ -17,7 +17,8 @@ void report_applied(Context& ctx, const migrations::Migration& m, const migratio
     for (const auto& n : r.notices) ctx.console.debug(m.file.filename + ": " + n);
     github::Location file;
     file.file = m.file.display;
-    if (!r.warning.empty()) ctx.console.warning(r.warning, file);  // applied, as the history shows, but the answer did not say so
+    if (!r.warning.empty())
+        ctx.console.warning(r.warning, file);  // applied, as the history shows, but the answer did not say so
     for (const auto& index : r.dropped_indexes)
         ctx.console.warning("dropped the invalid index " + index +
                                 " that an interrupted or failed run of this file left, and built it again",
@@ -64,7 +65,8 @@ Applied apply_pending(Context& ctx, PushRun& run) {
             out.failure = push_interruption(*m, r.error(), out.applied.size()).value_or(r.error());
             out.failed = m;
             const int line = r.error().line;
-            out.table.row(row(*m, md::Cell::raw("❌ **failed**" + (line > 0 ? " at line " + std::to_string(line) : ""))));
+            out.table.row(row(*m,
+                              md::Cell::raw("❌ **failed**" + (line > 0 ? " at line " + std::to_string(line) : ""))));
             break;
         }
         ++out.processed;
@@ -99,14 +101,15 @@ std::string failure_summary(const PushRun& run, const Applied& applied, std::str
                   (e.line > 0 ? " line " + std::to_string(e.line) : "");
     else
         detail += ", stopped: " + md::text(e.message);
-    const std::string where = e.file.empty() ? std::string()
-                                             : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "") + ": ";
+    const std::string where = e.file.empty()
+                                  ? std::string()
+                                  : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "") + ": ";
     std::string out = "**Failed**: " + where + md::text(e.message) + "\n\n";
     if (!e.hint.empty()) out += "hint: " + md::text(e.hint) + "\n\n";
     out += "**Stayed applied**: " +
-          (applied.applied.empty() ? std::string("nothing of this push")
-                                   : md::count(applied.applied.size(), "migration") + " applied before the failure") +
-          ". **Never ran**: " + (never.empty() ? std::string("nothing") : files_text(never)) + ".\n";
+           (applied.applied.empty() ? std::string("nothing of this push")
+                                    : md::count(applied.applied.size(), "migration") + " applied before the failure") +
+           ". **Never ran**: " + (never.empty() ? std::string("nothing") : files_text(never)) + ".\n";
     return out;
 }
 

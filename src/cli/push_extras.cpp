@@ -111,8 +111,9 @@ namespace {
 
 // Markdown for a failure: "`file` line 7: message" and its hint, one paragraph each.
 std::string failure_block(const Error& e) {
-    std::string where = e.file.empty() ? std::string()
-                                       : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "") + ": ";
+    std::string where = e.file.empty()
+                            ? std::string()
+                            : md::code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "") + ": ";
     return where + md::text(e.message) + (e.hint.empty() ? "" : "\n\nhint: " + md::text(e.hint)) + "\n";
 }
 
@@ -149,7 +150,8 @@ void seed_after_push(Context& ctx, db::Session& db, const PushExtras& extras, co
     rep.set("seeded", json_array(seeded));
     rep.set("seeded_count", std::to_string(seeded.size()));
     out.seeded = seeded.size();
-    if (!table.empty()) out.summary += table.render_collapsed(md::bold(md::count(seeded.size(), "seed file") + " run")) + "\n";
+    if (!table.empty())
+        out.summary += table.render_collapsed(md::bold(md::count(seeded.size(), "seed file") + " run")) + "\n";
     if (!failure) return;
     out.summary += failure_block(*failure);
     out.failed = "seed data failed at " + md::code(failure->file) + " line " + std::to_string(failure->line);
@@ -186,8 +188,9 @@ void roll_back_push(Context& ctx, db::Session& db, std::span<const migrations::M
         "verify failed after the push: " +
             (outcome.rolled_back.empty() ? std::string("nothing was rolled back") : rolled + " (" + list + ")") +
             (outcome.failure ? "; " + plural(outcome.remaining.size(), "migration") + " could not be" : ""),
-        outcome.failure ? "fix the down SQL and finish with sbdeploy rollback"
-                        : "the rolled-back migrations are pending again: fix them (or the expectations) and push again"));
+        outcome.failure
+            ? "fix the down SQL and finish with sbdeploy rollback"
+            : "the rolled-back migrations are pending again: fix them (or the expectations) and push again"));
     out.code = 1;
 }
 
@@ -212,7 +215,8 @@ void verify_after_push(Context& ctx, db::Session& db, const PushExtras& extras,
     const std::string why = checked ? "verify failed" : "verify could not run";
     ctx.console.error(make_error(ErrorKind::operation,
                                  why + " after the push; nothing was rolled back: this push applied " +
-                                     (applied.empty() ? std::string("no migration") : plural(applied.size(), "migration")),
+                                     (applied.empty() ? std::string("no migration")
+                                                      : plural(applied.size(), "migration")),
                                  checked ? "fix what verify reports"
                                          : "fix the verify options and run sbdeploy verify; roll back by hand "
                                            "with sbdeploy rollback if needed"));

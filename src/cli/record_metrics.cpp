@@ -12,8 +12,8 @@
 #include "cli/project.hpp"
 #include "cli/resolve.hpp"
 #include "github/outputs.hpp"
-#include "github/summary.hpp"
 #include "github/runner.hpp"
+#include "github/summary.hpp"
 #include "metrics/events.hpp"
 #include "metrics/test_reports.hpp"
 #include "metrics/time.hpp"
@@ -42,7 +42,8 @@ Result<std::optional<metrics::DeploymentRun>> deployment_run(Context& ctx) {
     if (run.status == "succeeded") run.status = "success";
     if (run.status == "failed" || run.status == "error") run.status = "failure";
     if (run.status != "success" && run.status != "failure")
-        return fail(ErrorKind::usage, "--deployment-status " + util::quoted(*status) + " is neither success nor failure",
+        return fail(ErrorKind::usage,
+                    "--deployment-status " + util::quoted(*status) + " is neither success nor failure",
                     "pass the push step's outcome: success or failure");
     if (ctx.options.get("applied-count")) {
         auto n = ctx.options.integer("applied-count", 0, 0, 1'000'000);
@@ -85,8 +86,7 @@ Result<std::vector<metrics::TestRun>> test_reports(Context& ctx, const github::R
     if (!results) return fail(std::move(results.error()));
     for (const auto& file : *junit) {
         auto loaded = util::read_file(workdir + "/" + file);
-        if (!loaded)
-            return fail(make_error(ErrorKind::input, "JUnit report: " + loaded.error().message).at(file));
+        if (!loaded) return fail(make_error(ErrorKind::input, "JUnit report: " + loaded.error().message).at(file));
         std::string text = std::move(*loaded);
         auto counts = metrics::parse_junit(text, file);
         if (!counts) return fail(counts.error());
@@ -108,8 +108,7 @@ Result<std::vector<metrics::TestRun>> test_reports(Context& ctx, const github::R
     }
     for (const auto& file : *results) {
         auto loaded = util::read_file(workdir + "/" + file);
-        if (!loaded)
-            return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
+        if (!loaded) return fail(make_error(ErrorKind::input, "test results: " + loaded.error().message).at(file));
         std::string text = std::move(*loaded);
         auto r = metrics::parse_test_json(text, file, repository);
         if (!r) return fail(r.error());
@@ -179,7 +178,8 @@ void refresh_days(Context& ctx, metrics::Writer& writer, const metrics::Records&
     for (const auto& d : records.deployments) span(d.deployed_at);
     for (const auto& t : records.tests) span(t.run_timestamp);
     for (const auto& r : records.rules) span(r.event_timestamp);
-    if (auto refreshed = writer.refresh_daily(metrics::format_date(first), metrics::format_date(last), kMetricsEnvironment);
+    if (auto refreshed =
+            writer.refresh_daily(metrics::format_date(first), metrics::format_date(last), kMetricsEnvironment);
         !refreshed)
         ctx.console.warning(refreshed.error().message + " (the rows are recorded; the daily figures were not updated)");
 }
@@ -244,8 +244,9 @@ Result<int> record(Context& ctx) {
     print_notes(ctx, rec.mapped);
     if (rec.mapped.records.empty()) {
         ctx.console.line("record-metrics: nothing to record for this event");
-        return finish_nothing(ctx, rec.facts.event.empty() ? std::string("nothing to record for this event")
-                                                           : "nothing to record for this " + rec.facts.event + " event");
+        return finish_nothing(ctx, rec.facts.event.empty()
+                                       ? std::string("nothing to record for this event")
+                                       : "nothing to record for this " + rec.facts.event + " event");
     }
     TRY_ASSIGN(auto written, write_recording(ctx, rec));
     if (!written) return finish_nothing(ctx, "nothing recorded: a fork pull request runs without secrets");

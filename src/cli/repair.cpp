@@ -88,7 +88,8 @@ Result<void> write_history(Context& ctx, RepairRun& run) {
         items.push_back({db::delete_history_sql(), {run.versions[i]}});
         if (run.status == "applied") {
             literals.push_back(db::text_array_literal(run.files[i]->texts()));
-            items.push_back(db::insert_history_item(run.files[i]->file.version, run.files[i]->file.name, literals.back()));
+            items.push_back(db::insert_history_item(run.files[i]->file.version, run.files[i]->file.name,
+                                                    literals.back()));
         }
     }
     auto r = db.exec_batch(items, db::BatchMode::atomic);
@@ -128,7 +129,8 @@ int run_repair(Context& ctx) {
     record_decision(ctx, rep, run.target);
     rep.set("repaired", json_array(run.versions));
     rep.set("status", run.status);
-    const std::string title = "repair" + (run.target.environment.empty() ? std::string() : " on " + run.target.environment);
+    const std::string title = "repair" +
+                              (run.target.environment.empty() ? std::string() : " on " + run.target.environment);
     rep.headline = md::headline(md::Outcome::passed, title,
                                 md::count(run.versions.size(), "version") + " marked " + run.status + ": " + list);
     return finish(ctx, rep, 0);

@@ -1,7 +1,7 @@
 #include "cli/resolve.hpp"
 
-#include "cli/project.hpp"
 #include <algorithm>
+#include "cli/project.hpp"
 
 #include "github/outputs.hpp"
 #include "migrations/config_toml.hpp"
@@ -56,29 +56,34 @@ Error no_target(const Context& ctx, const Target& t, Sources sources, std::strin
     // The target was given, but of the kind --transport excludes: say that, not "set it".
     if (other_kind)
         return make_error(ErrorKind::config,
-                    std::string(context) + ": --transport " + transport + " needs " +
-                        (other_kind->first ? "a Supabase project ref" : "a database URL") + ", but the target (from " +
-                        other_kind->second.source + ") is " +
-                        (other_kind->first ? std::string("a database URL") : "the project " + quoted(other_kind->second.value)),
-                    other_kind->first ? "leave out --transport api to push over the URL, or give --project-ref with "
-                                        "SUPABASE_ACCESS_TOKEN"
-                                      : "leave out --transport postgres to use the Management API, or give --db-url");
+                          std::string(context) + ": --transport " + transport + " needs " +
+                              (other_kind->first ? "a Supabase project ref" : "a database URL") +
+                              ", but the target (from " + other_kind->second.source + ") is " +
+                              (other_kind->first ? std::string("a database URL")
+                                                 : "the project " + quoted(other_kind->second.value)),
+                          other_kind->first
+                              ? "leave out --transport api to push over the URL, or give --project-ref with "
+                                "SUPABASE_ACCESS_TOKEN"
+                              : "leave out --transport postgres to use the Management API, or give --db-url");
     if (t.environment.empty())
         return make_error(ErrorKind::config, std::string(context) + ": no target database",
-                    "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
+                          "set --db-url (or SBDEPLOY_DB_URL), or --environment with SBDEPLOY_<ENVIRONMENT>_DB_URL");
     const std::string& wanted = urls ? url_var : ref_var;
-    std::string hint = urls ? "set " + url_var + " to the database URL (a secret of the job's GitHub environment, mapped into env:)" +
+    std::string hint = urls ? "set " + url_var +
+                                  " to the database URL (a secret of the job's GitHub environment, mapped into env:)" +
                                   (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "")
                             : "set " + ref_var + " and SUPABASE_ACCESS_TOKEN";
     if (sources == Sources::environment && urls)
-        hint = "set " + read_var + " to the URL of a role that may only read supabase_migrations.schema_migrations (a "
-               "secret of the job's GitHub environment, mapped into env:), or " + url_var +
-               (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "");
-    if (sources == Sources::run) hint += std::string("; ") + (urls ? "--db-url" : "--project-ref") + " gives one target for any environment";
+        hint = "set " + read_var +
+               " to the URL of a role that may only read supabase_migrations.schema_migrations (a "
+               "secret of the job's GitHub environment, mapped into env:), or " +
+               url_var + (refs ? ", or " + ref_var + " with SUPABASE_ACCESS_TOKEN for the Management API" : "");
+    if (sources == Sources::run)
+        hint += std::string("; ") + (urls ? "--db-url" : "--project-ref") + " gives one target for any environment";
     return make_error(ErrorKind::config,
-                std::string(context) + ": environment " + quoted(t.environment) + " has no target: " + wanted +
-                    " is not set",
-                std::move(hint));
+                      std::string(context) + ": environment " + quoted(t.environment) + " has no target: " + wanted +
+                          " is not set",
+                      std::move(hint));
 }
 
 // Fills the connection of `t` (environment already decided). --transport postgres only
@@ -109,11 +114,11 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
         order.emplace_back(false, from_variable(ctx, ref_var));
     }
     if (sources == Sources::run) generic(Source::env);
-    if (!t.environment.empty() && refs && std::none_of(order.begin(), order.end(), [&](const auto& c) {
-            return c.second && (c.first ? urls : refs);
-        })) {
+    if (!t.environment.empty() && refs &&
+        std::none_of(order.begin(), order.end(), [&](const auto& c) { return c.second && (c.first ? urls : refs); })) {
         // Only read when nothing else gives the target, so a config.toml never gets in the way.
-        auto config = migrations::load_supabase_config(ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", ".")));
+        auto config =
+            migrations::load_supabase_config(ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", ".")));
         if (!config) return fail(std::move(config.error()));
         if (auto it = config->remote_project_ids.find(t.environment); it != config->remote_project_ids.end())
             order.emplace_back(false, Candidate{it->second, std::string(migrations::kConfigTomlPath) + " [remotes." +
@@ -133,11 +138,14 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
         if (!ctx.env.get("SUPABASE_ACCESS_TOKEN"))
             return fail(ErrorKind::config,
                         std::string(context) + ": " +
-                            (t.environment.empty() ? std::string("the target") : "environment " + quoted(t.environment)) +
+                            (t.environment.empty() ? std::string("the target")
+                                                   : "environment " + quoted(t.environment)) +
                             " is the Supabase project " + quoted(t.project_ref) + " (from " + t.project_ref_source +
                             "), but SUPABASE_ACCESS_TOKEN is not set",
-                        "set SUPABASE_ACCESS_TOKEN (a personal access token, from a secret of the job's GitHub environment) for the Management "
-                        "API" + (t.environment.empty() ? std::string() : ", or give " + url_var + " instead"));
+                        "set SUPABASE_ACCESS_TOKEN (a personal access token, from a secret of the job's GitHub "
+                        "environment) for the Management "
+                        "API" +
+                            (t.environment.empty() ? std::string() : ", or give " + url_var + " instead"));
         return {};
     }
 
@@ -249,7 +257,8 @@ Result<Target> resolve_environment(Context& ctx) {
                                          : policy::Action::none;
     if (override_env) {
         if (!policy::is_environment_name(*override_env))
-            return fail(ErrorKind::usage, "option --environment: " + quoted(*override_env) + " is not an environment name",
+            return fail(ErrorKind::usage,
+                        "option --environment: " + quoted(*override_env) + " is not an environment name",
                         "environment names are letters, digits, \"-\" and \"_\", such as staging or production");
         t.environment = *override_env;
         t.reason = "--environment selects " + *override_env;

@@ -8,8 +8,8 @@
 #include <filesystem>
 
 #include "changes/base.hpp"
-#include "changes/resolve.hpp"
 #include "changes/removed.hpp"
+#include "changes/resolve.hpp"
 #include "cli/commands.hpp"
 #include "cli/rollback.hpp"
 #include "github/runner.hpp"
@@ -129,15 +129,15 @@ Error refusal(const Context& ctx, const Revert& revert, const std::vector<std::s
     return make_error(ErrorKind::operation,
                       (ctx.command == "validate" ? "validate: the push after this pull request would be refused: it ("
                                                  : "push refused, nothing was changed: this push (") +
-                          revert.range + ") deletes the files of " +
-                          plural(versions.size(), "applied migration") + ", and " +
-                          (missing.size() == 1 ? std::string("this one has") : "these have") +
+                          revert.range + ") deletes the files of " + plural(versions.size(), "applied migration") +
+                          ", and " + (missing.size() == 1 ? std::string("this one has") : "these have") +
                           " no down SQL in the parent commit to roll back with: " + list_of(missing),
                       "roll " + std::string(versions.size() == 1 ? "it" : "them") + " back first with " + rollback +
                           " from a checkout of " + revert.range.substr(0, revert.range.find('.')) +
                           " that has the down SQL (supabase/migrations/down/<version>_<name>.sql), or undo the "
                           "schema yourself and record it with `sbdeploy repair --status reverted " +
-                          list_of(versions, " ") + "`; then run it again (--no-rollback-on-revert: the old "
+                          list_of(versions, " ") +
+                          "`; then run it again (--no-rollback-on-revert: the old "
                           "\"not found locally\" error)");
 }
 
@@ -172,7 +172,8 @@ Result<Revert> find_reverted(Context& ctx, const Project& project, std::vector<d
     }
     auto folder = folder_in_repository(git, project);
     if (!folder || !*folder) {
-        ctx.console.warning(unknown + (folder ? "the migrations folder is outside the workdir" : folder.error().message));
+        ctx.console.warning(unknown +
+                            (folder ? "the migrations folder is outside the workdir" : folder.error().message));
         return revert;
     }
     auto files = removed_files(git, **range, **folder);
@@ -194,7 +195,8 @@ Result<Revert> find_reverted(Context& ctx, const Project& project, std::vector<d
     });
     for (const auto& s : revert.plan.steps)
         if (s.edited)
-            ctx.console.warning("migration " + s.version + " was edited after it was applied: its down SQL may not "
+            ctx.console.warning("migration " + s.version +
+                                " was edited after it was applied: its down SQL may not "
                                 "undo what was applied");
     return revert;
 }
@@ -212,8 +214,9 @@ std::string describe_revert(Context& ctx, const Revert& revert) {
            table.render_collapsed(md::bold(plural(revert.plan.steps.size(), "migration") + " would roll back")) + "\n";
 }
 
-RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert, const migrations::Settings& settings,
-                                 const std::string& title, std::size_t pending, Report& rep) {
+RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert,
+                                 const migrations::Settings& settings, const std::string& title, std::size_t pending,
+                                 Report& rep) {
     RevertOutcome out;
     const auto& steps = revert.plan.steps;
     if (steps.empty()) return out;
@@ -238,9 +241,11 @@ RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& re
 
     Error e = *done.failure;
     e.hint = "its rollback left nothing behind: " + plural(done.remaining.size(), "version") + " still applied (" +
-             list_of(done.remaining) + "), those rolled back before it stay rolled back, and nothing pending was "
+             list_of(done.remaining) +
+             "), those rolled back before it stay rolled back, and nothing pending was "
              "applied; when the cause passes, run this push again: it goes on from there; else undo them by hand and "
-             "record it with `sbdeploy repair --status reverted " + list_of(done.remaining, " ") + "`";
+             "record it with `sbdeploy repair --status reverted " +
+             list_of(done.remaining, " ") + "`";
     ctx.console.error(e);
     rep.set("applied", "[]");
     rep.set("applied_count", "0");
@@ -261,8 +266,8 @@ int dry_run_reverted(Context& ctx, db::Session& db, const Revert& revert, const 
                      Report& rep) {
     const auto& steps = revert.plan.steps;
     if (steps.empty()) return 0;
-    ctx.console.group_begin("Dry run of rolling back " + plural(steps.size(), "migration") + " that this pull request (" +
-                            revert.range + ") deletes (rolled back)");
+    ctx.console.group_begin("Dry run of rolling back " + plural(steps.size(), "migration") +
+                            " that this pull request (" + revert.range + ") deletes (rolled back)");
     auto results = migrations::dry_run_rollback(db, steps, migrations::RecordOnly::no, settings);
     if (!results) {
         ctx.console.group_end();
@@ -274,7 +279,8 @@ int dry_run_reverted(Context& ctx, db::Session& db, const Revert& revert, const 
     std::optional<Error> failure;
     for (const auto& r : *results) {
         const auto& s = *r.step;
-        std::vector<md::Cell> row{md::Cell::text(s.version), md::Cell::text(s.name), md::Cell::code(s.down()->file.display)};
+        std::vector<md::Cell> row{md::Cell::text(s.version), md::Cell::text(s.name),
+                                  md::Cell::code(s.down()->file.display)};
         if (r.verdict == migrations::Verdict::failed) {
             ctx.console.line("FAILED  " + step_label(s) + " (down SQL line " + std::to_string(r.error->line) + ")");
             row.push_back(md::Cell::raw("❌ **failed** at line " + std::to_string(r.error->line)));
@@ -291,7 +297,8 @@ int dry_run_reverted(Context& ctx, db::Session& db, const Revert& revert, const 
     rep.decision += "\n\nThe push after the merge rolls back what this pull request deletes:\n\n" + table.render();
     if (!failure) return 0;
     failure->hint = "the push after the merge would fail here and apply nothing pending: fix this down SQL (it is read "
-                    "from the base, " + revert.range.substr(0, revert.range.find('.')) + ") before merging";
+                    "from the base, " +
+                    revert.range.substr(0, revert.range.find('.')) + ") before merging";
     ctx.console.error(*failure);
     rep.set("valid", "false");
     return 1;

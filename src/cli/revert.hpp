@@ -48,8 +48,9 @@ struct RevertOutcome {
 // transaction (as `sbdeploy rollback`); lines, notices, the outputs reverted and
 // reverted_count. On failure also the headline (`title`: "push to staging"), the summary and
 // the outputs push writes on failure.
-RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert, const migrations::Settings& settings,
-                                 const std::string& title, std::size_t pending, Report& rep);
+RevertOutcome roll_back_reverted(Context& ctx, db::Session& db, const Revert& revert,
+                                 const migrations::Settings& settings, const std::string& title, std::size_t pending,
+                                 Report& rep);
 
 // validate: the rollback the push after the merge would run, inside one transaction that is
 // rolled back (rollback --dry-run); its table goes in the report's decision section. Returns

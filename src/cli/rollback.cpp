@@ -127,8 +127,10 @@ void write_json(Context& ctx, const Target& target, const std::string& where, co
 RollbackOutcome dry_run_steps(Context& ctx, db::Session& db, std::span<const migrations::RollbackStep> steps,
                               const Request& req) {
     RollbackOutcome out;
-    auto results = migrations::dry_run_rollback(
-        db, steps, req.record_only ? migrations::RecordOnly::yes : migrations::RecordOnly::no, req.settings);
+    auto results =
+        migrations::dry_run_rollback(db, steps,
+                                     req.record_only ? migrations::RecordOnly::yes : migrations::RecordOnly::no,
+                                     req.settings);
     if (!results) {
         out.failure = results.error();
         for (const auto& s : steps) out.remaining.push_back(s.version);
@@ -279,7 +281,8 @@ int rollback_failed(Context& ctx, const RollbackRun& run, Report& rep, const Rol
     else
         detail = o.table.empty() ? md::text(e.message) : detail + ": " + md::text(e.message);
     rep.headline = md::headline(md::Outcome::failed, title(run), detail);
-    if (!o.table.empty()) rep.summary = o.table.render_collapsed(md::bold(md::count(run.steps.size(), "version"))) + "\n";
+    if (!o.table.empty())
+        rep.summary = o.table.render_collapsed(md::bold(md::count(run.steps.size(), "version"))) + "\n";
     if (!e.file.empty())
         rep.summary += md::code(e.file) + " line " + std::to_string(e.line) + ": " + md::text(e.message) + "\n\n";
     if (!o.remaining.empty() && !run.req.dry_run)
@@ -294,16 +297,20 @@ int rollback_done(Context& ctx, const RollbackRun& run, Report& rep, const Rollb
     if (run.req.dry_run)
         ctx.console.line("All " + count + " would roll back on " + run.env_label + "; nothing was changed");
     else
-        ctx.console.line("Rolled back " + count + " on " + run.env_label + (run.req.record_only ? " (history only)" : "") +
+        ctx.console.line("Rolled back " + count + " on " + run.env_label +
+                         (run.req.record_only ? " (history only)" : "") +
                          (run.steps.size() == 1 ? "; its file is pending again: remove or fix it"
                                                 : "; their files are pending again: remove or fix them") +
                          " before the next push");
-    const std::string did = run.req.dry_run ? " would roll back: " : run.req.record_only ? " forgotten: " : " rolled back: ";
+    const std::string did = run.req.dry_run       ? " would roll back: "
+                            : run.req.record_only ? " forgotten: "
+                                                  : " rolled back: ";
     rep.headline = md::headline(md::Outcome::passed, title(run), count + did + versions_text(o.rolled_back));
     rep.summary = o.table.render_collapsed(md::bold(count + did));
     if (!run.req.dry_run)
         rep.summary += "\n" + std::string(run.steps.size() == 1 ? "Its file is" : "Their files are") +
-                       " pending again: remove or fix " + (run.steps.size() == 1 ? "it" : "them") + " before the next push.\n";
+                       " pending again: remove or fix " + (run.steps.size() == 1 ? "it" : "them") +
+                       " before the next push.\n";
     return finish_rollback(ctx, run, rep, o, 0);
 }
 
@@ -316,9 +323,11 @@ int run_rollback(Context& ctx) {
     Report rep;
     record_decision(ctx, rep, run.target);
     if (run.steps.empty()) {
-        ctx.console.line("Nothing to roll back: " + *run.req.what.to + " is the newest applied version on " + run.env_label);
-        rep.headline = md::headline(md::Outcome::skipped, title(run),
-                                    "nothing to roll back: " + md::text(*run.req.what.to) + " is the newest applied version");
+        ctx.console.line("Nothing to roll back: " + *run.req.what.to + " is the newest applied version on " +
+                         run.env_label);
+        rep.headline =
+            md::headline(md::Outcome::skipped, title(run),
+                         "nothing to roll back: " + md::text(*run.req.what.to) + " is the newest applied version");
         return finish_rollback(ctx, run, rep, {}, 0);
     }
     if (auto refused = without_down(run)) {
@@ -329,7 +338,8 @@ int run_rollback(Context& ctx) {
     }
     for (const auto& s : run.steps)
         if (s.edited && !run.req.record_only)
-            ctx.console.warning("migration " + s.version + " was edited after it was applied: its down SQL may not "
+            ctx.console.warning("migration " + s.version +
+                                " was edited after it was applied: its down SQL may not "
                                 "undo what was applied");
     const RollbackOutcome outcome = execute(ctx, run);
     if (outcome.failure) return rollback_failed(ctx, run, rep, outcome);

@@ -6,8 +6,13 @@ namespace sbdeploy::cli {
 
 namespace {
 constexpr std::string_view kSecretVariables[] = {
-    "SUPABASE_ACCESS_TOKEN", "SUPABASE_SECRET_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_PASSWORD",
-    "GITHUB_TOKEN",          "GH_TOKEN",            "PGPASSWORD",
+    "SUPABASE_ACCESS_TOKEN",
+    "SUPABASE_SECRET_KEY",
+    "SUPABASE_SERVICE_ROLE_KEY",
+    "SUPABASE_DB_PASSWORD",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "PGPASSWORD",
     "SBDEPLOY_GITHUB_TOKEN",  // paths-filter-migrations' token input (dorny/paths-filter's name)
 };
 
@@ -39,8 +44,8 @@ std::vector<std::string> collect_secrets(const util::Environment& env, const Opt
     for (const auto& [name, value] : env.all()) {
         if (value.empty()) continue;
         if (is_url_variable(name)) add_url(out, value);
-        if (name.starts_with("SBDEPLOY_") && (name.ends_with("_TOKEN") || name.ends_with("_KEY") ||
-                                              name.ends_with("_PASSWORD")))
+        if (name.starts_with("SBDEPLOY_") &&
+            (name.ends_with("_TOKEN") || name.ends_with("_KEY") || name.ends_with("_PASSWORD")))
             out.push_back(value);
     }
     if (options != nullptr) {

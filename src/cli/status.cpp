@@ -75,7 +75,8 @@ std::string counts_text(const StatusRun& run, const Counts& c) {
     return std::to_string(c.applied) + " applied" +
            (c.rollback_ready.empty() ? "" : " (" + std::to_string(c.rollback_ready.size()) + " can be rolled back)") +
            ", " + std::to_string(c.pending) + " pending" +
-           (plan.missing_locally.empty() ? "" : ", " + std::to_string(plan.missing_locally.size()) + " missing locally") +
+           (plan.missing_locally.empty() ? ""
+                                         : ", " + std::to_string(plan.missing_locally.size()) + " missing locally") +
            (plan.edited.empty() ? "" : ", " + std::to_string(plan.edited.size()) + " edited after apply");
 }
 
@@ -91,8 +92,9 @@ void print_table(Context& ctx, const StatusRun& run, const Counts& c) {
                      pad("STATE", 18) + "  DOWN  NAME");
     for (const auto& e : run.plan.entries)
         ctx.console.line(pad(is_local(e) ? e.version : "", w) + "  " + pad(is_remote(e) ? e.version : "", w) + "  " +
-                         pad(version_time(e.version), 19) + "  " + pad(std::string(migrations::state_name(e.state)), 18) +
-                         "  " + pad(down_of(run.project, e) != nullptr ? "yes" : "no", 4) + "  " + e.name);
+                         pad(version_time(e.version), 19) + "  " +
+                         pad(std::string(migrations::state_name(e.state)), 18) + "  " +
+                         pad(down_of(run.project, e) != nullptr ? "yes" : "no", 4) + "  " + e.name);
     ctx.console.line(counts_text(run, c) + " on " + run.where);
 }
 
@@ -131,7 +133,8 @@ void write_json(Context& ctx, const StatusRun& run, const Counts& c) {
 
 // The summary: the outcome line, then the table (collapsed when long).
 void summarize(Report& rep, const StatusRun& run, const Counts& c, bool fails) {
-    const bool problems = !run.plan.missing_locally.empty() || !run.plan.edited.empty() || !run.plan.out_of_order.empty();
+    const bool problems = !run.plan.missing_locally.empty() || !run.plan.edited.empty() ||
+                          !run.plan.out_of_order.empty();
     const auto outcome = fails ? md::Outcome::failed : problems ? md::Outcome::warned : md::Outcome::passed;
     const std::string title = "status" + (run.where.empty() ? std::string() : " of " + run.where);
     rep.headline = md::headline(outcome, title, md::text(counts_text(run, c)));
@@ -161,13 +164,14 @@ int run_status(Context& ctx) {
     rep.set("rollback_ready", json_array(c.rollback_ready));
     rep.set("missing_locally", json_array(run.plan.missing_locally));
     rep.set("edited", json_array(run.plan.edited));
-    const bool problems = !run.plan.missing_locally.empty() || !run.plan.edited.empty() || !run.plan.out_of_order.empty();
+    const bool problems = !run.plan.missing_locally.empty() || !run.plan.edited.empty() ||
+                          !run.plan.out_of_order.empty();
     const bool fails = ctx.options.flag("fail-on-pending") && (c.pending > 0 || problems);
     summarize(rep, run, c, fails);
     if (!fails) return finish(ctx, rep, 0);
     const Error e = make_error(ErrorKind::operation,
-                               std::to_string(c.pending) + " migration" + (c.pending == 1 ? " is" : "s are") + " pending" +
-                                   (problems ? " and the history does not match the files" : ""),
+                               std::to_string(c.pending) + " migration" + (c.pending == 1 ? " is" : "s are") +
+                                   " pending" + (problems ? " and the history does not match the files" : ""),
                                "apply them with 'sbdeploy push' (through the deployment workflow)");
     ctx.console.error(e);
     rep.summary += "\nhint: " + md::text(e.hint) + "\n";

@@ -3,8 +3,8 @@
 #include "cli/commands.hpp"
 #include "cli/gate_forecast.hpp"
 #include "cli/lint.hpp"
-#include "cli/project.hpp"
 #include "cli/pr_guard.hpp"
+#include "cli/project.hpp"
 #include "cli/revert.hpp"
 #include "cli/validate_down.hpp"
 #include "cli/validate_offline.hpp"
@@ -38,13 +38,15 @@ void warn_down_sql_the_cli_runs(Context& ctx, const Project& project) {
             where.file = m.file.down_display;
             ctx.console.warning("the Supabase CLI takes this down file for a migration of version " + m.file.version +
                                     " and applies it on `supabase db push`; move it to " +
-                                    util::quoted(folder + m.file.filename) + ", which sbdeploy reads and the CLI ignores",
+                                    util::quoted(folder + m.file.filename) +
+                                    ", which sbdeploy reads and the CLI ignores",
                                 where);
         } else {
             where.file = m.file.display;
             ctx.console.warning("the Supabase CLI applies this file's `-- sbdeploy:down` section as part of the "
                                 "migration; move the section to " +
-                                    util::quoted(folder + m.file.filename) + ", which sbdeploy reads and the CLI ignores",
+                                    util::quoted(folder + m.file.filename) +
+                                    ", which sbdeploy reads and the CLI ignores",
                                 where);
         }
     }
@@ -195,7 +197,8 @@ Result<int> validate_against(Context& ctx, Project& project, const Target& targe
     record_decision(ctx, rep, target);
     record_gate(rep, gate);
     // Edited files fail validation: the CLI would silently never apply the change.
-    if (auto problem = plan_problem(project, plan, AllowEdited::no)) return validate_refused(ctx, rep, target, *problem);
+    if (auto problem = plan_problem(project, plan, AllowEdited::no))
+        return validate_refused(ctx, rep, target, *problem);
     if (int undo = dry_run_reverted(ctx, *where.session, reverted, p.settings, rep); undo != 0) {
         rep.headline = md::headline(md::Outcome::failed, validate_title(target),
                                     "rolling back the migrations this pull request deletes fails");

@@ -46,8 +46,9 @@ md::Cell down_cell(const FileVerdict& f) {
     case DownOutcome::none: return md::Cell::text("none");
     case DownOutcome::not_checked: return md::Cell::text("not checked: " + d.why_not);
     case DownOutcome::failed:
-        return md::Cell::raw("❌ " + md::text(std::string(d.step == DryRunStep::up_again ? "the migration fails again after it, " : "") +
-                                              down_failure(d)));
+        return md::Cell::raw(
+            "❌ " + md::text(std::string(d.step == DryRunStep::up_again ? "the migration fails again after it, " : "") +
+                             down_failure(d)));
     }
     return md::Cell::text("?");
 }
@@ -112,10 +113,9 @@ std::unique_ptr<migrations::DownChecker> make_down_checker(Context& ctx, const d
                                                            const migrations::Settings& settings) {
     if (ctx.options.flag("no-down-check")) return nullptr;
     if (db.scope() == db::Scope::call) {
-        ctx.console.notice(
-            "down SQL not checked: over the Management API each request is a transaction of its own, "
-            "and the check runs the migration, its down SQL and the migration again in one; use a "
-            "database URL (--db-url) to check it");
+        ctx.console.notice("down SQL not checked: over the Management API each request is a transaction of its own, "
+                           "and the check runs the migration, its down SQL and the migration again in one; use a "
+                           "database URL (--db-url) to check it");
         return nullptr;
     }
     return std::make_unique<migrations::DownChecker>(settings);
@@ -199,9 +199,8 @@ std::vector<std::string> report_errors(Context& ctx, std::span<const FileVerdict
                                  "down SQL of " + util::quoted(m.file.filename) + " " + f.down.differences[i])
                           .at(m.down->file.display);
             if (i + 1 == f.down.differences.size())
-                e.hint =
-                    "make the down SQL drop what the migration creates and restore what it drops or changes; "
-                    "validate ran the migration, then its down SQL, in a transaction it rolled back";
+                e.hint = "make the down SQL drop what the migration creates and restore what it drops or changes; "
+                         "validate ran the migration, then its down SQL, in a transaction it rolled back";
             print(e);
         }
     }

@@ -62,8 +62,8 @@ Result<int> validate_offline(Context& ctx, const Project& project, const Target&
     auto targets = every_file(ctx, project);
     if (auto strict = check_split_files(ctx, targets)) return fail(*strict);
     // Lint needs no database: its findings fail the offline validation as they fail the online one.
-    TRY_ASSIGN(auto lint, run_lint_checks(ctx, project, targets, LintScope::all,
-                                          "offline: no database tells which are pending"));
+    TRY_ASSIGN(auto lint,
+               run_lint_checks(ctx, project, targets, LintScope::all, "offline: no database tells which are pending"));
     Report rep;
     record_decision(ctx, rep, target);
     set_outputs(rep, lint, targets.size());

@@ -33,7 +33,8 @@ std::string lint_note(const LintChecks& lint) {
 }
 
 std::string headline(const Target& target, const DryRunView& v) {
-    const auto failed = static_cast<std::size_t>(std::ranges::count_if(v.files, [](const FileVerdict& f) { return f.failed(); }));
+    const auto failed =
+        static_cast<std::size_t>(std::ranges::count_if(v.files, [](const FileVerdict& f) { return f.failed(); }));
     const std::string title = validate_title(target);
     if (v.run.capacity) {
         const std::size_t ran = v.files.size() - v.tally.not_run;

@@ -21,7 +21,9 @@ using util::quoted;
 
 constexpr std::size_t kMaxErrorText = 500;  // characters of one server text in any report
 
-bool is_pull_request(const github::RunFacts& f) { return f.event == "pull_request" || f.event == "pull_request_target"; }
+bool is_pull_request(const github::RunFacts& f) {
+    return f.event == "pull_request" || f.event == "pull_request_target";
+}
 
 // A pull request whose base branch deploys to production.
 bool into_production_branch(const Context& ctx, const github::RunFacts& f) {
@@ -84,11 +86,12 @@ Result<std::vector<migrations::Migration>> base_migrations(Context& ctx, const P
     auto listed = git.run({"ls-tree", "--full-tree", "--name-only", "-z", base, "--", in.empty() ? "." : in});
     if (!listed) return fail(std::move(listed.error()));
     if (!listed->ok())
-        return fail(ErrorKind::io, "shadow database: git ls-tree " + changes::short_sha(base) + ": " +
-                                       changes::git_message(*listed));
+        return fail(ErrorKind::io,
+                    "shadow database: git ls-tree " + changes::short_sha(base) + ": " + changes::git_message(*listed));
     std::vector<std::string> paths;
     for (const auto& p : util::split(listed->out, '\0'))
-        if (p.size() > in.size() && p.ends_with(".sql") && p.find('/', in.size()) == std::string::npos) paths.push_back(p);
+        if (p.size() > in.size() && p.ends_with(".sql") && p.find('/', in.size()) == std::string::npos)
+            paths.push_back(p);
     auto contents = changes::files_at(git, base, paths);
     if (!contents) return fail(std::move(contents.error()));
     std::vector<migrations::Migration> out;
@@ -139,7 +142,8 @@ Result<void> replay(Context& ctx, db::Session& db, std::span<const migrations::M
         if (!r) {
             (void)db::release_push_lock(db);
             Error e = std::move(r.error());
-            e.message = "shadow database: replaying " + m->file.filename + ", which the target has applied: " + e.message;
+            e.message = "shadow database: replaying " + m->file.filename +
+                        ", which the target has applied: " + e.message;
             e.hint = "the shadow lacks something the target has (an extension, a role, a schema the platform makes): "
                      "use the supabase/postgres image as the shadow, or create it before validate runs";
             return fail(std::move(e));
@@ -162,7 +166,8 @@ Result<std::optional<Shadow>> prepare_shadow(Context& ctx, const Project& projec
                     "give an empty database the job owns, such as a postgres or supabase/postgres service container");
     Target where;
     where.url = *url;
-    where.url_source = ctx.options.source("shadow-db-url") == Source::flag ? "--shadow-db-url" : "SBDEPLOY_SHADOW_DB_URL";
+    where.url_source = ctx.options.source("shadow-db-url") == Source::flag ? "--shadow-db-url"
+                                                                           : "SBDEPLOY_SHADOW_DB_URL";
     auto session = connect_target(ctx, where);
     if (!session) {
         Error e = std::move(session.error());
@@ -211,7 +216,8 @@ Result<std::optional<Shadow>> prepare_shadow(Context& ctx, const Project& projec
 std::optional<Error> untrusted_sql_refusal(Context& ctx, const Target& target, bool shadow) {
     const auto& f = target.facts;
     if (!is_pull_request(f) || !f.fork || target.offline || shadow) return std::nullopt;
-    const std::string from = "a fork of " + (f.repository.empty() ? std::string("this repository") : quoted(f.repository));
+    const std::string from = "a fork of " +
+                             (f.repository.empty() ? std::string("this repository") : quoted(f.repository));
     // GitHub gives a fork's pull_request run no secrets unless the repository opted in to send
     // them; pull_request_target always has them, and runs whatever the fork wrote. Either way the
     // SQL nobody has reviewed would run on a shared database.
@@ -229,9 +235,11 @@ std::optional<Error> untrusted_sql_refusal(Context& ctx, const Target& target, b
                       "it there, or --allow-untrusted-sql once a maintainer has read the SQL");
 }
 
-void limit_errors(Context& ctx, const Target& target, migrations::DryRunReport& results, std::vector<FileVerdict>& files) {
-    const bool redact = ctx.options.source("redact-errors") != Source::unset ? ctx.options.flag("redact-errors")
-                                                                               : into_production_branch(ctx, target.facts);
+void limit_errors(Context& ctx, const Target& target, migrations::DryRunReport& results,
+                  std::vector<FileVerdict>& files) {
+    const bool redact = ctx.options.source("redact-errors") != Source::unset
+                            ? ctx.options.flag("redact-errors")
+                            : into_production_branch(ctx, target.facts);
     if (redact) ctx.console.debug("validate: server error messages withheld (--redact-errors)");
     for (auto& r : results.files)
         if (r.error) limit(*r.error, redact);

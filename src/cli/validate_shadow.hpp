@@ -36,6 +36,7 @@ std::optional<Error> untrusted_sql_refusal(Context& ctx, const Target& target, b
 // The errors of a dry run as validate reports them: every server text capped in length, and,
 // with --redact-errors (default: on for pull requests into production's branch), none of
 // the server's text at all: SQLSTATE, file and line only.
-void limit_errors(Context& ctx, const Target& target, migrations::DryRunReport& results, std::vector<FileVerdict>& files);
+void limit_errors(Context& ctx, const Target& target, migrations::DryRunReport& results,
+                  std::vector<FileVerdict>& files);
 
 } // namespace sbdeploy::cli

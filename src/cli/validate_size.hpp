@@ -23,8 +23,7 @@ struct SizedDryRun : migrations::DryRunReport {
 // and lists the rest as Verdict::not_run.
 Result<SizedDryRun> dry_run_within_capacity(Context& ctx, db::Session& db,
                                             std::span<const migrations::Migration* const> pending,
-                                            const migrations::Settings& settings,
-                                            migrations::DryRunObserver* observer);
+                                            const migrations::Settings& settings, migrations::DryRunObserver* observer);
 
 // On a shadow database (--shadow-db-url): the pending files applied there for real, file by
 // file (migrations::apply_on_shadow), so no lock capacity applies; --keep-going as above.

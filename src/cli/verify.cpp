@@ -66,7 +66,8 @@ std::string json_result(const std::vector<verify::Finding>& findings, const std:
 
 // Everything is parsed before anything connects: a bad line fails at once (exit 2).
 Result<VerifyPlan> read_plan(const Context& ctx) {
-    TRY_ASSIGN(auto plan, read_verify_plan(ctx, ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."))));
+    TRY_ASSIGN(auto plan,
+               read_verify_plan(ctx, ctx.options.get_or("workdir", ctx.env.get_or("GITHUB_WORKSPACE", "."))));
     if (plan.empty())
         return fail(ErrorKind::usage, "verify: nothing to check",
                     "give --expect (such as table:public.moods), --expect-file or --health-url");

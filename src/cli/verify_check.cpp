@@ -94,7 +94,8 @@ void check_health_lines(Context& ctx, const VerifyPlan& plan, VerifyOutcome& out
                               "); retrying in " + std::to_string(delay.count()) + " ms");
         };
         auto r = verify::check_health(check, hooks);
-        const std::string tries = md::count(static_cast<std::size_t>(r.attempts), "attempt") + ", " + seconds(r.elapsed);
+        const std::string tries = md::count(static_cast<std::size_t>(r.attempts), "attempt") + ", " +
+                                  seconds(r.elapsed);
         const std::string what = "GET " + r.url;
         if (r.ok) {
             ctx.console.line("ok       " + what + " -> " + std::to_string(r.status) + " (" + tries + ")");
@@ -155,16 +156,14 @@ std::string verify_detail(const VerifyOutcome& outcome) {
                             ? md::count(objects, "object") + " present"
                             : std::to_string(outcome.missing.size()) + " of " + std::to_string(objects) + " missing");
     if (urls > 0)
-        parts.push_back(outcome.failing.empty()
-                            ? md::count(urls, "health check") + " passed"
-                            : std::to_string(outcome.failing.size()) + " of " + md::count(urls, "health check") +
-                                  " failed");
+        parts.push_back(outcome.failing.empty() ? md::count(urls, "health check") + " passed"
+                                                : std::to_string(outcome.failing.size()) + " of " +
+                                                      md::count(urls, "health check") + " failed");
     std::string detail;
     for (const auto& p : parts) detail += (detail.empty() ? "" : ", ") + p;
     std::vector<std::string> problems = outcome.missing;
     problems.insert(problems.end(), outcome.failing.begin(), outcome.failing.end());
-    for (std::size_t i = 0; i < problems.size() && i < 3; ++i)
-        detail += (i == 0 ? ": " : "; ") + md::text(problems[i]);
+    for (std::size_t i = 0; i < problems.size() && i < 3; ++i) detail += (i == 0 ? ": " : "; ") + md::text(problems[i]);
     if (problems.size() > 3) detail += "; ...";
     return detail;
 }

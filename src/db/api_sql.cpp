@@ -110,7 +110,7 @@ ComposedQuery compose_batch(std::span<const BatchItem> items, BatchMode mode, st
             q.text.append(items[i].sql);
         else
             q.text.append(inline_params(items[i].sql, items[i].params,
-                                       std::string(prepared_prefix) + "_" + std::to_string(i + 1)));
+                                        std::string(prepared_prefix) + "_" + std::to_string(i + 1)));
         span.end = q.text.size();
         q.items.push_back(span);
     }
@@ -193,8 +193,9 @@ QueryError parse_query_error(std::string_view message) {
             std::string_view digits = colon == std::string_view::npos ? std::string_view() : line.substr(5, colon - 5);
             std::string_view caret = lines[i + 1];
             auto hat = caret.find('^');
-            if (!digits.empty() && digits.size() < 9 && digits.find_first_not_of("0123456789") == std::string_view::npos &&
-                hat != std::string_view::npos && caret.find_first_not_of(' ') == hat) {
+            if (!digits.empty() && digits.size() < 9 &&
+                digits.find_first_not_of("0123456789") == std::string_view::npos && hat != std::string_view::npos &&
+                caret.find_first_not_of(' ') == hat) {
                 out.line = std::stoi(std::string(digits));
                 out.offset = static_cast<int>(hat) - static_cast<int>(5 + digits.size() + 2);
                 if (out.offset < 0) out.line = out.offset = 0;
@@ -324,7 +325,9 @@ private:
         return true;
     }
     bool refuse() {
-        problem = depth_ == 0 ? Problem::not_array : result.columns.empty() && result.rows.empty() ? Problem::first_row : Problem::row;
+        problem = depth_ == 0                                     ? Problem::not_array
+                  : result.columns.empty() && result.rows.empty() ? Problem::first_row
+                                                                  : Problem::row;
         return false;
     }
     // The first row names the columns; a later row's cells go by name (the first of a name
@@ -335,7 +338,8 @@ private:
         Row row;
         row.reserve(result.columns.size());
         for (const auto& column : result.columns) {
-            auto it = std::find_if(cells_.begin(), cells_.end(), [&](const auto& cell) { return cell.first == column; });
+            auto it =
+                std::find_if(cells_.begin(), cells_.end(), [&](const auto& cell) { return cell.first == column; });
             row.push_back(it == cells_.end() ? std::nullopt : it->second);
         }
         result.rows.push_back(std::move(row));

@@ -197,14 +197,10 @@ Result<CatalogObject> parse_row(const Row& row) {
     return o;
 }
 
-std::string key_of(const CatalogObject& o) {
-    return o.kind + " " + o.name;
-}
+std::string key_of(const CatalogObject& o) { return o.kind + " " + o.name; }
 
 // A value short enough to quote in a one-line message.
-bool quotable(std::string_view value) {
-    return value.size() <= 80 && value.find('\n') == std::string_view::npos;
-}
+bool quotable(std::string_view value) { return value.size() <= 80 && value.find('\n') == std::string_view::npos; }
 
 // `what` differs between before and after: "type "integer" before the file, "text" after its
 // down SQL; definition differs"...

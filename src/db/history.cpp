@@ -63,7 +63,8 @@ std::string columns_text(const std::vector<std::string>& columns) {
 }
 
 std::unexpected<Error> bad_history(std::string what) {
-    return fail(ErrorKind::operation, "cannot read the migration history: " + std::move(what), std::string(kHistoryHint));
+    return fail(ErrorKind::operation, "cannot read the migration history: " + std::move(what),
+                std::string(kHistoryHint));
 }
 
 // A cell's text for a message: quoted, NULL, and never more than 40 bytes.
@@ -147,10 +148,12 @@ Result<std::vector<HistoryRow>> read_history_locked(Session& session, long wait_
 
 Result<std::vector<HistoryRow>> parse_history(const QueryResult& answer) {
     static const std::vector<std::string> kColumns{"version", "name", "statements"};
-    constexpr std::string_view kNoEnd = "the answer lacks the row that ends the history, so it does not show the query ran";
+    constexpr std::string_view kNoEnd =
+        "the answer lacks the row that ends the history, so it does not show the query ran";
     if (answer.rows.empty()) return bad_history(std::string(kNoEnd));  // no columns either: none to name
     if (answer.columns != kColumns)
-        return bad_history("the answer's columns are " + columns_text(answer.columns) + ", not " + columns_text(kColumns));
+        return bad_history("the answer's columns are " + columns_text(answer.columns) + ", not " +
+                           columns_text(kColumns));
     std::vector<HistoryRow> rows;
     rows.reserve(answer.rows.size());
     std::optional<std::size_t> counted;
@@ -158,7 +161,8 @@ Result<std::vector<HistoryRow>> parse_history(const QueryResult& answer) {
         const Row& r = answer.rows[i];
         const std::string at = "row " + std::to_string(i + 1);
         if (r.size() != kColumns.size())
-            return bad_history(at + " has " + std::to_string(r.size()) + " values, not " + std::to_string(kColumns.size()));
+            return bad_history(at + " has " + std::to_string(r.size()) + " values, not " +
+                               std::to_string(kColumns.size()));
         if (!r[0] && r[1] && r[1]->starts_with(kEndPrefix) && !r[2]) {
             std::string_view n = std::string_view(*r[1]).substr(kEndPrefix.size());
             if (counted || n.empty() || n.size() > 18 || n.find_first_not_of("0123456789") != std::string_view::npos)
@@ -207,9 +211,9 @@ Result<std::vector<HistoryRow>> parse_history(const QueryResult& answer) {
 }
 
 bool history_table_complete(Session& session) {
-    auto check = session.exec(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations' AND "
-        "table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')");
+    auto check =
+        session.exec("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'supabase_migrations' AND "
+                     "table_name = 'schema_migrations' AND column_name IN ('version', 'statements', 'name')");
     return check && check->rows.size() == 1 && check->rows[0].size() == 1 &&
            check->rows[0][0] == std::optional<std::string>("3");
 }
@@ -251,7 +255,8 @@ BatchItem insert_history_returning_item(const std::string& version, const std::s
 Result<void> check_recorded_row(const QueryResult& answer, std::string_view version, std::string_view name) {
     static const std::vector<std::string> kColumns{"version", "name"};
     if (answer.rows.size() != 1)
-        return fail(ErrorKind::operation, "it holds " + util::plural(answer.rows.size(), "row") + ", not the one written");
+        return fail(ErrorKind::operation,
+                    "it holds " + util::plural(answer.rows.size(), "row") + ", not the one written");
     if (answer.columns != kColumns)
         return fail(ErrorKind::operation,
                     "its columns are " + columns_text(answer.columns) + ", not " + columns_text(kColumns));
@@ -308,8 +313,9 @@ std::string text_array_literal(std::span<const std::string> values) {
 
 std::vector<BatchItem> history_guard_items(long wait_ms, const std::string& version, CheckNewer check_newer) {
     return {
-        BatchItem{kGuardSettings, {std::to_string(std::max(1L, wait_ms)) + "ms", version,
-                                   std::string(check_newer == CheckNewer::yes ? "on" : "off")}},
+        BatchItem{kGuardSettings,
+                  {std::to_string(std::max(1L, wait_ms)) + "ms", version,
+                   std::string(check_newer == CheckNewer::yes ? "on" : "off")}},
         BatchItem{kGuard, {}},
         BatchItem{"RESET lock_timeout", {}},
     };
@@ -325,12 +331,12 @@ const std::string kUnlockSql = "SELECT pg_advisory_unlock(" + std::string(kLockK
 
 // The push lock did not come within `wait_ms`: who holds it?
 Error lock_busy(Session& session, long wait_ms) {
-    auto holder = session.exec(
-        "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
-        "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (" +
-        std::string(kLockKey) + " & 4294967295)::oid LIMIT 1");
+    auto holder =
+        session.exec("SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), "
+                     "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '') "
+                     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                     "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = (" +
+                     std::string(kLockKey) + " & 4294967295)::oid LIMIT 1");
     std::string who = "another session";
     if (holder && !holder->rows.empty() && holder->rows[0].size() == 4) {
         auto& r = holder->rows[0];
@@ -362,8 +368,8 @@ Result<std::vector<HistoryRow>> lock_and_read_history(Session& session, long wai
     // statement takes a new snapshot (READ COMMITTED), so the read sees what the lock's previous
     // holder committed; the session lock outlives the transaction, also when a later one fails.
     const std::string set_timeout = lock_timeout_sql(wait_ms);
-    const BatchItem items[] = {{set_timeout, {}}, {kLockSql, {}}, {"RESET lock_timeout", {}},
-                               {kEnsureTable, {}}, {kSelect, {}}};
+    const BatchItem items[] = {
+        {set_timeout, {}}, {kLockSql, {}}, {"RESET lock_timeout", {}}, {kEnsureTable, {}}, {kSelect, {}}};
     constexpr std::size_t kEnsure = 3, kRead = 4;
     auto res = session.exec_batch_answer(items, BatchMode::in_caller);
     if (res && *res) return parse_history(**res);

@@ -84,7 +84,7 @@ BatchItem release_push_lock_item();
 // sbdeploy's own SQLSTATEs, raised by the history guard.
 inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history (detail: which)
 inline constexpr std::string_view kNewerRecorded = "SB002";    // a newer version is (detail: which)
-inline constexpr std::string_view kLockBusy = "SB003";         // the push lock did not come in time (detail: the version)
+inline constexpr std::string_view kLockBusy = "SB003"; // the push lock did not come in time (detail: the version)
 
 enum class CheckNewer { no, yes };
 // For a Scope::call session, where no lock outlives a call: the items that start a batch

@@ -50,10 +50,8 @@ net::Verdict classify(const net::Outcome& o) {
     case net::Failure::dns:
     case net::Failure::connect:
     case net::Failure::timeout:
-    case net::Failure::dropped:
-        return net::Verdict::retry;
-    default:
-        return net::Verdict::done;
+    case net::Failure::dropped: return net::Verdict::retry;
+    default: return net::Verdict::done;
     }
 }
 
@@ -97,7 +95,7 @@ public:
     }
 
     std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
-                                                                        BatchMode mode) override {
+                                                                       BatchMode mode) override {
         if (items.empty()) return Result<QueryResult>(QueryResult{});
         if (mode == BatchMode::in_caller)
             return std::unexpected(BatchFailure{
@@ -282,7 +280,8 @@ private:
         case 429:
             f.error.message = "management api: rate limited (" + status + ")" + tried;
             f.error.hint = "the Management API allows about 60-120 requests a minute; wait a minute and run again, "
-                           "or raise --api-retry-budget (now " + duration_text(o_.retry_budget) + ")";
+                           "or raise --api-retry-budget (now " +
+                           duration_text(o_.retry_budget) + ")";
             break;
         default:
             f.error.message = "management api: " + status + tried + ": " + message;
@@ -360,17 +359,19 @@ Result<std::unique_ptr<Session>> connect_management_api(const ApiOptions& option
     // Checked on the URL's text, before libcurl resolves or connects anything: the token goes
     // in the Authorization header of every request.
     if (!options.api_url.starts_with("https://") && !is_loopback_host(url_host(options.api_url)))
-        return fail(ErrorKind::config,
-                    "--api-url " + util::quoted(options.api_url) + " is not https: the access token would travel in clear",
-                    "use an https:// URL (the default, https://api.supabase.com); plain http is only for a loopback host "
-                    "(127.0.0.0/8, ::1, localhost)");
+        return fail(
+            ErrorKind::config,
+            "--api-url " + util::quoted(options.api_url) + " is not https: the access token would travel in clear",
+            "use an https:// URL (the default, https://api.supabase.com); plain http is only for a loopback host "
+            "(127.0.0.0/8, ::1, localhost)");
     if (!is_project_ref(options.project_ref))
         return fail(ErrorKind::config,
                     "project ref " + util::quoted(options.project_ref) + " is not a Supabase project ref",
                     "a project ref is the 20 lowercase letters in the project's URL, https://<ref>.supabase.co");
     if (options.token.empty())
         return fail(ErrorKind::config, "the Management API transport needs SUPABASE_ACCESS_TOKEN",
-                    "set SUPABASE_ACCESS_TOKEN (a secret of the job's GitHub environment, mapped into env:) to a personal access token");
+                    "set SUPABASE_ACCESS_TOKEN (a secret of the job's GitHub environment, mapped into env:) to a "
+                    "personal access token");
     return std::unique_ptr<Session>(std::make_unique<ApiSession>(options));
 }
 

@@ -35,7 +35,8 @@ Error connect_error(std::string_view libpq_message, const std::string& target) {
         lower.find("scram") != std::string::npos)
         e.hint = "check the password; special characters in a URL password must be percent-encoded (@ as %40)";
     else if (lower.find("network is unreachable") != std::string::npos ||
-             (target.find(".supabase.co") != std::string::npos && lower.find("could not translate") == std::string::npos))
+             (target.find(".supabase.co") != std::string::npos &&
+              lower.find("could not translate") == std::string::npos))
         e.hint = "db.<ref>.supabase.co is IPv6-only and GitHub runners often cannot reach it; use the session pooler "
                  "aws-0-<region>.pooler.supabase.com:5432 with user postgres.<ref>, or --transport api";
     else if (lower.find("timeout expired") != std::string::npos)
@@ -125,9 +126,10 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
     auto info = parse_conninfo(options.url);
     if (!info) return fail(info.error());
     // libpq checks sslmode only when it connects, and the failure then reads like a TLS problem.
-    for (const auto& [mode, where] : {std::pair{info->get("sslmode"), "the database URL's sslmode"},
-                                      std::pair{options.sslmode, "--sslmode"}}) {
-        static constexpr std::string_view kModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+    for (const auto& [mode, where] :
+         {std::pair{info->get("sslmode"), "the database URL's sslmode"}, std::pair{options.sslmode, "--sslmode"}}) {
+        static constexpr std::string_view kModes[] = {"disable", "allow",     "prefer",
+                                                      "require", "verify-ca", "verify-full"};
         if (!mode.empty() && std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes))
             return fail(ErrorKind::config, std::string(where) + " " + util::quoted(mode) + " is not an sslmode",
                         "use disable, allow, prefer, require, verify-ca or verify-full");
@@ -174,7 +176,8 @@ Result<std::unique_ptr<Session>> connect_postgres(const ConnectOptions& options)
         auto delay = net::backoff_delay(policy, attempt, std::nullopt, random01);
         if (!transient_connect_failure(cause) || Clock::now() - started + delay >= budget) {
             if (attempt > 1)
-                e.message += " (" + std::to_string(attempt) + " attempts in " + format_seconds(Clock::now() - started) + ")";
+                e.message += " (" + std::to_string(attempt) + " attempts in " + format_seconds(Clock::now() - started) +
+                             ")";
             return fail(std::move(e));
         }
         if (options.on_retry)

@@ -1,3 +1,5 @@
+// The libpq session (over 500 lines: one class whose simple, extended and pipelined calls share
+// the connection's state and answer reading; connecting lives in pg_connect.cpp).
 #include "db/pg_session.hpp"
 
 #include <libpq-fe.h>
@@ -19,7 +21,6 @@ namespace sbdeploy::db {
 namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
 
 std::string field(const PGresult* res, int code) {
     const char* v = PQresultErrorField(res, code);
@@ -79,9 +80,7 @@ Error connection_lost(PGconn* conn) {
                       "command again to apply what is still pending");
 }
 
-bool ok_status(ExecStatusType st) {
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
-}
+bool ok_status(ExecStatusType st) { return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY; }
 
 QueryResult to_result(const PGresult* res) {
     QueryResult r;
@@ -105,7 +104,6 @@ QueryResult to_result(const PGresult* res) {
     return r;
 }
 
-
 // What a SIGINT or SIGTERM does to the session: a cancel request (owns its PGcancel, so it
 // outlives the session safely) and a cut of the socket (only while the session lives).
 util::InterruptActions interrupt_actions(PGconn* conn) {
@@ -127,8 +125,7 @@ class PgSession final : public Session {
 public:
     PgSession(PGconn* conn, std::string description, util::InterruptRegistry* interrupts,
               std::chrono::milliseconds silence_limit, std::vector<std::pair<std::string, std::string>> params)
-        : conn_(conn), description_(std::move(description)), silence_limit_(silence_limit),
-          params_(std::move(params)) {
+        : conn_(conn), description_(std::move(description)), silence_limit_(silence_limit), params_(std::move(params)) {
         PQsetNoticeReceiver(conn_, &PgSession::on_notice, this);
         if (interrupts) interrupt_.emplace(interrupts, interrupt_actions(conn_));
     }
@@ -186,7 +183,7 @@ public:
 
     // The rows of the last statement that returned rows, as the Management API answers.
     std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
-                                                                        BatchMode mode) override {
+                                                                       BatchMode mode) override {
         std::optional<QueryResult> answer;
         auto ran = run_batch(items, mode, &answer);
         if (!ran) return std::unexpected(std::move(ran.error()));
@@ -264,7 +261,8 @@ private:
         ~Pipelined() override {
             // Answers the caller did not read: read, so that the session is ready again.
             std::optional<BatchFailure> ignored;
-            while (open_ && next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, ignored)) {}
+            while (open_ && next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, ignored)) {
+            }
             if (open_) end(0, ignored);
         }
         Pipelined(const Pipelined&) = delete;
@@ -282,7 +280,8 @@ private:
             since_ = now;
             if (failure) {  // the rest were skipped: read their answers, then the Sync
                 std::optional<BatchFailure> skipped;
-                while (next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, skipped)) {}
+                while (next_ < sizes_.size() && s_.read_answers(sizes_[next_++], true, skipped)) {
+                }
             }
             if (failure) {
                 end(sizes_[next_ - 1], failure);
@@ -452,7 +451,8 @@ private:
             long long wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_sample - now).count();
             if (silence_limit_.count() > 0)
                 wait = std::min<long long>(
-                    wait, std::chrono::duration_cast<std::chrono::milliseconds>(silent_since + silence_limit_ - now).count());
+                    wait,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(silent_since + silence_limit_ - now).count());
             int n = poll(&pfd, 1, static_cast<int>(std::clamp<long long>(wait, 0, INT_MAX)));
             if (n < 0 && errno == EINTR) continue;
             if (n == 0) {
@@ -486,8 +486,9 @@ private:
         std::vector<std::pair<std::string, std::string>> params = params_;
         params.emplace_back("application_name", "sbdeploy (lock holder check)");
         const ParamArrays arrays(params);
-        std::unique_ptr<PGconn, decltype(&PQfinish)> side(
-            PQconnectStartParams(arrays.keys.data(), arrays.values.data(), 1), &PQfinish);
+        std::unique_ptr<PGconn, decltype(&PQfinish)> side(PQconnectStartParams(arrays.keys.data(), arrays.values.data(),
+                                                                               1),
+                                                          &PQfinish);
         if (!side || PQstatus(side.get()) == CONNECTION_BAD) return;
         for (auto st = PGRES_POLLING_WRITING; st != PGRES_POLLING_OK;) {
             if (st == PGRES_POLLING_FAILED) return;
@@ -515,8 +516,7 @@ private:
 
     // A lock timeout names the sessions seen blocking the statement, when they were seen.
     [[nodiscard]] Error with_holders(Error e) const {
-        if (e.sqlstate == "55P03" && !holders_.empty())
-            e.hint = util::replace_all(e.hint, "another session", holders_);
+        if (e.sqlstate == "55P03" && !holders_.empty()) e.hint = util::replace_all(e.hint, "another session", holders_);
         return e;
     }
 

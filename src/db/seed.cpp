@@ -11,9 +11,8 @@ constexpr std::string_view kCreateStatements[] = {
     "CREATE SCHEMA IF NOT EXISTS supabase_migrations",
     "CREATE TABLE IF NOT EXISTS supabase_migrations.seed_files (path text NOT NULL PRIMARY KEY, hash text NOT NULL)",
 };
-constexpr std::string_view kUpsert =
-    "INSERT INTO supabase_migrations.seed_files(path, hash) VALUES($1, $2) "
-    "ON CONFLICT (path) DO UPDATE SET hash = EXCLUDED.hash";
+constexpr std::string_view kUpsert = "INSERT INTO supabase_migrations.seed_files(path, hash) VALUES($1, $2) "
+                                     "ON CONFLICT (path) DO UPDATE SET hash = EXCLUDED.hash";
 constexpr std::string_view kSelect = "SELECT path, hash FROM supabase_migrations.seed_files";
 
 } // namespace
@@ -35,8 +34,8 @@ Result<std::vector<SeedRow>> read_seed_files(Session& session) {
 
 bool seed_table_exists(Session& session) {
     // A count, not a boolean: every transport prints numbers the same way.
-    auto check = session.exec(
-        "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'supabase_migrations' AND tablename = 'seed_files'");
+    auto check = session.exec("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'supabase_migrations' AND "
+                              "tablename = 'seed_files'");
     return check && !check->rows.empty() && check->rows[0][0] == std::optional<std::string>("1");
 }
 

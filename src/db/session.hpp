@@ -94,7 +94,7 @@ public:
     // batch the server accepted cannot be read. A transport without such an answer says so:
     // the caller can prove nothing by it.
     virtual std::expected<Result<QueryResult>, BatchFailure> exec_batch_answer(std::span<const BatchItem> items,
-                                                                                BatchMode mode) {
+                                                                               BatchMode mode) {
         auto ran = exec_batch(items, mode);
         if (!ran) return std::unexpected(std::move(ran.error()));
         return Result<QueryResult>(fail(ErrorKind::operation, describe() + " does not answer a batch with its rows"));

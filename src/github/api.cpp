@@ -58,13 +58,15 @@ std::string next_link(std::string_view link) {
         if (close == std::string_view::npos) break;
         std::string_view url = link.substr(open + 1, close - open - 1);
         auto next = link.find('<', close);
-        std::string_view params = link.substr(close + 1, next == std::string_view::npos ? std::string_view::npos : next - close - 1);
+        std::string_view params =
+            link.substr(close + 1, next == std::string_view::npos ? std::string_view::npos : next - close - 1);
         auto rel = params.find("rel=");
         if (rel != std::string_view::npos) {
             std::string_view value = params.substr(rel + 4);
             value = value.substr(0, value.find_first_of(";,"));
             value = util::trim(value);
-            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
             for (const auto& word : util::split(value, ' '))
                 if (word == "next") return std::string(url);
         }
@@ -110,9 +112,8 @@ Result<ApiResponse> Api::get(std::string_view path_or_url) const {
     std::string url;
     if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://")) {
         if (!path_or_url.starts_with(settings_.base_url + "/"))
-            return fail(ErrorKind::connection,
-                        "github api: refusing to follow " + util::quoted(path_or_url) + " off the API host " +
-                            util::quoted(settings_.base_url));
+            return fail(ErrorKind::connection, "github api: refusing to follow " + util::quoted(path_or_url) +
+                                                   " off the API host " + util::quoted(settings_.base_url));
         url = std::string(path_or_url);
     } else {
         url = settings_.base_url + std::string(path_or_url);
@@ -169,11 +170,12 @@ Result<ApiResponse> Api::get(std::string_view path_or_url) const {
                     settings_.sleep(std::chrono::seconds(*wait));
                     continue;
                 }
-                return fail(ErrorKind::connection,
-                            what + ": rate limit exceeded (HTTP " + std::to_string(status) + "); " + when + said,
-                            settings_.token.empty()
-                                ? "set GITHUB_TOKEN: anonymous requests get 60 an hour"
-                                : "wait for the reset, or check out the repository with fetch-depth: 0 so git needs no API");
+                return fail(
+                    ErrorKind::connection,
+                    what + ": rate limit exceeded (HTTP " + std::to_string(status) + "); " + when + said,
+                    settings_.token.empty()
+                        ? "set GITHUB_TOKEN: anonymous requests get 60 an hour"
+                        : "wait for the reset, or check out the repository with fetch-depth: 0 so git needs no API");
             }
         }
         if (status >= 500 && !last) {

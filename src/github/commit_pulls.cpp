@@ -16,7 +16,8 @@ std::string repo_name(const rapidjson::Value* side) {
 
 AssociatedPull read_pull(const rapidjson::Value& p) {
     AssociatedPull a;
-    if (auto it = p.FindMember("number"); it != p.MemberEnd() && it->value.IsInt64()) a.number = static_cast<long>(it->value.GetInt64());
+    if (auto it = p.FindMember("number"); it != p.MemberEnd() && it->value.IsInt64())
+        a.number = static_cast<long>(it->value.GetInt64());
     const rapidjson::Value* head = object_member(p, "head");
     const rapidjson::Value* base = object_member(p, "base");
     if (head) a.head_ref = string_member(*head, "ref");
@@ -36,7 +37,8 @@ AssociatedPull read_pull(const rapidjson::Value& p) {
 Result<std::vector<AssociatedPull>> parse_associated_pulls(std::string_view json) {
     rapidjson::Document doc;
     doc.Parse(json.data(), json.size());
-    if (doc.HasParseError() || !doc.IsArray()) return fail(bad_json("the pull requests of a commit are not a JSON array"));
+    if (doc.HasParseError() || !doc.IsArray())
+        return fail(bad_json("the pull requests of a commit are not a JSON array"));
     std::vector<AssociatedPull> out;
     for (const auto& p : doc.GetArray()) {
         if (!p.IsObject()) return fail(bad_json("a pull request is not an object"));

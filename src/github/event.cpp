@@ -176,7 +176,8 @@ PullRequest read_pull_request(Fields& f, const Value& pr) {
     PullRequest p;
     p.number = f.whole(pr, "number", "pull_request.");
     p.title = f.string(pr, "title", "pull_request.");
-    if (const Value* user = f.object(pr, "user", "pull_request.")) p.author = f.string(*user, "login", "pull_request.user.");
+    if (const Value* user = f.object(pr, "user", "pull_request."))
+        p.author = f.string(*user, "login", "pull_request.user.");
     p.draft = f.boolean(pr, "draft", "pull_request.");
     p.merged = f.boolean(pr, "merged", "pull_request.");
     p.created_at = f.string(pr, "created_at", "pull_request.");
@@ -299,7 +300,8 @@ Result<Event> parse_event(std::string_view json, std::string_view name) {
     std::size_t skipped = 0;
     if (json.starts_with("\xEF\xBB\xBF")) skipped = 3;  // a UTF-8 byte order mark
     std::string_view body = json.substr(skipped);
-    if (util::trim(body).empty()) return fail(ErrorKind::input, "the event payload is empty", std::string(kPayloadHint));
+    if (util::trim(body).empty())
+        return fail(ErrorKind::input, "the event payload is empty", std::string(kPayloadHint));
     if (auto nul = body.find('\0'); nul != std::string_view::npos)
         return fail(ErrorKind::input,
                     "the event payload is not valid JSON at " + at_line_column(json, skipped + nul) + ": a NUL byte",
@@ -312,7 +314,8 @@ Result<Event> parse_event(std::string_view json, std::string_view name) {
         rapidjson::MemoryStream stream(body.data(), body.size());
         DepthLimit limit(handler);
         rapidjson::Reader reader;
-        result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(stream, limit);
+        result = reader.Parse < rapidjson::kParseIterativeFlag |
+                 rapidjson::kParseValidateEncodingFlag > (stream, limit);
         too_deep = limit.too_deep();
         return !result.IsError();
     };
@@ -325,7 +328,8 @@ Result<Event> parse_event(std::string_view json, std::string_view name) {
                         "the event payload nests deeper than " + std::to_string(kMaxEventDepth) + " levels at " + where,
                         std::string(kPayloadHint));
         std::string what = offset >= body.size() ? "is truncated" : "is not valid JSON";
-        return fail(ErrorKind::input, "the event payload " + what + " at " + where + ": " + parse_error_text(result.Code()),
+        return fail(ErrorKind::input,
+                    "the event payload " + what + " at " + where + ": " + parse_error_text(result.Code()),
                     std::string(kPayloadHint));
     }
     if (!doc->IsObject())
@@ -346,7 +350,8 @@ Result<Event> read_event(const std::string& path, std::string_view name) {
         return std::unexpected<Error>(std::move(e));
     };
     auto unreadable = [&](int err) {
-        return with_file(make_error(ErrorKind::input, "cannot read the event payload: " + lower_first(std::strerror(err)),
+        return with_file(make_error(ErrorKind::input,
+                                    "cannot read the event payload: " + lower_first(std::strerror(err)),
                                     "set GITHUB_EVENT_PATH or --event-path to the event payload file, or leave both "
                                     "unset outside GitHub Actions"));
     };
@@ -356,7 +361,7 @@ Result<Event> read_event(const std::string& path, std::string_view name) {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
-    struct stat st {};
+    struct stat st{};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) return unreadable(EISDIR);
     auto too_large = [&](std::string size) {
         return with_file(make_error(ErrorKind::input, "the event payload is larger than 64 MiB" + size,

@@ -145,8 +145,19 @@ std::string escape_markdown(std::string_view text) {
     r.reserve(text.size());
     for (char c : text) {
         switch (c) {
-        case '\\': case '`': case '*': case '_': case '[': case ']': case '<': case '>':
-        case '&': case '|': case '~': case '#': case '!':
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+        case '<':
+        case '>':
+        case '&':
+        case '|':
+        case '~':
+        case '#':
+        case '!':
             r.push_back('\\');
             r.push_back(c);
             break;

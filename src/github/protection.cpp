@@ -19,9 +19,9 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Flags GET answers as {"enabled": bool} and PUT takes as booleans.
-constexpr const char* kFlags[] = {"required_linear_history", "allow_force_pushes", "allow_deletions",
-                                  "block_creations", "required_conversation_resolution", "lock_branch",
-                                  "allow_fork_syncing"};
+constexpr const char* kFlags[] = {
+    "required_linear_history",          "allow_force_pushes", "allow_deletions",   "block_creations",
+    "required_conversation_resolution", "lock_branch",        "allow_fork_syncing"};
 constexpr const char* kReviewFields[] = {"dismiss_stale_reviews", "require_code_owner_reviews",
                                          "require_last_push_approval"};
 
@@ -158,9 +158,8 @@ Error api_error(const std::string& what, const net::Response& r, const std::stri
                "Read and write\", or a classic token with repo scope; a workflow's GITHUB_TOKEN cannot); private "
                "repositories need GitHub Pro, Team or Enterprise for branch protection";
     if (r.status == 404)
-        hint = message == "Branch not found"
-                   ? "push the branch first: git push origin " + branch
-                   : "check --repo, and that the token can see the repository";
+        hint = message == "Branch not found" ? "push the branch first: git push origin " + branch
+                                             : "check --repo, and that the token can see the repository";
     return make_error(ErrorKind::connection, what + ": HTTP " + std::to_string(r.status) + said, hint);
 }
 

@@ -103,7 +103,9 @@ std::string headline(Outcome outcome, std::string_view title, std::string_view d
 }
 
 std::string count(std::size_t n, std::string_view singular, std::string_view plural) {
-    std::string noun = n == 1 ? std::string(singular) : plural.empty() ? std::string(singular) + "s" : std::string(plural);
+    std::string noun = n == 1           ? std::string(singular)
+                       : plural.empty() ? std::string(singular) + "s"
+                                        : std::string(plural);
     return std::to_string(n) + " " + noun;
 }
 

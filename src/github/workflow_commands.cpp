@@ -23,8 +23,7 @@ std::string escape(std::string_view s, bool property) {
 std::string escape_data(std::string_view s) { return escape(s, false); }
 std::string escape_property(std::string_view s) { return escape(s, true); }
 
-std::string format_command(std::string_view name,
-                           const std::vector<std::pair<std::string, std::string>>& properties,
+std::string format_command(std::string_view name, const std::vector<std::pair<std::string, std::string>>& properties,
                            std::string_view message) {
     std::string r = "::";
     r.append(name);

@@ -15,8 +15,7 @@ std::string escape_data(std::string_view s);
 std::string escape_property(std::string_view s);
 
 // "::name key=value,key=value::message" with empty properties left out.
-std::string format_command(std::string_view name,
-                           const std::vector<std::pair<std::string, std::string>>& properties,
+std::string format_command(std::string_view name, const std::vector<std::pair<std::string, std::string>>& properties,
                            std::string_view message);
 
 } // namespace sbdeploy::github

@@ -30,9 +30,12 @@ Result<std::vector<std::string>> branch_names(const changes::Git& git) {
     std::vector<std::string> names;
     for (auto& ref : lines_of(r->out)) {
         std::string_view name = ref;
-        if (name.starts_with("refs/heads/")) name.remove_prefix(11);
-        else if (name.starts_with("refs/remotes/origin/")) name.remove_prefix(20);
-        else continue;
+        if (name.starts_with("refs/heads/"))
+            name.remove_prefix(11);
+        else if (name.starts_with("refs/remotes/origin/"))
+            name.remove_prefix(20);
+        else
+            continue;
         if (name != "HEAD") names.emplace_back(name);
     }
     std::sort(names.begin(), names.end());
@@ -51,8 +54,8 @@ std::string pick_branch(const std::vector<std::string>& branches, std::initializ
 std::optional<std::string> github_repository_of(std::string_view url) {
     url = util::trim(url);
     std::string_view rest;
-    for (std::string_view prefix : {"https://github.com/", "http://github.com/", "git@github.com:",
-                                    "ssh://git@github.com/", "git://github.com/"})
+    for (std::string_view prefix :
+         {"https://github.com/", "http://github.com/", "git@github.com:", "ssh://git@github.com/", "git://github.com/"})
         if (url.starts_with(prefix)) rest = url.substr(prefix.size());
     if (rest.empty()) {
         // https://user@github.com/o/n (a token or user name before the host)

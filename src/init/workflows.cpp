@@ -15,7 +15,8 @@ namespace {
 // Third-party actions are pinned by commit SHA; values reach run: scripts through env: only.
 constexpr std::string_view kCheckout = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2";
 
-constexpr std::string_view kValidate = R"yaml(# Written by sbdeploy init. Pull requests and merge queues: every migration is dry-run against
+constexpr std::string_view kValidate =
+    R"yaml(# Written by sbdeploy init. Pull requests and merge queues: every migration is dry-run against
 # the database its base branch deploys to (a pull request into %STAGING% against staging, into
 # %PRODUCTION% against production), and a pull request into %PRODUCTION% must come from %STAGING% or
 # hotfix/*. Make the job "validate-migrations" a required status check of both branches.
@@ -46,7 +47,8 @@ jobs:
           validate-against: base
 )yaml";
 
-constexpr std::string_view kStaging = R"yaml(# Written by sbdeploy init. A merge into %STAGING%: the pending migrations are applied to
+constexpr std::string_view kStaging =
+    R"yaml(# Written by sbdeploy init. A merge into %STAGING%: the pending migrations are applied to
 # staging, the objects of %EXPECT% verified, and nothing may be left pending.
 name: migrations-staging
 on:
@@ -79,7 +81,8 @@ jobs:
           fail-on-pending: true
 )yaml";
 
-constexpr std::string_view kProduction = R"yaml(# Written by sbdeploy init. A merge into %PRODUCTION% (from %STAGING%, or a hotfix/* pull
+constexpr std::string_view kProduction =
+    R"yaml(# Written by sbdeploy init. A merge into %PRODUCTION% (from %STAGING%, or a hotfix/* pull
 # request): the promotion gate lets through only what staging ran first (a hotfix's with a
 # warning: merge it back into %STAGING%); then the objects of %EXPECT% are verified,
 # nothing may be left pending, and the deployment is recorded in the delivery metrics whatever
@@ -122,7 +125,8 @@ jobs:
           environment: production
 )yaml";
 
-constexpr std::string_view kMetrics = R"yaml(# Written by sbdeploy init. Pull requests and staging deployments recorded in the delivery
+constexpr std::string_view kMetrics =
+    R"yaml(# Written by sbdeploy init. Pull requests and staging deployments recorded in the delivery
 # metrics of the production database (production's deployments record themselves).
 name: migrations-metrics
 on:
@@ -178,9 +182,9 @@ std::vector<std::pair<std::string, std::string>> target_variables(const Workflow
     std::vector<std::pair<std::string, std::string>> out;
     for (auto env : environments) {
         std::pair<std::string, std::string> v =
-            s.api_environments.contains(env) ? std::pair<std::string, std::string>{"SUPABASE_ACCESS_TOKEN", "SUPABASE_ACCESS_TOKEN"}
-                                             : std::pair<std::string, std::string>{"SBDEPLOY_" + upper(env) + "_DB_URL",
-                                                                                    upper(env) + "_DB_URL"};
+            s.api_environments.contains(env)
+                ? std::pair<std::string, std::string>{"SUPABASE_ACCESS_TOKEN", "SUPABASE_ACCESS_TOKEN"}
+                : std::pair<std::string, std::string>{"SBDEPLOY_" + upper(env) + "_DB_URL", upper(env) + "_DB_URL"};
         if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
     }
     return out;
@@ -208,10 +212,12 @@ std::string render(const WorkflowSettings& s, std::string_view text) {
         out += '\n';
     }
     if (out.ends_with("\n\n")) out.pop_back();  // split leaves one empty line after the last newline
-    for (const auto& [key, value] :
-         {std::pair<std::string_view, std::string>{"%ACTIONS%", s.actions}, {"%REF%", s.ref},
-          {"%PRODUCTION%", s.production_branch}, {"%STAGING%", s.staging_branch},
-          {"%EXPECT%", std::string(kExpectFile)}, {"%CHECKOUT%", std::string(kCheckout)}})
+    for (const auto& [key, value] : {std::pair<std::string_view, std::string>{"%ACTIONS%", s.actions},
+                                     {"%REF%", s.ref},
+                                     {"%PRODUCTION%", s.production_branch},
+                                     {"%STAGING%", s.staging_branch},
+                                     {"%EXPECT%", std::string(kExpectFile)},
+                                     {"%CHECKOUT%", std::string(kCheckout)}})
         out = util::replace_all(out, key, value);
     return out;
 }
@@ -225,13 +231,13 @@ std::vector<GeneratedFile> release_workflows(const WorkflowSettings& s) {
 }
 
 GeneratedFile expect_file(const WorkflowSettings& s) {
-    std::string path = s.project_dir.empty() ? std::string(kExpectFile) : s.project_dir + "/" + std::string(kExpectFile);
-    return {path,
-            "# Written by sbdeploy init: what must exist after every push to staging and production\n"
-            "# ('sbdeploy verify --help'). One object a line; add your own, for example:\n"
-            "#   table:public.profiles   rls:public.profiles   column:public.profiles.email\n"
-            "#   function:public.handle_new_user   policy:public.profiles:Users read their own profile\n"
-            "schema:supabase_migrations\n"};
+    std::string path = s.project_dir.empty() ? std::string(kExpectFile)
+                                             : s.project_dir + "/" + std::string(kExpectFile);
+    return {path, "# Written by sbdeploy init: what must exist after every push to staging and production\n"
+                  "# ('sbdeploy verify --help'). One object a line; add your own, for example:\n"
+                  "#   table:public.profiles   rls:public.profiles   column:public.profiles.email\n"
+                  "#   function:public.handle_new_user   policy:public.profiles:Users read their own profile\n"
+                  "schema:supabase_migrations\n"};
 }
 
 std::vector<SecretScope> required_secrets(const WorkflowSettings& s) {

@@ -72,10 +72,14 @@ void check_policy(Run& run, const std::string& name, const PolicyState& p) {
         if (api_role(r)) api.push_back(r);
     if (api.empty()) return;
     std::string what;
-    if (p.command == "insert") what = "insert any row";
-    else if (p.command == "delete") what = "delete any row";
-    else if (p.command == "update") what = p.using_true ? "update any row" : "update rows to any values";
-    else what = p.using_true ? "read, insert, update and delete any row" : "insert and update rows with any values";
+    if (p.command == "insert")
+        what = "insert any row";
+    else if (p.command == "delete")
+        what = "delete any row";
+    else if (p.command == "update")
+        what = p.using_true ? "update any row" : "update rows to any values";
+    else
+        what = p.using_true ? "read, insert, update and delete any row" : "insert and update rows with any values";
     std::string clause = p.using_true && p.check_true ? "using (true) and with check (true)"
                          : p.using_true               ? "using (true)"
                                                       : "with check (true)";
@@ -168,7 +172,8 @@ void create_function(Run& run, const Value* f) {
     for (const Value* option : tree::items(f, "options")) {
         Node d = tree::node(option);
         if (auto definer = security_setting(d.fields)) fn.definer = *definer;
-        if (auto path = path_setting(d.fields); path != PathSetting::none) fn.fixed_search_path = path == PathSetting::fixed;
+        if (auto path = path_setting(d.fields); path != PathSetting::none)
+            fn.fixed_search_path = path == PathSetting::fixed;
     }
     if (fn.definer && !fn.fixed_search_path && run.in_target()) fn.defined = run.place();
     fn.body = routine_body(run, f);
@@ -231,7 +236,8 @@ void do_block(Run& run, const Value* f) {
     std::string body;
     for (const Value* arg : tree::items(f, "args")) {
         Node d = tree::node(arg);
-        if (tree::text(d.fields, "defname") == "as") body = tree::text(tree::node(tree::get(d.fields, "arg")).fields, "sval");
+        if (tree::text(d.fields, "defname") == "as")
+            body = tree::text(tree::node(tree::get(d.fields, "arg")).fields, "sval");
     }
     auto dynamic = dynamic_rls(body);
     if (!dynamic) return;
@@ -283,8 +289,8 @@ void finish_access(Run& run) {
         std::string schema = util::quoted(t.name.schema);
         if (t.disabled)
             run.report_at(Rule::rls_missing, *t.disabled,
-                          "row level security is disabled on table " + t.name.quoted() + " in exposed schema " + schema +
-                              ": anyone with the project's anon key can read and change every row",
+                          "row level security is disabled on table " + t.name.quoted() + " in exposed schema " +
+                              schema + ": anyone with the project's anon key can read and change every row",
                           "keep row level security enabled and write policies for the access you need");
         else if (t.created)
             run.report_at(Rule::rls_missing, *t.created,
@@ -297,12 +303,14 @@ void finish_access(Run& run) {
     for (const auto& [key, p] : run.policies) check_policy(run, key.second, p);
     for (const auto& [key, fn] : run.functions) {
         if (!fn.defined) continue;
-        std::string what = std::string("security definer ") + (fn.procedure ? "procedure " : "function ") + fn.name.quoted();
+        std::string what = std::string("security definer ") + (fn.procedure ? "procedure " : "function ") +
+                           fn.name.quoted();
         // A table named without a schema resolves through the caller's search_path, where
         // pg_temp comes first: any caller can put their own table in its place.
         auto unqualified = unqualified_relations(fn.body);
         if (unqualified && !unqualified->empty()) {
-            std::vector<std::string> names(unqualified->begin(), unqualified->begin() + std::min<std::size_t>(3, unqualified->size()));
+            std::vector<std::string> names(unqualified->begin(),
+                                           unqualified->begin() + std::min<std::size_t>(3, unqualified->size()));
             run.report_at(Rule::security_definer_search_path, *fn.defined,
                           what + " has no fixed search_path and its body names " + and_list(names) +
                               " without a schema: a caller's own temporary table of that name would be used with the "

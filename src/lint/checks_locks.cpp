@@ -110,12 +110,12 @@ void check_validate(Run& run, const QName& table, const std::string& constraint)
     auto it = run.not_valid.find({table.key(), constraint});
     if (it == run.not_valid.end()) return;
     if (it->second == run.place().file)
-        run.report(
-            Rule::validate_same_file, -1,
-            "constraint " + util::quoted(constraint) + " of " + table.quoted() +
-                " is added not valid and validated in the same file: one transaction holds the lock of the "
-                "first while the second scans, so not valid gains nothing",
-            "move alter table " + table.sql() + " validate constraint " + constraint + " into a later migration file");
+        run.report(Rule::validate_same_file, -1,
+                   "constraint " + util::quoted(constraint) + " of " + table.quoted() +
+                       " is added not valid and validated in the same file: one transaction holds the lock of the "
+                       "first while the second scans, so not valid gains nothing",
+                   "move alter table " + table.sql() + " validate constraint " + constraint +
+                       " into a later migration file");
     run.not_valid.erase(it);
 }
 

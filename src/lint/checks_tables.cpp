@@ -229,9 +229,7 @@ void unparsed_statement(Run& run, std::string_view code) {
         std::regex::icase);
     std::match_results<std::string_view::const_iterator> m;
     if (!std::regex_search(code.begin(), code.end(), m, kCreateTable)) return;
-    auto identifier = [](std::string s) {
-        return s.starts_with('"') ? s.substr(1, s.size() - 2) : util::to_lower(s);
-    };
+    auto identifier = [](std::string s) { return s.starts_with('"') ? s.substr(1, s.size() - 2) : util::to_lower(s); };
     std::vector<std::string> parts;
     if (m[1].matched) parts.push_back(identifier(m[1].str()));
     parts.push_back(identifier(m[2].str()));
@@ -244,12 +242,13 @@ bool check_table_statement(Run& run, Node stmt) {
     const Value* f = stmt.fields;
     if (stmt.type == "CreateStmt") {
         const Value* rel = tree::get(f, "relation");
-        create_table(run, created_name(run, rel), tree::text(rel, "relpersistence") == "t", tree::flag(f, "if_not_exists"), f);
+        create_table(run, created_name(run, rel), tree::text(rel, "relpersistence") == "t",
+                     tree::flag(f, "if_not_exists"), f);
     } else if (stmt.type == "CreateTableAsStmt") {
         if (tree::text(f, "objtype") != "OBJECT_TABLE") return true;
         const Value* rel = tree::get(tree::get(f, "into"), "rel");
-        create_table(run, created_name(run, rel), tree::text(rel, "relpersistence") == "t", tree::flag(f, "if_not_exists"),
-                     nullptr);
+        create_table(run, created_name(run, rel), tree::text(rel, "relpersistence") == "t",
+                     tree::flag(f, "if_not_exists"), nullptr);
     } else if (stmt.type == "SelectStmt") {
         const Value* into = tree::get(f, "intoClause");
         if (into == nullptr) return true;
@@ -277,7 +276,8 @@ bool check_table_statement(Run& run, Node stmt) {
             QName table = run.resolve(tree::names(list.fields, "items"), Run::Kind::table);
             if (run.existing(table))
                 run.report(Rule::drop_table, -1,
-                           "dropping table " + table.quoted() + " breaks clients that still use it, and its data is gone",
+                           "dropping table " + table.quoted() +
+                               " breaks clients that still use it, and its data is gone",
                            "stop using the table in deployed code first, then drop it in a later release");
             run.tables.erase(table.key());
             std::erase_if(run.policies, [&](const auto& p) { return p.first.first == table.key(); });

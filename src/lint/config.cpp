@@ -52,8 +52,8 @@ Result<void> read_levels(const toml::table& rules, const std::string& display, P
         auto text = value.value<std::string>();
         auto level = text && value.is_string() ? parse_level(*text) : parse_level("");
         if (!level)
-            return fail(
-                config_error(display, value, "[lint.rules] " + id + " must be \"error\", \"warning\" or \"off\""));
+            return fail(config_error(display, value,
+                                     "[lint.rules] " + id + " must be \"error\", \"warning\" or \"off\""));
         out.levels[*rule] = *level;
     }
     return {};

@@ -6,9 +6,7 @@
 
 namespace sbdeploy::lint::detail {
 
-bool space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 // `-- sbdeploy-lint-ignore: rule[, rule ...] [reason]` on the comment lines right above
 // the code (a run of `--` lines, no blank line in between).

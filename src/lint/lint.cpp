@@ -26,7 +26,9 @@ using detail::directives;
 using detail::kDirective;
 
 // Byte offset of the first token at or after `from` (white space and comments skipped).
-std::size_t code_start(std::string_view text, std::size_t from) { return migrations::skip_space_and_comments(text, from); }
+std::size_t code_start(std::string_view text, std::size_t from) {
+    return migrations::skip_space_and_comments(text, from);
+}
 
 // File position of a byte offset in the statement's text.
 migrations::SourcePosition at_offset(const migrations::Statement& s, std::size_t offset) {
@@ -112,8 +114,10 @@ public:
             if (!d.rules.empty()) ignores[{index, i}] = std::move(d.rules);
             for (const auto& [id, offset] : d.unknown) {
                 auto near = nearest_rule(id);
-                run_.report(Rule::unknown_ignore, offset, util::quoted(id) + " in " + std::string(kDirective) + " is not a lint rule",
-                            near.empty() ? "use a rule id from 'sbdeploy lint --help'" : "did you mean " + util::quoted(near) + "?");
+                run_.report(Rule::unknown_ignore, offset,
+                            util::quoted(id) + " in " + std::string(kDirective) + " is not a lint rule",
+                            near.empty() ? "use a rule id from 'sbdeploy lint --help'"
+                                         : "did you mean " + util::quoted(near) + "?");
             }
             if (!read_statement(i, st)) open_blocks = std::max(0, detail::block_depth(st.text));
         }
@@ -128,8 +132,7 @@ private:
         if (!failure) return true;
         real_.push_back(index);  // a statement, whatever it is
         detail::unparsed_statement(run_, std::string_view(st.text).substr(code_start(st.text, 0)));
-        run_.report(Rule::parse_error, byte_offset(st.text, failure->cursorpos),
-                    std::move(failure->message),
+        run_.report(Rule::parse_error, byte_offset(st.text, failure->cursorpos), std::move(failure->message),
                     failure->too_deep ? "split the expression (a long chain of operators) into smaller ones, or "
                                         "several statements"
                                       : "correct the statement: sbdeploy reads it with PostgreSQL " PG_MAJORVERSION
@@ -251,8 +254,10 @@ std::vector<Finding> lint(std::span<const SourceFile> files, const Config& confi
                 out.push_back({i, {ff.rule, severity_of(ff.rule, std::nullopt), f.display, 1, 1, ff.message, ff.fix}});
         if (f.split_error) {
             if (f.role == Role::target && enabled(Rule::parse_error))
-                out.push_back({i, {Rule::parse_error, severity_of(Rule::parse_error, std::nullopt), f.display, f.split_error->line,
-                                   f.split_error->column, f.split_error->message, f.split_error->hint}});
+                out.push_back({i,
+                               {Rule::parse_error, severity_of(Rule::parse_error, std::nullopt), f.display,
+                                f.split_error->line, f.split_error->column, f.split_error->message,
+                                f.split_error->hint}});
             continue;
         }
         FileReader(run, f).read(ignores, i);
@@ -268,8 +273,8 @@ std::vector<Finding> lint(std::span<const SourceFile> files, const Config& confi
         auto where = at_offset(st, static_cast<std::size_t>(std::max(raw.place.offset, 0)));
         Severity severity = severity_of(raw.rule, raw.severity);
         out.push_back({raw.place.file,
-                       {raw.rule, severity, file.display, where.line, where.column,
-                        std::move(raw.message), std::move(raw.fix)}});
+                       {raw.rule, severity, file.display, where.line, where.column, std::move(raw.message),
+                        std::move(raw.fix)}});
     }
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
         return std::tie(a.first, a.second.line, a.second.column) < std::tie(b.first, b.second.line, b.second.column);

@@ -64,7 +64,9 @@ std::string summary_table(std::span<const Finding> findings, std::size_t limit) 
 
 std::string describe_counts(Counts c) {
     if (c.errors == 0 && c.warnings == 0) return "no findings";
-    auto n = [](std::size_t k, const char* one, const char* many) { return std::to_string(k) + " " + (k == 1 ? one : many); };
+    auto n = [](std::size_t k, const char* one, const char* many) {
+        return std::to_string(k) + " " + (k == 1 ? one : many);
+    };
     return n(c.errors, "error", "errors") + ", " + n(c.warnings, "warning", "warnings");
 }
 

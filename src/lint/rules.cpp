@@ -55,11 +55,13 @@ constexpr RuleInfo kRules[] = {
      "add it `not valid`, then `validate constraint` it in a later migration"},
     {Rule::drop_table, "drop-table", Severity::warning, "`DROP TABLE` of a table that existed before",
      "stop using the table in deployed code first; drop it in a later release"},
-    {Rule::drop_column, "drop-column", Severity::warning, "`ALTER TABLE ... DROP COLUMN` of a column that existed before",
+    {Rule::drop_column, "drop-column", Severity::warning,
+     "`ALTER TABLE ... DROP COLUMN` of a column that existed before",
      "stop using the column in deployed code first; drop it in a later release"},
     {Rule::truncate, "truncate", Severity::warning, "`TRUNCATE` of a table that existed before",
      "delete only the rows you mean, and keep one-off data fixes out of schema migrations"},
-    {Rule::rename_table, "rename-table", Severity::warning, "`ALTER TABLE ... RENAME TO` of a table that existed before",
+    {Rule::rename_table, "rename-table", Severity::warning,
+     "`ALTER TABLE ... RENAME TO` of a table that existed before",
      "keep the old name working (a view) until no deployed client uses it"},
     {Rule::rename_column, "rename-column", Severity::warning,
      "`ALTER TABLE ... RENAME COLUMN` of a column that existed before",
@@ -89,8 +91,7 @@ constexpr RuleInfo kRules[] = {
      "two migration files with one version: push refuses them, the Supabase CLI fails halfway",
      "give one of them a new version (a later timestamp)"},
     {Rule::unknown_ignore, "unknown-ignore", Severity::warning,
-     "a `-- sbdeploy-lint-ignore:` comment naming a rule that does not exist",
-     "use a rule id from this table"},
+     "a `-- sbdeploy-lint-ignore:` comment naming a rule that does not exist", "use a rule id from this table"},
 };
 
 // info() indexes the table by the enum.

@@ -92,7 +92,7 @@ TypeRef type_ref(const Value* type_name) {
 
 std::string describe(const TypeRef& t) {
     static constexpr std::pair<std::string_view, std::string_view> kSqlNames[] = {
-        {"int2", "smallint"}, {"int4", "integer"}, {"int8", "bigint"}, {"float4", "real"},
+        {"int2", "smallint"},           {"int4", "integer"}, {"int8", "bigint"}, {"float4", "real"},
         {"float8", "double precision"}, {"bool", "boolean"}, {"bpchar", "char"}, {"timestamptz", "timestamptz"},
     };
     std::string s = t.name;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <regex>
 
-
 namespace sbdeploy::metrics {
 
 namespace {
@@ -37,60 +36,109 @@ constexpr std::string_view kZero = "not null default 0";
 
 const std::vector<TableSpec>& specs() {
     static const std::vector<TableSpec> k = {
-        {"pr_events", {"pr_number", "event_type"},
-         {{"repository", "text", kRepo}, {"pr_number", "integer", ""}, {"event_type", "text", ""},
-          {"event_timestamp", "timestamptz", ""}, {"pr_title", "text", ""}, {"branch_name", "text", ""},
-          {"base_branch", "text", ""}, {"author", "text", ""}, {"pr_created_at", "timestamptz", ""},
-          {"cycle_time_seconds", "bigint", ""}, {"run_id", "text", ""}, {"recorded_at", "timestamptz", kNow}},
-         {"repository", "pr_number", "event_type", "event_timestamp"}, "pr_events_event_key",
-         {{"event_type", {"opened", "created", "reopened", "ready_for_review", "reviewed", "closed", "merged"}}}},
-        {"deployment_events", {"environment", "status", "deployed_at"},
-         {{"repository", "text", kRepo}, {"environment", "text", "not null default 'production'"},
-          {"status", "text", ""}, {"deployed_at", "timestamptz", ""},
-          {"source", "text", "not null default 'manual'"},
-          {"source_id", "text", "not null default gen_random_uuid()::text"}, {"commit_sha", "text", ""},
-          {"ref", "text", ""}, {"migrations_applied", "integer", ""}, {"duration_seconds", "numeric", ""},
-          {"lead_time_seconds", "bigint", ""}, {"run_id", "text", ""}, {"recorded_at", "timestamptz", kNow}},
-         {"repository", "source", "source_id"}, "deployment_events_event_key",
-         {{"status", {"success", "failure"}}, {"environment", {}}, {"source", {}}}},
-        {"test_runs", {"run_id", "total_tests", "passed_tests"},
-         {{"repository", "text", kRepo}, {"run_id", "text", ""}, {"run_attempt", "integer", "not null default 1"},
-          {"test_type", "text", ""}, {"source", "text", "not null default 'manual'"},
-          {"run_timestamp", "timestamptz", ""}, {"total_tests", "integer", ""}, {"passed_tests", "integer", ""},
-          {"failed_tests", "integer", ""}, {"skipped_tests", "integer", ""},
-          {"execution_time_seconds", "numeric", ""}, {"branch_name", "text", ""}, {"commit_sha", "text", ""},
+        {"pr_events",
+         {"pr_number", "event_type"},
+         {{"repository", "text", kRepo},
+          {"pr_number", "integer", ""},
+          {"event_type", "text", ""},
+          {"event_timestamp", "timestamptz", ""},
+          {"pr_title", "text", ""},
+          {"branch_name", "text", ""},
+          {"base_branch", "text", ""},
+          {"author", "text", ""},
+          {"pr_created_at", "timestamptz", ""},
+          {"cycle_time_seconds", "bigint", ""},
+          {"run_id", "text", ""},
           {"recorded_at", "timestamptz", kNow}},
-         {"repository", "run_id", "run_attempt", "test_type", "source"}, "test_runs_run_key",
+         {"repository", "pr_number", "event_type", "event_timestamp"},
+         "pr_events_event_key",
+         {{"event_type", {"opened", "created", "reopened", "ready_for_review", "reviewed", "closed", "merged"}}}},
+        {"deployment_events",
+         {"environment", "status", "deployed_at"},
+         {{"repository", "text", kRepo},
+          {"environment", "text", "not null default 'production'"},
+          {"status", "text", ""},
+          {"deployed_at", "timestamptz", ""},
+          {"source", "text", "not null default 'manual'"},
+          {"source_id", "text", "not null default gen_random_uuid()::text"},
+          {"commit_sha", "text", ""},
+          {"ref", "text", ""},
+          {"migrations_applied", "integer", ""},
+          {"duration_seconds", "numeric", ""},
+          {"lead_time_seconds", "bigint", ""},
+          {"run_id", "text", ""},
+          {"recorded_at", "timestamptz", kNow}},
+         {"repository", "source", "source_id"},
+         "deployment_events_event_key",
+         {{"status", {"success", "failure"}}, {"environment", {}}, {"source", {}}}},
+        {"test_runs",
+         {"run_id", "total_tests", "passed_tests"},
+         {{"repository", "text", kRepo},
+          {"run_id", "text", ""},
+          {"run_attempt", "integer", "not null default 1"},
+          {"test_type", "text", ""},
+          {"source", "text", "not null default 'manual'"},
+          {"run_timestamp", "timestamptz", ""},
+          {"total_tests", "integer", ""},
+          {"passed_tests", "integer", ""},
+          {"failed_tests", "integer", ""},
+          {"skipped_tests", "integer", ""},
+          {"execution_time_seconds", "numeric", ""},
+          {"branch_name", "text", ""},
+          {"commit_sha", "text", ""},
+          {"recorded_at", "timestamptz", kNow}},
+         {"repository", "run_id", "run_attempt", "test_type", "source"},
+         "test_runs_run_key",
          {{"test_type", {}}, {"source", {}}}},
-        {"rule_compliance_events", {"rule_name", "compliance_status"},
-         {{"repository", "text", kRepo}, {"rule_name", "text", ""}, {"rule_category", "text", ""},
-          {"compliance_status", "text", ""}, {"context_type", "text", ""}, {"context_id", "text", ""},
-          {"subject", "text", "not null default ''"}, {"details", "text", ""}, {"event_timestamp", "timestamptz", ""},
-          {"run_id", "text", ""}, {"recorded_at", "timestamptz", kNow}},
-         {"repository", "rule_name", "context_type", "context_id", "subject"}, "rule_compliance_events_event_key",
+        {"rule_compliance_events",
+         {"rule_name", "compliance_status"},
+         {{"repository", "text", kRepo},
+          {"rule_name", "text", ""},
+          {"rule_category", "text", ""},
+          {"compliance_status", "text", ""},
+          {"context_type", "text", ""},
+          {"context_id", "text", ""},
+          {"subject", "text", "not null default ''"},
+          {"details", "text", ""},
+          {"event_timestamp", "timestamptz", ""},
+          {"run_id", "text", ""},
+          {"recorded_at", "timestamptz", kNow}},
+         {"repository", "rule_name", "context_type", "context_id", "subject"},
+         "rule_compliance_events_event_key",
          {{"compliance_status", {"compliant", "violation"}},
           {"rule_category", {"branching", "commits", "promotion"}},
           {"context_type", {"pull_request", "commit"}},
           {"rule_name", {}}}},
-        {"development_metrics", {"metric_date"},
-         {{"metric_date", "date", ""}, {"repository", "text", kRepo},
-          {"environment", "text", "not null default 'production'"}, {"deployment_frequency", "integer", kZero},
-          {"failed_deployments", "integer", kZero}, {"change_failure_rate", "numeric", ""},
-          {"lead_time_seconds", "numeric", ""}, {"time_to_restore_seconds", "numeric", ""},
-          {"prs_merged", "integer", kZero}, {"pr_cycle_time_seconds", "numeric", ""},
-          {"pr_cycle_time_p90_seconds", "numeric", ""}, {"tests_total", "integer", kZero},
-          {"tests_passed", "integer", kZero}, {"test_pass_rate", "numeric", ""}, {"rule_checks", "integer", kZero},
-          {"rule_compliance_rate", "numeric", ""}, {"updated_at", "timestamptz", kNow}},
-         {"repository", "environment", "metric_date"}, "development_metrics_day_key",
+        {"development_metrics",
+         {"metric_date"},
+         {{"metric_date", "date", ""},
+          {"repository", "text", kRepo},
+          {"environment", "text", "not null default 'production'"},
+          {"deployment_frequency", "integer", kZero},
+          {"failed_deployments", "integer", kZero},
+          {"change_failure_rate", "numeric", ""},
+          {"lead_time_seconds", "numeric", ""},
+          {"time_to_restore_seconds", "numeric", ""},
+          {"prs_merged", "integer", kZero},
+          {"pr_cycle_time_seconds", "numeric", ""},
+          {"pr_cycle_time_p90_seconds", "numeric", ""},
+          {"tests_total", "integer", kZero},
+          {"tests_passed", "integer", kZero},
+          {"test_pass_rate", "numeric", ""},
+          {"rule_checks", "integer", kZero},
+          {"rule_compliance_rate", "numeric", ""},
+          {"updated_at", "timestamptz", kNow}},
+         {"repository", "environment", "metric_date"},
+         "development_metrics_day_key",
          {{"environment", {}}}},
     };
     return k;
 }
 
 // The views schema.sql creates (with the tables: the schema is complete when all exist).
-constexpr std::string_view kViews[] = {"daily_deployments",   "restores",
+constexpr std::string_view kViews[] = {"daily_deployments",     "restores",
                                        "daily_time_to_restore", "merged_prs",
-                                       "daily_pr_cycle_time", "daily_test_pass_rate",
+                                       "daily_pr_cycle_time",   "daily_test_pass_rate",
                                        "daily_rule_compliance", "weekly_development_metrics"};
 
 std::string literal(std::string_view s) {
@@ -161,10 +209,12 @@ void set_aside_long_format(const Catalog& cat, AdoptionPlan& plan, std::vector<s
         return;
     const std::string aside = "development_metrics_seed";
     if (std::find(cat.relations.begin(), cat.relations.end(), aside) != cat.relations.end()) {
-        plan.conflicts.push_back({"metrics.development_metrics holds seed 001's aggregates (metric_type, metric_value) and "
-                                  "metrics." + aside + " exists already",
-                                  "move one of them: alter table metrics.development_metrics rename to "
-                                  "development_metrics_seed_2"});
+        plan.conflicts.push_back(
+            {"metrics.development_metrics holds seed 001's aggregates (metric_type, metric_value) and "
+             "metrics." +
+                 aside + " exists already",
+             "move one of them: alter table metrics.development_metrics rename to "
+             "development_metrics_seed_2"});
         return;
     }
     std::string sql = "alter table metrics.development_metrics rename to " + aside + ";\n";
@@ -212,7 +262,8 @@ void plan_columns(const Catalog& cat, const TableSpec& spec, const std::string& 
     // Columns of the seed's that sbdeploy does not write must not refuse its rows.
     for (const auto& c : cat.columns) {
         if (c.schema != schema || c.table != spec.name || !c.not_null || c.has_default || c.generated) continue;
-        if (std::any_of(spec.columns.begin(), spec.columns.end(), [&](const ColumnSpec& s) { return s.name == c.name; }))
+        if (std::any_of(spec.columns.begin(), spec.columns.end(),
+                        [&](const ColumnSpec& s) { return s.name == c.name; }))
             continue;
         plan.steps.push_back({table + "." + c.name + ": not null dropped (sbdeploy does not write it)",
                               "alter table " + table + " alter column " + ident(c.name) + " drop not null;\n"});
@@ -223,12 +274,14 @@ void plan_checks(const Catalog& cat, const TableSpec& spec, const std::string& s
     const std::string table = "metrics." + std::string(spec.name);
     for (const auto& check : cat.checks) {
         if (check.schema != schema || check.table != spec.name) continue;
-        auto e = std::find_if(spec.enums.begin(), spec.enums.end(), [&](const EnumSpec& s) { return s.column == check.column; });
+        auto e = std::find_if(spec.enums.begin(), spec.enums.end(),
+                              [&](const EnumSpec& s) { return s.column == check.column; });
         std::vector<std::string> values;
         if (e == spec.enums.end() || !enum_check_values(check.definition, check.column, values)) continue;
         const std::string drop = "alter table " + table + " drop constraint " + ident(check.name);
         if (e->values.empty()) {
-            plan.steps.push_back({table + ": check " + check.name + " dropped (sbdeploy writes any " + check.column + ")",
+            plan.steps.push_back({table + ": check " + check.name + " dropped (sbdeploy writes any " + check.column +
+                                      ")",
                                   drop + ";\n"});
             continue;
         }
@@ -281,8 +334,8 @@ bool enum_check_values(std::string_view definition, std::string_view column, std
     rest += def.substr(last);
     if (values.empty()) return false;
     // What may remain around the literals: the column, casts, ANY (ARRAY[...]), IS NULL, OR.
-    for (std::string_view token : {"character varying", "ARRAY", "ANY", "IS NULL", "OR", "CHECK", "::text[]",
-                                   "::text", "::character varying[]"}) {
+    for (std::string_view token : {"character varying", "ARRAY", "ANY", "IS NULL", "OR", "CHECK", "::text[]", "::text",
+                                   "::character varying[]"}) {
         for (auto p = rest.find(token); p != std::string::npos; p = rest.find(token)) rest.erase(p, token.size());
     }
     for (const std::string& name : {std::string(column), "\"" + std::string(column) + "\""})
@@ -332,8 +385,8 @@ AdoptionPlan plan_adoption(const Catalog& cat, std::string_view repository) {
         plan_key(moved, spec, "metrics", plan);
     }
     plan.complete = absent.empty() && std::all_of(std::begin(kViews), std::end(kViews), [&](std::string_view v) {
-        return std::find(cat.relations.begin(), cat.relations.end(), v) != cat.relations.end();
-    });
+                        return std::find(cat.relations.begin(), cat.relations.end(), v) != cat.relations.end();
+                    });
     return plan;
 }
 

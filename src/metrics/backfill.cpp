@@ -93,8 +93,9 @@ Result<std::size_t> pulls_file(std::string_view text, std::string_view display, 
         d.ParseStream<rapidjson::kParseStopWhenDoneFlag>(stream);
         if (d.HasParseError())
             return fail(make_error(ErrorKind::input,
-                                   "pull request list: not JSON: " + util::to_lower(rapidjson::GetParseError_En(d.GetParseError())) +
-                                       " at offset " + std::to_string(offset + d.GetErrorOffset()),
+                                   "pull request list: not JSON: " +
+                                       util::to_lower(rapidjson::GetParseError_En(d.GetParseError())) + " at offset " +
+                                       std::to_string(offset + d.GetErrorOffset()),
                                    fix)
                             .at(std::string(display)));
         if (!d.IsArray())
@@ -170,7 +171,8 @@ Result<PageResult> workflow_runs_page(std::string_view body, std::int64_t since,
     if (!d) return fail(d.error());
     const Value* runs = json::at(&*d, {"workflow_runs"});
     if (runs == nullptr || !runs->IsArray())
-        return fail(ErrorKind::connection, "metrics backfill: workflow runs: the answer has no \"workflow_runs\" array");
+        return fail(ErrorKind::connection,
+                    "metrics backfill: workflow runs: the answer has no \"workflow_runs\" array");
     PageResult out;
     for (const auto& run : runs->GetArray()) {
         ++out.items;

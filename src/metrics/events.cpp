@@ -105,7 +105,8 @@ void deployment_status(const Value& payload, const std::string& repository, cons
     std::string state = json::text(ds, {"state"});
     std::string status = state == "success" ? "success" : (state == "failure" || state == "error") ? "failure" : "";
     if (status.empty()) {
-        out.notes.push_back("deployment_status " + util::quoted(state) + ": not a finished deployment, nothing to record");
+        out.notes.push_back("deployment_status " + util::quoted(state) +
+                            ": not a finished deployment, nothing to record");
         return;
     }
     DeploymentEvent d;
@@ -125,8 +126,8 @@ void deployment_status(const Value& payload, const std::string& repository, cons
     out.records.deployments.push_back(std::move(d));
 }
 
-void workflow_run(const Value& payload, std::string_view action, const std::string& repository,
-                  const EventContext& ctx, EventRecords& out) {
+void workflow_run(const Value& payload, std::string_view action, const std::string& repository, const EventContext& ctx,
+                  EventRecords& out) {
     const Value* run = json::at(&payload, {"workflow_run"});
     if (action != "completed" || run == nullptr) {
         out.notes.push_back("workflow_run " + util::quoted(action) + ": not a finished run, nothing to record");
@@ -138,7 +139,8 @@ void workflow_run(const Value& payload, std::string_view action, const std::stri
                              ? "failure"
                              : "";
     if (status.empty()) {
-        out.notes.push_back("workflow_run concluded " + util::quoted(conclusion) + ": neither a deployment nor a failed one, nothing to record");
+        out.notes.push_back("workflow_run concluded " + util::quoted(conclusion) +
+                            ": neither a deployment nor a failed one, nothing to record");
         return;
     }
     std::string branch = json::text(run, {"head_branch"});
@@ -191,7 +193,8 @@ void own_deployment(const Value* payload, const std::string& repository, const E
     d.run_id = ctx.run_id;
     d.source_id = ctx.run_id.empty() ? d.commit_sha + ":" + run.environment
                                      : ctx.run_id + ":" + std::to_string(ctx.run_attempt) + ":" + run.environment;
-    if (auto oldest = oldest_commit_time(payload); oldest && *oldest <= ctx.now) d.lead_time_seconds = ctx.now - *oldest;
+    if (auto oldest = oldest_commit_time(payload); oldest && *oldest <= ctx.now)
+        d.lead_time_seconds = ctx.now - *oldest;
     out.records.deployments.push_back(std::move(d));
 }
 

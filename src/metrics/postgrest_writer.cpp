@@ -11,9 +11,7 @@ namespace sbdeploy::metrics {
 
 namespace {
 
-bool is_number(ColumnType t) {
-    return t == ColumnType::integer || t == ColumnType::bigint || t == ColumnType::numeric;
-}
+bool is_number(ColumnType t) { return t == ColumnType::integer || t == ColumnType::bigint || t == ColumnType::numeric; }
 
 std::string rows_json(const TableRows& rows, std::size_t begin, std::size_t end) {
     const Table& t = *rows.table;
@@ -143,11 +141,14 @@ private:
         PostgrestError pe = parse_error_body(res.body);
         std::string status = "HTTP " + std::to_string(res.status);
         std::string base = "metrics: " + what + " through " + describe() + ": ";
-        std::string said = pe.message.empty() ? status : pe.message + " (" + status + (pe.code.empty() ? "" : ", " + pe.code) + ")";
+        std::string said =
+            pe.message.empty() ? status : pe.message + " (" + status + (pe.code.empty() ? "" : ", " + pe.code) + ")";
         if (pe.code == "PGRST106")
-            return make_error(ErrorKind::config, base + "schema " + util::quoted(s_.schema) + " is not exposed: " + said,
-                              "add \"" + s_.schema + "\" to the API's exposed schemas (supabase/config.toml [api] "
-                              "schemas, or Settings > API > Exposed schemas in the dashboard)");
+            return make_error(ErrorKind::config,
+                              base + "schema " + util::quoted(s_.schema) + " is not exposed: " + said,
+                              "add \"" + s_.schema +
+                                  "\" to the API's exposed schemas (supabase/config.toml [api] "
+                                  "schemas, or Settings > API > Exposed schemas in the dashboard)");
         if (res.status == 401 || res.status == 403)
             return make_error(ErrorKind::connection, base + "the key was refused: " + said,
                               "set SUPABASE_SECRET_KEY to the project's secret (service role) key");

@@ -63,7 +63,8 @@ public:
         bool synced = ::fsync(sync_fd_) == 0;
         ::close(sync_fd_);
         sync_fd_ = -1;
-        if (rc != Z_OK) return fail(io_error(path_, "gzip: could not finish the file (error " + std::to_string(rc) + ")"));
+        if (rc != Z_OK)
+            return fail(io_error(path_, "gzip: could not finish the file (error " + std::to_string(rc) + ")"));
         if (!synced) return fail(io_error(path_, std::strerror(errno)));
         return {};
     }
@@ -140,14 +141,16 @@ Result<PruneCounts> prune_archived(db::Session& session, std::int64_t cutoff, Li
     long* slots[] = {&counts.prs, &counts.deployments, &counts.tests, &counts.rules, &counts.daily};
     for (const auto& row : res->rows) {
         if (row.size() != 2 || !row[0] || !row[1] || row[0]->size() != 1 || (*row[0])[0] < '0' || (*row[0])[0] > '4')
-            return rollback(make_error(ErrorKind::database, "metrics: pruning the metrics tables: unexpected answer from the server"));
+            return rollback(make_error(ErrorKind::database,
+                                       "metrics: pruning the metrics tables: unexpected answer from the server"));
         ++*slots[(*row[0])[0] - '0'];
         if (auto w = sink.write(*row[1]); !w) return rollback(std::move(w.error()));
     }
     if (auto closed = sink.close(); !closed) return rollback(std::move(closed.error()));
     if (auto committed = session.exec("commit"); !committed)
-        return fail(database_error(std::move(committed.error()), "pruning the metrics tables (the archive holds rows that "
-                                                                 "were not deleted)"));
+        return fail(database_error(std::move(committed.error()),
+                                   "pruning the metrics tables (the archive holds rows that "
+                                   "were not deleted)"));
     return counts;
 }
 

@@ -11,42 +11,64 @@ namespace sbdeploy::metrics {
 namespace {
 
 constexpr Column kPrColumns[] = {
-    {"repository", ColumnType::text},       {"pr_number", ColumnType::integer},
-    {"event_type", ColumnType::text},       {"event_timestamp", ColumnType::timestamptz},
-    {"pr_title", ColumnType::text},         {"branch_name", ColumnType::text},
-    {"base_branch", ColumnType::text},      {"author", ColumnType::text},
-    {"pr_created_at", ColumnType::timestamptz}, {"cycle_time_seconds", ColumnType::bigint},
+    {"repository", ColumnType::text},
+    {"pr_number", ColumnType::integer},
+    {"event_type", ColumnType::text},
+    {"event_timestamp", ColumnType::timestamptz},
+    {"pr_title", ColumnType::text},
+    {"branch_name", ColumnType::text},
+    {"base_branch", ColumnType::text},
+    {"author", ColumnType::text},
+    {"pr_created_at", ColumnType::timestamptz},
+    {"cycle_time_seconds", ColumnType::bigint},
     {"run_id", ColumnType::text},
 };
 constexpr std::string_view kPrKey[] = {"repository", "pr_number", "event_type", "event_timestamp"};
 
 constexpr Column kDeploymentColumns[] = {
-    {"repository", ColumnType::text},        {"environment", ColumnType::text},
-    {"status", ColumnType::text},            {"deployed_at", ColumnType::timestamptz},
-    {"source", ColumnType::text},            {"source_id", ColumnType::text},
-    {"commit_sha", ColumnType::text},        {"ref", ColumnType::text},
-    {"migrations_applied", ColumnType::integer}, {"duration_seconds", ColumnType::numeric},
-    {"lead_time_seconds", ColumnType::bigint},   {"run_id", ColumnType::text},
+    {"repository", ColumnType::text},
+    {"environment", ColumnType::text},
+    {"status", ColumnType::text},
+    {"deployed_at", ColumnType::timestamptz},
+    {"source", ColumnType::text},
+    {"source_id", ColumnType::text},
+    {"commit_sha", ColumnType::text},
+    {"ref", ColumnType::text},
+    {"migrations_applied", ColumnType::integer},
+    {"duration_seconds", ColumnType::numeric},
+    {"lead_time_seconds", ColumnType::bigint},
+    {"run_id", ColumnType::text},
 };
 constexpr std::string_view kDeploymentKey[] = {"repository", "source", "source_id"};
 
 constexpr Column kTestColumns[] = {
-    {"repository", ColumnType::text},       {"run_id", ColumnType::text},
-    {"run_attempt", ColumnType::integer},   {"test_type", ColumnType::text},
-    {"source", ColumnType::text},           {"run_timestamp", ColumnType::timestamptz},
-    {"total_tests", ColumnType::integer},   {"passed_tests", ColumnType::integer},
-    {"failed_tests", ColumnType::integer},  {"skipped_tests", ColumnType::integer},
-    {"execution_time_seconds", ColumnType::numeric}, {"branch_name", ColumnType::text},
+    {"repository", ColumnType::text},
+    {"run_id", ColumnType::text},
+    {"run_attempt", ColumnType::integer},
+    {"test_type", ColumnType::text},
+    {"source", ColumnType::text},
+    {"run_timestamp", ColumnType::timestamptz},
+    {"total_tests", ColumnType::integer},
+    {"passed_tests", ColumnType::integer},
+    {"failed_tests", ColumnType::integer},
+    {"skipped_tests", ColumnType::integer},
+    {"execution_time_seconds", ColumnType::numeric},
+    {"branch_name", ColumnType::text},
     {"commit_sha", ColumnType::text},
 };
 constexpr std::string_view kTestKey[] = {"repository", "run_id", "run_attempt", "test_type", "source"};
 
 constexpr Column kRuleColumns[] = {
-    {"repository", ColumnType::text},    {"rule_name", ColumnType::text},
-    {"rule_category", ColumnType::text}, {"compliance_status", ColumnType::text},
-    {"context_type", ColumnType::text},  {"context_id", ColumnType::text},
-    {"subject", ColumnType::text},       {"details", ColumnType::text},
-    {"event_timestamp", ColumnType::timestamptz}, {"run_id", ColumnType::text},
+    {"repository", ColumnType::text},
+    {"rule_name", ColumnType::text},
+    {"rule_category", ColumnType::text},
+    {"compliance_status", ColumnType::text},
+    {"context_type", ColumnType::text},
+    {"context_id", ColumnType::text},
+    {"subject", ColumnType::text},
+    {"details", ColumnType::text},
+    {"event_timestamp", ColumnType::timestamptz},
+    {"run_id", ColumnType::text},
 };
 constexpr std::string_view kRuleKey[] = {"repository", "rule_name", "context_type", "context_id", "subject"};
 

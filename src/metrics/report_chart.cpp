@@ -12,8 +12,7 @@ namespace sbdeploy::metrics {
 namespace {
 
 constexpr std::int64_t kDay = 86'400;
-constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // Two series on one axis: every deployment as bars, the failed ones as a line over them (a
 // line, not bars drawn over bars: Mermaid gives a bar of 0 a few pixels of height, which would
@@ -66,7 +65,8 @@ std::string axis_title(BucketUnit unit, std::int64_t first, std::int64_t last) {
     case BucketUnit::day: return "day (" + month_day(a) + " to " + month_day(b) + ", UTC)";
     case BucketUnit::week: return "week starting (UTC)";
     case BucketUnit::month:
-        return "month (" + std::to_string(a.year) + (a.year == b.year ? "" : " to " + std::to_string(b.year)) + ", UTC)";
+        return "month (" + std::to_string(a.year) + (a.year == b.year ? "" : " to " + std::to_string(b.year)) +
+               ", UTC)";
     default: return "year (UTC)";
     }
 }
@@ -85,7 +85,10 @@ long tick_step(long end) {
     const double step = static_cast<double>(end) / 10.0;
     const double power = std::floor(std::log10(step));
     const double error = step / std::pow(10.0, power);
-    const double factor = error >= std::sqrt(50.0) ? 10 : error >= std::sqrt(10.0) ? 5 : error >= std::sqrt(2.0) ? 2 : 1;
+    const double factor = error >= std::sqrt(50.0)   ? 10
+                          : error >= std::sqrt(10.0) ? 5
+                          : error >= std::sqrt(2.0)  ? 2
+                                                     : 1;
     return std::max(1L, std::lround(std::pow(10.0, power) * factor));
 }
 
@@ -147,11 +150,12 @@ std::string render_chart(const Figures& f) {
     std::string md = "```mermaid\n---\nconfig:\n  themeVariables:\n    xyChart:\n      plotColorPalette: \"";
     md += std::string(kPalette) + "\"\n---\nxychart-beta\n";
     md += "    title \"Deployments per " + unit + " (" + f.window.environment + ")\"\n";
-    md += "    x-axis \"" + c.x_title + "\" [" + list(c.buckets, [](const ChartBucket& b) { return "\"" + b.label + "\""; }) +
-          "]\n";
+    md += "    x-axis \"" + c.x_title + "\" [" +
+          list(c.buckets, [](const ChartBucket& b) { return "\"" + b.label + "\""; }) + "]\n";
     md += "    y-axis \"deployments\" 0 --> " + std::to_string(c.y_max) + "\n";
     md += "    bar [" + list(c.buckets, [](const ChartBucket& b) { return std::to_string(b.deployments); }) + "]\n";
-    md += "    line [" + list(c.buckets, [](const ChartBucket& b) { return std::to_string(b.failed_deployments); }) + "]\n";
+    md += "    line [" + list(c.buckets, [](const ChartBucket& b) { return std::to_string(b.failed_deployments); }) +
+          "]\n";
     md += "```\n\nBars: deployments per " + unit + " (UTC), failed ones included; red line: the failed ones.\n";
     return md;
 }

@@ -48,7 +48,8 @@ std::vector<Row> rows(const Figures& f) {
     long all = f.deployments + f.failed_deployments;
     return {
         {"deployment frequency", per_day(f.deployment_frequency),
-         plural(f.deployments, "successful deployment", "successful deployments") + " in " + plural(f.window.days, "day", "days")},
+         plural(f.deployments, "successful deployment", "successful deployments") + " in " +
+             plural(f.window.days, "day", "days")},
         {"lead time for changes", dur(f.lead_time_median),
          f.lead_time_median ? median_basis(f.lead_times, f.deployments, "deployment", "deployments")
                             : "no deployment with commit times"},
@@ -59,12 +60,13 @@ std::vector<Row> rows(const Figures& f) {
                         : "median of " + plural(f.restored_outages, "restored outage", "restored outages") + " (" +
                               plural(f.outages, "outage", "outages") + ")"},
         {"PR cycle time", dur(f.cycle_time_median),
-         f.prs_merged == 0     ? "no merged pull request"
-         : !f.cycle_time_median ? "no cycle time among " + plural(f.prs_merged, "merged PR", "merged PRs")
-                                : median_basis(f.cycle_times, f.prs_merged, "merged PR", "merged PRs") + ", p90 " +
-                                      dur(f.cycle_time_p90)},
+         f.prs_merged == 0 ? "no merged pull request"
+         : !f.cycle_time_median
+             ? "no cycle time among " + plural(f.prs_merged, "merged PR", "merged PRs")
+             : median_basis(f.cycle_times, f.prs_merged, "merged PR", "merged PRs") + ", p90 " + dur(f.cycle_time_p90)},
         {"test pass rate", pct(f.test_pass_rate),
-         std::to_string(f.tests_passed) + " of " + plural(f.tests_passed + f.tests_failed, "test", "tests") + " passed" +
+         std::to_string(f.tests_passed) + " of " + plural(f.tests_passed + f.tests_failed, "test", "tests") +
+             " passed" +
              (f.tests_total > f.tests_passed + f.tests_failed
                   ? " (" + std::to_string(f.tests_total - f.tests_passed - f.tests_failed) + " skipped)"
                   : "")},
@@ -112,7 +114,7 @@ std::vector<ThresholdResult> check_thresholds(const Figures& f, const Limits& l)
         auto show = [&](double v) {
             return unit == Unit::percent ? fixed(v, 1) + "%" : unit == Unit::duration ? format_duration(v) : per_day(v);
         };
-        std::string limit_shown = unit == Unit::percent ? limit_number(*limit) + "%"
+        std::string limit_shown = unit == Unit::percent    ? limit_number(*limit) + "%"
                                   : unit == Unit::duration ? format_duration(*limit)
                                                            : limit_number(*limit) + "/day";
         t.limit_text = std::string(kind == Kind::min ? "at least " : "at most ") + limit_shown;
@@ -148,14 +150,15 @@ std::string render_table(const Figures& f, const std::vector<ThresholdResult>& t
             name.resize(std::max<std::size_t>(name.size(), 23), ' ');
             std::string value = pct(100.0 * static_cast<double>(r.compliant) / static_cast<double>(r.checks));
             value.resize(std::max<std::size_t>(value.size(), 11), ' ');
-            out += "  " + name + " " + value + " " + std::to_string(r.compliant) + " of " + plural(r.checks, "check", "checks") + "\n";
+            out += "  " + name + " " + value + " " + std::to_string(r.compliant) + " of " +
+                   plural(r.checks, "check", "checks") + "\n";
         }
     }
     if (!thresholds.empty()) {
         out += "thresholds:\n";
         for (const auto& t : thresholds)
-            out += std::string("  ") + (t.ok ? "ok    " : "FAIL  ") + t.label + " " + t.value_text + " (" + t.limit_text +
-                   ", --" + t.option + ")\n";
+            out += std::string("  ") + (t.ok ? "ok    " : "FAIL  ") + t.label + " " + t.value_text + " (" +
+                   t.limit_text + ", --" + t.option + ")\n";
     }
     return out;
 }
@@ -264,7 +267,9 @@ md::Table threshold_table(const std::vector<ThresholdResult>& thresholds) {
         for (const auto& r : thresholds)
             if (r.ok == ok)
                 t.row({md::Cell::text(r.label), md::Cell::text(r.limit_text), md::Cell::text(r.value_text),
-                       md::Cell::raw(!ok ? "❌ not met" : r.value ? "✅ met" : "⏭️ no data")});
+                       md::Cell::raw(!ok       ? "❌ not met"
+                                     : r.value ? "✅ met"
+                                               : "⏭️ no data")});
     return t;
 }
 
@@ -276,7 +281,8 @@ std::string render_markdown(const Figures& f, const std::vector<ThresholdResult>
     out.block(md::text(window_text(f)));
     if (any_failed) out.block(threshold_table(thresholds).render());
     md::Table figures({"metric", "value", "based on"});
-    for (const auto& r : rows(f)) figures.row({md::Cell::text(r.metric), md::Cell::text(r.value), md::Cell::text(r.basis)});
+    for (const auto& r : rows(f))
+        figures.row({md::Cell::text(r.metric), md::Cell::text(r.value), md::Cell::text(r.basis)});
     out.block(figures.render());
     if (!f.rules.empty()) {
         md::Table rules({"rule", "compliance", "checks"});

@@ -80,8 +80,8 @@ std::optional<std::string> Rules::pr_base(std::string_view head, std::string_vie
         if (is_staging(head) || is_hotfix(head)) return std::nullopt;
         std::vector<std::string> allowed = settings_.staging_branches;
         allowed.insert(allowed.end(), settings_.hotfix_patterns.begin(), settings_.hotfix_patterns.end());
-        return util::quoted(head) + " into " + util::quoted(base) + ": only " + join(allowed, ", ") + " may merge into " +
-               std::string(base);
+        return util::quoted(head) + " into " + util::quoted(base) + ": only " + join(allowed, ", ") +
+               " may merge into " + std::string(base);
     }
     if (is_staging(base)) {
         if (matches_work_branch(head) || is_production(head)) return std::nullopt;
@@ -99,14 +99,16 @@ std::optional<std::string> conventional_problem(std::string_view title) {
     std::string type = util::to_lower(t.substr(0, i));
     bool known = false;
     for (auto k : kConventionalTypes) known = known || k == type;
-    constexpr std::string_view kExpected = "; expected \"<type>[(scope)][!]: <description>\" with type feat, fix, docs, "
-                                           "style, refactor, perf, test, build, ci, chore or revert";
+    constexpr std::string_view kExpected =
+        "; expected \"<type>[(scope)][!]: <description>\" with type feat, fix, docs, "
+        "style, refactor, perf, test, build, ci, chore or revert";
     if (!known)
         return (type.empty() ? std::string("no type") : "unknown type " + util::quoted(t.substr(0, i))) +
                std::string(kExpected);
     if (i < t.size() && t[i] == '(') {
         auto close = t.find(')', i);
-        if (close == std::string_view::npos || close == i + 1 || t.substr(i + 1, close - i - 1).find('(') != std::string_view::npos)
+        if (close == std::string_view::npos || close == i + 1 ||
+            t.substr(i + 1, close - i - 1).find('(') != std::string_view::npos)
             return "empty or unclosed scope" + std::string(kExpected);
         i = close + 1;
     }

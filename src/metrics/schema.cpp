@@ -27,13 +27,13 @@ std::optional<std::int64_t> to_opt(const db::Value& v) {
 
 // The tables, views and functions of the `metrics` schema, by name.
 Result<std::vector<SchemaObject>> schema_objects(db::Session& session) {
-    auto r = session.exec(
-        "select 'metrics.' || c.relname, case when c.relkind in ('v', 'm') then 'view' else 'table' end"
-        " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = 'metrics' and c.relkind in ('r', 'p', 'v', 'm')"
-        " union select distinct 'metrics.' || p.proname, 'function'"
-        " from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'metrics'"
-        " order by 2, 1");
+    auto r =
+        session.exec("select 'metrics.' || c.relname, case when c.relkind in ('v', 'm') then 'view' else 'table' end"
+                     " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                     " where n.nspname = 'metrics' and c.relkind in ('r', 'p', 'v', 'm')"
+                     " union select distinct 'metrics.' || p.proname, 'function'"
+                     " from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'metrics'"
+                     " order by 2, 1");
     if (!r) return fail(database_error(std::move(r.error()), "reading the metrics schema"));
     std::vector<SchemaObject> out;
     for (const auto& row : r->rows) out.push_back({row[0].value_or(""), row[1].value_or("")});
@@ -166,7 +166,8 @@ Result<PruneCounts> prune(db::Session& session, std::int64_t cutoff, PruneMode m
               " p as (delete from metrics.pr_events where event_timestamp < (select t from c) returning 1),"
               " d as (delete from metrics.deployment_events where deployed_at < (select t from c) returning 1),"
               " r as (delete from metrics.test_runs where run_timestamp < (select t from c) returning 1),"
-              " k as (delete from metrics.rule_compliance_events where event_timestamp < (select t from c) returning 1),"
+              " k as (delete from metrics.rule_compliance_events where event_timestamp < (select t from c) returning "
+              "1),"
               " m as (delete from metrics.development_metrics"
               "       where metric_date < ((select t from c) at time zone 'UTC')::date returning 1)"
               " select (select count(*) from p), (select count(*) from d), (select count(*) from r),"

@@ -12,9 +12,7 @@ namespace sbdeploy::metrics {
 
 namespace {
 
-long count_attr(const pugi::xml_node& n, const char* name) {
-    return static_cast<long>(n.attribute(name).as_llong(0));
-}
+long count_attr(const pugi::xml_node& n, const char* name) { return static_cast<long>(n.attribute(name).as_llong(0)); }
 
 void walk_suite(const pugi::xml_node& suite, TestCounts& c) {
     long cases = 0;
@@ -65,7 +63,8 @@ Result<TestCounts> parse_junit(std::string_view xml, std::string_view display) {
     std::string_view root_name = root.name();
     if (root_name != "testsuites" && root_name != "testsuite")
         return fail(make_error(ErrorKind::input,
-                               "JUnit report: root element is <" + std::string(root_name) + ">, not <testsuites> or <testsuite>",
+                               "JUnit report: root element is <" + std::string(root_name) +
+                                   ">, not <testsuites> or <testsuite>",
                                "point --junit at JUnit XML reports")
                         .at(std::string(display)));
     TestCounts c;
@@ -129,7 +128,8 @@ Result<TestRun> parse_test_json(std::string_view text, std::string_view display,
     auto passed = count("passed_tests");
     auto failed = count("failed_tests");
     auto skipped = count("skipped_tests");
-    if (!total || !passed || !failed) return bad("\"total_tests\", \"passed_tests\" and \"failed_tests\" must be whole numbers");
+    if (!total || !passed || !failed)
+        return bad("\"total_tests\", \"passed_tests\" and \"failed_tests\" must be whole numbers");
     r.total = *total;
     r.passed = *passed;
     r.failed = *failed;

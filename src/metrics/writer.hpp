@@ -62,7 +62,9 @@ struct WriteCount {
 
 struct WriteSummary {
     WriteCount prs, deployments, tests, rules;
-    [[nodiscard]] std::size_t offered() const { return prs.offered + deployments.offered + tests.offered + rules.offered; }
+    [[nodiscard]] std::size_t offered() const {
+        return prs.offered + deployments.offered + tests.offered + rules.offered;
+    }
     [[nodiscard]] std::size_t inserted() const {
         return prs.inserted + deployments.inserted + tests.inserted + rules.inserted;
     }

@@ -114,11 +114,13 @@ Result<Applied> apply_in_session(db::Session& session, const Migration& m, const
         // Each statement on its own (they refuse transaction blocks); the history row
         // only after the last succeeded, so a re-run redoes what did not complete.
         auto r = session.exec_batch(items, db::BatchMode::atomic);
-        if (!r) return fail(lost(r.error().error) ? connection_failure(m, r.error().error)
-                                                  : batch_error(m, {}, setup, r.error()));
+        if (!r)
+            return fail(lost(r.error().error) ? connection_failure(m, r.error().error)
+                                              : batch_error(m, {}, setup, r.error()));
         for (std::size_t i = 0; i < m.statements.size(); ++i) {
             auto res = session.exec(m.statements[i].text);
-            if (!res) return fail(lost(res.error()) ? connection_failure(m, res.error()) : locate_failure(m, i, res.error()));
+            if (!res)
+                return fail(lost(res.error()) ? connection_failure(m, res.error()) : locate_failure(m, i, res.error()));
         }
         // The statements' SETs outlive them in the session: the row goes in a transaction
         // of its own that puts back what it depends on.
@@ -159,7 +161,8 @@ Result<Applied> apply_in_session(db::Session& session, const Migration& m, const
         if (!r) {
             const db::BatchFailure& f = r.error();
             Error e = lost(f.error) ? connection_failure(m, f.error)
-                      : !last && f.index != db::BatchFailure::unknown_index && f.index >= setup + item_to_statement.size()
+                      : !last && f.index != db::BatchFailure::unknown_index &&
+                              f.index >= setup + item_to_statement.size()
                           ? commit_failure(m, f.error)
                           : batch_error(m, item_to_statement, setup, f);
             return fail(part > 0 ? after_parts(m, part, std::move(e)) : std::move(e));
@@ -184,7 +187,8 @@ void explain_invalid_indexes(db::Session& session, const Migration& m, Error& e)
     }
     e.hint = "the failed statement left the invalid index " + names +
              " (never used, but kept up to date on every write); the next push drops it before running this file "
-             "again, or drop it now:" + drops;
+             "again, or drop it now:" +
+             drops;
 }
 
 } // namespace

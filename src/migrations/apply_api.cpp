@@ -42,18 +42,20 @@ std::optional<Error> detail::guard_refusal(const db::Session& session, const Mig
                           "older files after newer ones)")
             .at(m.file.display);
     if (e.sqlstate == db::kLockBusy)
-        return make_error(ErrorKind::operation,
-                          "another migration run holds the lock on " + session.describe() + ": it did not finish within " +
-                              seconds(s.lock_wait_ms),
-                          "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one "
-                          "push per database at a time");
+        return make_error(
+            ErrorKind::operation,
+            "another migration run holds the lock on " + session.describe() + ": it did not finish within " +
+                seconds(s.lock_wait_ms),
+            "wait for it to finish and run again, or raise --lock-wait; GitHub concurrency groups keep one "
+            "push per database at a time");
     return std::nullopt;
 }
 
 namespace {
 
 // SET LOCAL, not SET: nothing may outlive the request on a pooled connection.
-void add_local_timeouts(std::vector<db::BatchItem>& items, const std::string& lock_sql, const std::string& statement_sql) {
+void add_local_timeouts(std::vector<db::BatchItem>& items, const std::string& lock_sql,
+                        const std::string& statement_sql) {
     if (!lock_sql.empty()) items.push_back({lock_sql, {}});
     if (!statement_sql.empty()) items.push_back({statement_sql, {}});
 }
@@ -71,8 +73,8 @@ std::string local_setting(std::string_view name, long ms) {
 // nothing of it was (its statements and its row commit together).
 Result<Applied> detail::settle_unproven(db::Session& session, const Migration& m, const Settings& s,
                                         std::chrono::steady_clock::time_point start, const Error& why) {
-    const std::string odd =
-        "the management api's answer does not show the history row the request wrote (" + why.message + ")";
+    const std::string odd = "the management api's answer does not show the history row the request wrote (" +
+                            why.message + ")";
     auto history = db::read_history_locked(session, s.lock_wait_ms);
     if (!history)
         return fail(make_error(ErrorKind::operation,
@@ -95,7 +97,8 @@ Result<Applied> detail::settle_unproven(db::Session& session, const Migration& m
     std::string found = "it records no version";
     if (!history->empty() && history->size() <= 5) {
         found = "it records " + util::plural(history->size(), "version") + ":";
-        for (std::size_t i = 0; i < history->size(); ++i) found += (i ? ", " : " ") + version_text((*history)[i].version);
+        for (std::size_t i = 0; i < history->size(); ++i)
+            found += (i ? ", " : " ") + version_text((*history)[i].version);
     } else if (!history->empty()) {
         found = "it records " + util::plural(history->size(), "version") + ", the newest " +
                 version_text(history->back().version);
@@ -250,8 +253,7 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
                      (*r)->rows[0].size() != 1 || (*r)->rows[0][0] != db::Value(marker))
                 why = "it is not the row that ends the dry run's request";
             if (why.empty()) break;
-            return fail(ErrorKind::operation,
-                        "the dry run's answer does not show it ran: " + why,
+            return fail(ErrorKind::operation, "the dry run's answer does not show it ran: " + why,
                         "check --api-url: it must be the Management API; nothing was changed (the dry run ends in "
                         "ROLLBACK)");
         }

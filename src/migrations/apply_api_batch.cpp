@@ -21,9 +21,7 @@ namespace {
 // Requests stay well under what an HTTP front end accepts; a 413 halves the batch anyway.
 constexpr std::size_t kMaxRequestBytes = 1u << 20;
 
-bool batchable(const Migration& m) {
-    return m.plan.mode == FileMode::atomic || m.plan.mode == FileMode::self_wrapped;
-}
+bool batchable(const Migration& m) { return m.plan.mode == FileMode::atomic || m.plan.mode == FileMode::self_wrapped; }
 
 // What a file puts in the request, roughly: its statements, and again as the history row's array.
 std::size_t request_bytes(const Migration& m) {
@@ -39,7 +37,9 @@ std::string local_setting(std::string_view name, long ms) {
 } // namespace
 
 ApiPusher::ApiPusher(db::Session& session, std::span<const Migration* const> pending, const Settings& settings)
-    : session_(session), pending_(pending), settings_(settings),
+    : session_(session),
+      pending_(pending),
+      settings_(settings),
       max_files_(std::max<std::size_t>(1, settings.batch_files)) {}
 
 Result<Applied> ApiPusher::next() {
@@ -128,8 +128,8 @@ void ApiPusher::resolve(std::size_t count, const Error& why, Answered answered, 
     if (!history) {
         Error e = why;
         e.detail.clear();
-        e.message = "applying " + util::quoted(first.file.filename) + " and the " +
-                    util::plural(count - 1, "file") + " after it in one request: " + why.message +
+        e.message = "applying " + util::quoted(first.file.filename) + " and the " + util::plural(count - 1, "file") +
+                    " after it in one request: " + why.message +
                     "; reading the history again to find out what committed failed: " + history.error().message;
         e.hint = "run 'sbdeploy status' to see what is recorded: a push applies what is not recorded, never a file "
                  "twice";
@@ -145,8 +145,7 @@ void ApiPusher::resolve(std::size_t count, const Error& why, Answered answered, 
     // this request (retried) or, while this one waited for the lock, in another run.
     const bool recorded_before = why.sqlstate == db::kAlreadyRecorded && !why.detail.empty();
     const bool lock_busy = why.sqlstate == db::kLockBusy && !why.detail.empty();
-    const AppliedBy elsewhere =
-        recorded_before && attempts > 1 ? AppliedBy::earlier_attempt : AppliedBy::another_run;
+    const AppliedBy elsewhere = recorded_before && attempts > 1 ? AppliedBy::earlier_attempt : AppliedBy::another_run;
     AppliedBy by = AppliedBy::this_run;
     const std::size_t end = sent_ + count;
     const std::size_t before = sent_;
@@ -154,9 +153,9 @@ void ApiPusher::resolve(std::size_t count, const Error& why, Answered answered, 
         if ((recorded_before || lock_busy) && pending_[sent_]->file.version == why.detail) by = elsewhere;
         Applied a{each, {}, by};
         if (answered == Answered::success)
-            a.warning = "the management api's answer does not show the history rows the request wrote (" +
-                        why.message + "); the history, read again, records version " +
-                        pending_[sent_]->file.version + ": it was applied";
+            a.warning = "the management api's answer does not show the history rows the request wrote (" + why.message +
+                        "); the history, read again, records version " + pending_[sent_]->file.version +
+                        ": it was applied";
         ready_.push_back(std::move(a));
     }
     if (sent_ == end) return;

@@ -14,9 +14,7 @@ namespace sbdeploy::migrations {
 namespace {
 
 // Whether a file can share a batch: it runs as one transaction of our own.
-bool batchable(const Migration& m) {
-    return m.plan.mode == FileMode::atomic || m.plan.mode == FileMode::self_wrapped;
-}
+bool batchable(const Migration& m) { return m.plan.mode == FileMode::atomic || m.plan.mode == FileMode::self_wrapped; }
 
 // What a file puts on the wire, roughly: its statements, and again as the history row's array.
 std::size_t wire_bytes(const Migration& m) {
@@ -51,8 +49,8 @@ void Pusher::flush_wal() {
     // just made). Best effort: the push is failing already.
     const db::Value version = pending_[next_ - 2]->file.version;
     const db::Value params[] = {version};
-    (void)session_.exec_params(
-        "UPDATE supabase_migrations.schema_migrations SET version = version WHERE version = $1", params);
+    (void)session_.exec_params("UPDATE supabase_migrations.schema_migrations SET version = version WHERE version = $1",
+                               params);
 }
 
 bool Pusher::in_flight() const { return batch_ != nullptr || (api_ && api_->in_flight()); }

@@ -17,7 +17,8 @@ bool flag_true(const rapidjson::Value& node, const char* name) {
 
 std::string_view str(const rapidjson::Value& node, const char* name) {
     auto it = node.FindMember(name);
-    return it != node.MemberEnd() && it->value.IsString() ? std::string_view(it->value.GetString()) : std::string_view();
+    return it != node.MemberEnd() && it->value.IsString() ? std::string_view(it->value.GetString())
+                                                          : std::string_view();
 }
 
 // REINDEX (CONCURRENTLY) puts the option in params as a DefElem.
@@ -52,8 +53,8 @@ StatementKind classify_node(const rapidjson::Value& stmt) {
     if (type == "ReindexStmt" && has_defelem(node, "params", "concurrently")) return StatementKind::non_transactional;
     if (type == "VacuumStmt" && flag_true(node, "is_vacuumcmd")) return StatementKind::non_transactional;
     if (type == "ClusterStmt" && !node.HasMember("relation")) return StatementKind::non_transactional;
-    if (type == "AlterSystemStmt" || type == "CreatedbStmt" || type == "DropdbStmt" ||
-        type == "CreateTableSpaceStmt" || type == "DropTableSpaceStmt")
+    if (type == "AlterSystemStmt" || type == "CreatedbStmt" || type == "DropdbStmt" || type == "CreateTableSpaceStmt" ||
+        type == "DropTableSpaceStmt")
         return StatementKind::non_transactional;
     return StatementKind::ordinary;
 }
@@ -144,15 +145,17 @@ Result<FilePlan> plan_file(const std::vector<StatementKind>& kinds, Splits split
                             "split the expression (a long chain of operators) into smaller ones, or several "
                             "statements");
         if (k == StatementKind::other_control)
-            return error_at(i,
-                            "ROLLBACK, PREPARE TRANSACTION and the like cannot be part of a migration: it would undo "
-                            "or hand off its own work",
-                            "remove it: each file runs in a transaction that sbdeploy commits, or rolls back on failure");
+            return error_at(
+                i,
+                "ROLLBACK, PREPARE TRANSACTION and the like cannot be part of a migration: it would undo "
+                "or hand off its own work",
+                "remove it: each file runs in a transaction that sbdeploy commits, or rolls back on failure");
         if (k == StatementKind::copy_client)
-            return error_at(i,
-                            "COPY ... FROM STDIN and COPY ... TO STDOUT need a client that sends or reads the rows, and "
-                            "a migration has none (the Supabase CLI cannot feed it either)",
-                            "write the rows as INSERT statements (pg_dump --inserts), or put them in seed.sql");
+            return error_at(
+                i,
+                "COPY ... FROM STDIN and COPY ... TO STDOUT need a client that sends or reads the rows, and "
+                "a migration has none (the Supabase CLI cannot feed it either)",
+                "write the rows as INSERT statements (pg_dump --inserts), or put them in seed.sql");
         if (k == StatementKind::non_transactional && non_tx != real)
             return error_at(i,
                             "this statement cannot run in a transaction block, and the file has other statements "

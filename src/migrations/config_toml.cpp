@@ -21,9 +21,7 @@ constexpr const char* kHint =
     "fix the TOML (sbdeploy reads [db.seed] sql_paths and [remotes.<name>] project_id from it, "
     "as the Supabase CLI does)";
 
-int line_of(const toml::source_region& where) {
-    return static_cast<int>(where.begin.line);
-}
+int line_of(const toml::source_region& where) { return static_cast<int>(where.begin.line); }
 
 Error config_error(const std::string& display, int line, const std::string& message) {
     return make_error(ErrorKind::config, display + ":" + std::to_string(line) + ": " + message, kHint)
@@ -77,8 +75,8 @@ Result<SupabaseConfig> parse_supabase_config(std::string_view text, const std::s
     if (const toml::node* node = root.get("remotes")) {
         const toml::table* remotes = node->as_table();
         if (!remotes)
-            return fail(
-                config_error(display, line_of(node->source()), "remotes must be a table of [remotes.<name>] tables"));
+            return fail(config_error(display, line_of(node->source()),
+                                     "remotes must be a table of [remotes.<name>] tables"));
         for (const auto& [name, remote] : *remotes) {
             const toml::table* t = remote.as_table();
             if (!t) continue;
@@ -86,9 +84,9 @@ Result<SupabaseConfig> parse_supabase_config(std::string_view text, const std::s
             if (!id) continue;
             auto ref = id->value<std::string>();
             if (!id->is_string() || !ref || util::trim(*ref).empty())
-                return fail(
-                    config_error(display, line_of(id->source()),
-                                 "[remotes." + std::string(name.str()) + "] project_id must be a project ref string"));
+                return fail(config_error(display, line_of(id->source()),
+                                         "[remotes." + std::string(name.str()) +
+                                             "] project_id must be a project ref string"));
             config.remote_project_ids.emplace(std::string(name.str()), std::string(util::trim(*ref)));
         }
     }

@@ -48,13 +48,15 @@ std::optional<Error> check_content(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         char c = text[i];
         if (c == '\0')
-            return at(line, "a NUL byte at column " + std::to_string(column) +
-                                ": PostgreSQL cannot take it, and the statement would be cut short there",
+            return at(line,
+                      "a NUL byte at column " + std::to_string(column) +
+                          ": PostgreSQL cannot take it, and the statement would be cut short there",
                       "remove it; NUL bytes in SQL usually mean the file was saved as UTF-16 or is not text");
         std::size_t len = utf8_sequence(text, i);
         if (len == 0)
-            return at(line, "not valid UTF-8: byte " + hex_byte(static_cast<unsigned char>(c)) + " at column " +
-                                std::to_string(column),
+            return at(line,
+                      "not valid UTF-8: byte " + hex_byte(static_cast<unsigned char>(c)) + " at column " +
+                          std::to_string(column),
                       "save the file as UTF-8; the Supabase CLI would replace the byte with U+FFFD and so change the "
                       "SQL");
         if (c == '\n') {

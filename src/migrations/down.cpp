@@ -75,7 +75,8 @@ DownSection split_down_section(std::string_view content) {
 
 Result<std::shared_ptr<const Migration>> load_down(const MigrationFile& file, const DownSection& section) {
     if (file.down_path.empty()) return load_down_text(file, section, std::nullopt);
-    auto loaded = util::read_project_file(file.down_path, "down migration " + util::quoted(file.down_display), file.down_display);
+    auto loaded =
+        util::read_project_file(file.down_path, "down migration " + util::quoted(file.down_display), file.down_display);
     if (!loaded) return fail(std::move(loaded.error()));
     std::string content = std::move(*loaded);
     return load_down_text(file, section, content);

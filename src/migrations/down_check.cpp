@@ -48,9 +48,8 @@ Result<std::optional<Error>> run_step(db::Session& session, const Migration& m, 
 
 Error down_failed(const Migration& m, Error e) {
     e.message = "down SQL of " + util::quoted(m.file.filename) + " failed after the migration: " + e.message;
-    e.hint =
-        "validate ran the migration, then its down SQL, in a transaction it rolled back: fix the down SQL so "
-        "that it undoes the migration";
+    e.hint = "validate ran the migration, then its down SQL, in a transaction it rolled back: fix the down SQL so "
+             "that it undoes the migration";
     return e;
 }
 

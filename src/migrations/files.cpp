@@ -32,7 +32,8 @@ Allowed allowed_roots(const std::string& root, const std::string& dir) {
 
 // A link in the folder that resolves outside the project would run SQL from anywhere on the
 // runner (another checkout, /etc, a secret mounted as a file) as if the pull request had it.
-std::optional<Error> link_outside(const fs::directory_entry& entry, const std::string& display, const Allowed& allowed) {
+std::optional<Error> link_outside(const fs::directory_entry& entry, const std::string& display,
+                                  const Allowed& allowed) {
     std::error_code ec;
     if (allowed.empty() || !entry.is_symlink(ec) || ec) return std::nullopt;
     auto target = fs::canonical(entry.path(), ec);
@@ -65,8 +66,8 @@ Result<DownFolder> list_down_folder(const std::string& dir, const std::string& d
     fs::directory_iterator it(dir, ec), end;
     for (; !ec && it != end; it.increment(ec)) entries.emplace_back(it->path().filename().string(), *it);
     if (ec)
-        return fail(ErrorKind::config, "cannot read down migrations folder " + util::quoted(display_dir) + ": " +
-                                           ec.message());
+        return fail(ErrorKind::config,
+                    "cannot read down migrations folder " + util::quoted(display_dir) + ": " + ec.message());
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     DownFolder out;
     std::set<std::string> ups;
@@ -95,7 +96,8 @@ Result<DownFolder> list_down_folder(const std::string& dir, const std::string& d
                                        "/20250101120000_<name>.sql undoes 20250101120000_<name>.sql")
                             .at(display));
         if (sec || !fs::is_regular_file(est))
-            return fail(make_error(ErrorKind::config, "down migration " + util::quoted(display) + " is not a regular file",
+            return fail(make_error(ErrorKind::config,
+                                   "down migration " + util::quoted(display) + " is not a regular file",
                                    "replace it with the .sql file itself")
                             .at(display));
         if (!ups.insert(up_name).second)
@@ -230,7 +232,8 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
         if (sec) {
             if (util::to_lower(filename).ends_with(".sql"))
                 return fail(make_error(ErrorKind::config,
-                                       "cannot read migration " + util::quoted(display) + ": " + lower_first(sec.message()),
+                                       "cannot read migration " + util::quoted(display) + ": " +
+                                           lower_first(sec.message()),
                                        "fix or remove the file (a broken link?)")
                                 .at(display));
             listing.notices.push_back("ignored " + util::quoted(display) + ": " + lower_first(sec.message()));
@@ -240,9 +243,10 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
         // A folder named like a migration is a mistake (an unpacked archive, a tool's
         // output): its SQL would never be applied, so it is not ignored quietly.
         if (fs::is_directory(est) && is_sql_like)
-            return fail(make_error(ErrorKind::config, "migration " + util::quoted(display) + " is a folder, not a file",
-                                   "move the .sql file out of it, or rename the folder so its name does not end in .sql")
-                            .at(display));
+            return fail(
+                make_error(ErrorKind::config, "migration " + util::quoted(display) + " is a folder, not a file",
+                           "move the .sql file out of it, or rename the folder so its name does not end in .sql")
+                    .at(display));
         if (fs::is_directory(est) && filename == kDownFolder) {
             auto found = list_down_folder(entry.path().string(), display, allowed);
             if (!found) return fail(std::move(found.error()));
@@ -251,7 +255,8 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
             continue;
         }
         if (fs::is_directory(est)) {
-            listing.notices.push_back("ignored subfolder " + util::quoted(display) + " (only files directly in the folder are migrations)");
+            listing.notices.push_back("ignored subfolder " + util::quoted(display) +
+                                      " (only files directly in the folder are migrations)");
             continue;
         }
         std::string version, name;
@@ -271,11 +276,12 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
                                    "replace it with the .sql file itself")
                             .at(display));
         if (auto dup = by_version.find(version); dup != by_version.end() && duplicates == Duplicates::refuse)
-            return fail(make_error(ErrorKind::config,
-                                   "migrations " + util::quoted(dup->second) + " and " + util::quoted(display) +
-                                       " share version " + util::quoted(version),
-                                   "give one of them a new version (a later timestamp); the history table keys on the version")
-                            .at(display));
+            return fail(
+                make_error(ErrorKind::config,
+                           "migrations " + util::quoted(dup->second) + " and " + util::quoted(display) +
+                               " share version " + util::quoted(version),
+                           "give one of them a new version (a later timestamp); the history table keys on the version")
+                    .at(display));
         by_version.emplace(version, display);
         widths.insert(version.size());
         listing.files.push_back(MigrationFile{version, name, filename, entry.path().string(), display, {}, {}});
@@ -288,8 +294,9 @@ Result<Listing> list_migrations(const std::string& dir, const std::string& displ
                                    "down migration " + util::quoted(down.display) + " has no migration " +
                                        util::quoted(down.up_name) + " to undo",
                                    down.in_folder
-                                       ? "name it as the migration it undoes: " + display_dir + "/" + std::string(kDownFolder) +
-                                             "/<version>_<name>.sql for " + display_dir + "/<version>_<name>.sql"
+                                       ? "name it as the migration it undoes: " + display_dir + "/" +
+                                             std::string(kDownFolder) + "/<version>_<name>.sql for " + display_dir +
+                                             "/<version>_<name>.sql"
                                        : "name it after the migration it undoes (<version>_<name>.down.sql beside "
                                          "<version>_<name>.sql); if it is a migration itself, drop the .down from "
                                          "its name")

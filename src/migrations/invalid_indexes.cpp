@@ -21,7 +21,8 @@ std::optional<ConcurrentIndex> parse_concurrent_index(std::string_view sql) {
         rapidjson::Document doc;
         doc.Parse(json);
         const rapidjson::Value* stmts = doc.IsObject() && doc.HasMember("stmts") ? &doc["stmts"] : nullptr;
-        if (!stmts || !stmts->IsArray() || stmts->Size() != 1 || !(*stmts)[0].IsObject() || !(*stmts)[0].HasMember("stmt"))
+        if (!stmts || !stmts->IsArray() || stmts->Size() != 1 || !(*stmts)[0].IsObject() ||
+            !(*stmts)[0].HasMember("stmt"))
             return;
         const auto& stmt = (*stmts)[0]["stmt"];
         auto index = stmt.IsObject() ? stmt.FindMember("IndexStmt") : stmt.MemberEnd();
@@ -80,8 +81,8 @@ Result<std::vector<std::string>> drop_invalid_indexes(db::Session& session, cons
         auto r = session.exec("DROP INDEX CONCURRENTLY IF EXISTS " + name);
         if (!r) {
             Error e = std::move(r.error());
-            e.message = "dropping the invalid index " + name + " that an interrupted run of this file left failed: " +
-                        e.message;
+            e.message = "dropping the invalid index " + name +
+                        " that an interrupted run of this file left failed: " + e.message;
             e.file = m.file.display;
             return fail(std::move(e));
         }

@@ -28,15 +28,15 @@ constexpr std::array<std::string_view, 3> kTableTypes = {"OBJECT_TABLE", "OBJECT
 // and the indexes rebuilt), or that may add a TOAST table.
 constexpr std::array<std::string_view, 5> kRewrites = {"AT_AlterColumnType", "AT_SetLogged", "AT_SetUnLogged",
                                                        "AT_SetAccessMethod", "AT_SetTableSpace"};
-constexpr std::array<std::string_view, 6> kSerials = {"serial", "serial2", "serial4", "serial8", "smallserial",
-                                                      "bigserial"};
+constexpr std::array<std::string_view, 6> kSerials = {"serial",  "serial2",     "serial4",
+                                                      "serial8", "smallserial", "bigserial"};
 // Constraints that bring an index (primary key, unique, exclusion) or a sequence (identity).
 constexpr std::array<std::string_view, 4> kIndexed = {"CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION",
                                                       "CONSTR_IDENTITY"};
 // Statements that lock the one object they change (besides the relations they name).
 constexpr std::array<std::string_view, 10> kObjectChanges = {
-    "CommentStmt",       "AlterFunctionStmt", "AlterOwnerStmt", "RenameStmt",      "AlterObjectSchemaStmt",
-    "AlterEnumStmt",     "AlterDomainStmt",   "AlterTypeStmt",  "AlterPolicyStmt", "AlterExtensionStmt"};
+    "CommentStmt",   "AlterFunctionStmt", "AlterOwnerStmt", "RenameStmt",      "AlterObjectSchemaStmt",
+    "AlterEnumStmt", "AlterDomainStmt",   "AlterTypeStmt",  "AlterPolicyStmt", "AlterExtensionStmt"};
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
@@ -45,7 +45,8 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
 
 std::string_view text(const rapidjson::Value& node, const char* name) {
     auto it = node.FindMember(name);
-    return it != node.MemberEnd() && it->value.IsString() ? std::string_view(it->value.GetString()) : std::string_view();
+    return it != node.MemberEnd() && it->value.IsString() ? std::string_view(it->value.GetString())
+                                                          : std::string_view();
 }
 
 // The type name's last part when it names one type without a schema ("serial"), else empty.
@@ -102,8 +103,8 @@ private:
         // Shapes, not wrappers: a RangeVar in a field is not wrapped in {"RangeVar": ...}.
         if (v.HasMember("relname") && v.HasMember("relpersistence")) relation(v);
         if (one_of(text(v, "contype"), kIndexed)) ++added_;
-        if (auto type_name = v.FindMember("typeName"); type_name != v.MemberEnd() && v.HasMember("colname") &&
-                                                       one_of(bare_type(type_name->value), kSerials))
+        if (auto type_name = v.FindMember("typeName");
+            type_name != v.MemberEnd() && v.HasMember("colname") && one_of(bare_type(type_name->value), kSerials))
             ++added_;
         if (const auto subtype = text(v, "subtype"); one_of(subtype, kRewrites))
             added_ += 4;
@@ -134,7 +135,8 @@ long LockCapacity::budget() const {
 
 std::string LockCapacity::describe() const {
     return "max_locks_per_transaction " + std::to_string(max_locks_per_transaction) + " x (max_connections " +
-           std::to_string(max_connections) + " + max_prepared_transactions " + std::to_string(max_prepared_transactions) +
+           std::to_string(max_connections) + " + max_prepared_transactions " +
+           std::to_string(max_prepared_transactions) +
            ") = " + util::grouped(static_cast<std::size_t>(std::max(0L, total())));
 }
 
@@ -145,11 +147,13 @@ Result<LockCapacity> read_lock_capacity(db::Session& session) {
         "(SELECT count(*) FROM pg_locks WHERE NOT fastpath AND pid IS DISTINCT FROM pg_backend_pid())::text");
     if (!r) return fail(std::move(r.error()));
     if (r->rows.size() != 1 || r->rows[0].size() != 4)
-        return fail(ErrorKind::operation, "reading the server's lock settings: unexpected answer from " + session.describe());
+        return fail(ErrorKind::operation,
+                    "reading the server's lock settings: unexpected answer from " + session.describe());
     const auto& row = r->rows[0];
     LockCapacity c{number(row[0]), number(row[1]), number(row[2]), number(row[3])};
     if (c.max_locks_per_transaction <= 0 || c.max_connections <= 0)
-        return fail(ErrorKind::operation, "reading the server's lock settings: unexpected answer from " + session.describe());
+        return fail(ErrorKind::operation,
+                    "reading the server's lock settings: unexpected answer from " + session.describe());
     return c;
 }
 

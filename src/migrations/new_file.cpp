@@ -75,8 +75,10 @@ std::string suggested_name(std::string_view name) {
         }
     }
     while (!out.empty() && (out.back() == '_' || out.front() == '-' || out.front() == '_')) {
-        if (out.back() == '_') out.pop_back();
-        else out.erase(0, 1);
+        if (out.back() == '_')
+            out.pop_back();
+        else
+            out.erase(0, 1);
     }
     for (auto e : {std::string_view("_sql"), std::string_view("_down")})
         if (out.size() > e.size() && util::to_lower(out).ends_with(e)) out.resize(out.size() - e.size());
@@ -87,7 +89,8 @@ Result<NewFiles> write_new_migration(const std::string& dir, std::time_t now, co
                                      std::string_view content, std::optional<std::string_view> down_content) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) return fail(ErrorKind::io, "cannot create the migrations folder " + util::quoted(dir) + ": " + ec.message());
+    if (ec)
+        return fail(ErrorKind::io, "cannot create the migrations folder " + util::quoted(dir) + ": " + ec.message());
     std::set<std::string> used;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         std::string v, n;

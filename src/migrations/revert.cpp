@@ -45,7 +45,8 @@ Result<RevertPlan> plan_revert(std::span<const RemovedFile> removed, const std::
         if (up_name_of_down(r.filename)) continue;  // a down file: read with its migration
         MigrationFile file;
         if (!parse_migration_name(r.filename, file.version, file.name)) continue;
-        auto row = std::find_if(applied.begin(), applied.end(), [&](const RemoteEntry& e) { return e.version == file.version; });
+        auto row = std::find_if(applied.begin(), applied.end(),
+                                [&](const RemoteEntry& e) { return e.version == file.version; });
         if (row == applied.end()) continue;  // never applied: nothing to undo
         if (std::any_of(local.begin(), local.end(), [&](const Migration& m) { return m.file.version == file.version; }))
             continue;  // renamed, not reverted: the version is still here

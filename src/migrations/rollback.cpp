@@ -65,7 +65,8 @@ std::vector<db::BatchItem> transaction_prologue(const db::Session& session, cons
     std::vector<db::BatchItem> items{{"RESET ALL", {}}, {"SET SESSION AUTHORIZATION DEFAULT", {}}};
     const bool per_call = session.scope() == db::Scope::call;
     if (per_call)
-        for (auto& g : db::history_guard_items(settings.lock_wait_ms, "", db::CheckNewer::no)) items.push_back(std::move(g));
+        for (auto& g : db::history_guard_items(settings.lock_wait_ms, "", db::CheckNewer::no))
+            items.push_back(std::move(g));
     auto add = [&](std::string_view name, long ms) {
         if (ms <= 0) return;
         storage.push_back(per_call ? local_setting(name, ms)
@@ -83,19 +84,21 @@ Result<std::vector<RollbackStep>> plan_rollback(std::span<const Migration> local
     rows.reserve(applied.size());
     for (const auto& r : applied) rows.push_back(&r);
     // The CLI's order: versions as text.
-    std::sort(rows.begin(), rows.end(), [](const RemoteEntry* a, const RemoteEntry* b) { return a->version < b->version; });
+    std::sort(rows.begin(), rows.end(),
+              [](const RemoteEntry* a, const RemoteEntry* b) { return a->version < b->version; });
 
     std::size_t count = 0;
     if (request.to) {
-        auto at = std::find_if(rows.begin(), rows.end(), [&](const RemoteEntry* r) { return r->version == *request.to; });
+        auto at =
+            std::find_if(rows.begin(), rows.end(), [&](const RemoteEntry* r) { return r->version == *request.to; });
         if (at == rows.end()) {
             std::string recent;
             for (std::size_t i = rows.size(), n = 0; i > 0 && n < 5; --i, ++n)
                 recent += (recent.empty() ? "" : " ") + rows[i - 1]->version;
             return fail(ErrorKind::usage, "rollback --to " + *request.to + ": that version is not applied",
-                        rows.empty() ? std::string("nothing is applied on this database")
-                                     : "--to takes an applied version, the newest one to keep; the newest applied: " +
-                                           recent);
+                        rows.empty()
+                            ? std::string("nothing is applied on this database")
+                            : "--to takes an applied version, the newest one to keep; the newest applied: " + recent);
         }
         count = static_cast<std::size_t>(rows.end() - at) - 1;
     } else if (request.last) {
@@ -130,15 +133,15 @@ std::vector<std::string> without_down(std::span<const RollbackStep> steps) {
     std::vector<std::string> out;
     for (const auto& s : steps) {
         if (s.down() != nullptr) continue;
-        out.push_back(s.version + " (" + (s.migration ? s.migration->file.display : std::string("no local file")) + ")");
+        out.push_back(s.version + " (" + (s.migration ? s.migration->file.display : std::string("no local file")) +
+                      ")");
     }
     return out;
 }
 
 Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, const Settings& settings) {
     const Migration* down = step.down();
-    if (down == nullptr)
-        return fail(no_down_sql(step));
+    if (down == nullptr) return fail(no_down_sql(step));
     auto start = std::chrono::steady_clock::now();
     std::deque<std::string> storage;
     auto items = transaction_prologue(session, settings, storage);
@@ -155,7 +158,8 @@ Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, con
                 Error e = locate_failure(*down, i, r.error());
                 e.message = "rolling back " + step.version + ": " + e.message;
                 e.hint = "its down SQL cannot run in a transaction: the statements before this one stay done and "
-                         "version " + step.version + " is still applied; fix the down SQL and run the rollback again";
+                         "version " +
+                         step.version + " is still applied; fix the down SQL and run the rollback again";
                 return fail(std::move(e));
             }
         }
@@ -215,8 +219,7 @@ Result<std::vector<RollbackDryRun>> dry_run_rollback(db::Session& session, std::
     const BookkeepingReset reset(settings);
     for (const auto& step : steps) {
         const Migration* down = record_only == RecordOnly::yes ? nullptr : step.down();
-        if (record_only == RecordOnly::no && down == nullptr)
-            return fail(no_down_sql(step));
+        if (record_only == RecordOnly::no && down == nullptr) return fail(no_down_sql(step));
         if (down != nullptr && down->plan.mode == FileMode::non_transactional) {
             results.push_back(RollbackDryRun{&step, Verdict::not_dry_run, std::nullopt});
             continue;

@@ -43,7 +43,8 @@ Result<SeedFile> load_seed(const std::string& workdir, const std::string& rel) {
         return fail(std::move(*bad));
     }
     seed.hash = util::sha256_hex(content);
-    if (seed.hash.empty()) return fail(ErrorKind::io, "cannot hash seed file " + util::quoted(rel) + ": libcrypto failed");
+    if (seed.hash.empty())
+        return fail(ErrorKind::io, "cannot hash seed file " + util::quoted(rel) + ": libcrypto failed");
     auto slash = rel.find_last_of('/');
     std::string filename = slash == std::string::npos ? rel : rel.substr(slash + 1);
     std::string name = filename.ends_with(".sql") ? filename.substr(0, filename.size() - 4) : filename;

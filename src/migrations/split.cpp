@@ -112,11 +112,21 @@ std::size_t utf8_length(char lead) {
 // JavaScript's String.prototype.trim: WhiteSpace and LineTerminator code points.
 bool js_space(char32_t c) {
     switch (c) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0xA0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000: case 0xFEFF:
-        return true;
-    default:
-        return c >= 0x2000 && c <= 0x200A;
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0xFEFF: return true;
+    default: return c >= 0x2000 && c <= 0x200A;
     }
 }
 
@@ -234,29 +244,18 @@ using Frames = std::vector<Frame>;
 bool ready_next(Frames& frames, char c, std::string_view token) {
     const std::size_t at = token.size() - 1;
     switch (c) {
-    case ';':
-        return true;
+    case ';': return true;
     case '$':
         if (!word_before(token, at)) {
             frames.back() = Frame::of(Kind::tag);
             frames.back().offset = at;
         }
         return false;
-    case '\'':
-        frames.back() = Frame::quote('\'', ends_with_word(token.substr(0, at), "E"));
-        return false;
-    case '"':
-        frames.back() = Frame::quote('"', false);
-        return false;
-    case '-':
-        frames.back() = Frame::of(Kind::dash);
-        return false;
-    case '/':
-        frames.back() = Frame::of(Kind::block);
-        return false;
-    case '\\':
-        frames.back() = Frame::of(Kind::escape);
-        return false;
+    case '\'': frames.back() = Frame::quote('\'', ends_with_word(token.substr(0, at), "E")); return false;
+    case '"': frames.back() = Frame::quote('"', false); return false;
+    case '-': frames.back() = Frame::of(Kind::dash); return false;
+    case '/': frames.back() = Frame::of(Kind::block); return false;
+    case '\\': frames.back() = Frame::of(Kind::escape); return false;
     case '(':
         // A paren directly inside a paren behaves exactly like the outer one alone (both
         // close on the same ')'), so it is not stacked: "((((" stays linear.
@@ -272,8 +271,7 @@ bool ready_next(Frames& frames, char c, std::string_view token) {
             frames.push_back(Frame::of(Kind::ready));
         }
         return false;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -286,8 +284,7 @@ bool reread_as_ready(Frames& frames, char c, std::string_view token) {
 bool leaf_next(Frames& frames, char c, std::string_view token) {
     Frame& f = frames.back();
     switch (f.kind) {
-    case Kind::ready:
-        return ready_next(frames, c, token);
+    case Kind::ready: return ready_next(frames, c, token);
     case Kind::dash:
         if (c == '-') {
             f = Frame::of(Kind::line_comment);
@@ -359,12 +356,9 @@ bool leaf_next(Frames& frames, char c, std::string_view token) {
     case Kind::dollar:
         if (token.ends_with(token.substr(f.offset, f.length))) f = Frame::of(Kind::ready);
         return false;
-    case Kind::escape:
-        f = Frame::of(Kind::ready);
-        return false;
+    case Kind::escape: f = Frame::of(Kind::ready); return false;
     case Kind::paren:
-    case Kind::atomic:
-        break;  // wrappers are never the last frame
+    case Kind::atomic: break;  // wrappers are never the last frame
     }
     return false;
 }
@@ -374,8 +368,7 @@ bool step(Frames& frames, char c, std::string_view token) {
     std::size_t produced = frames.size() - 1;  // frame whose result the wrappers see
     bool ended;
     // Only the innermost wrapper can wait for the character after END.
-    if (frames.size() >= 2 && frames[frames.size() - 2].kind == Kind::atomic &&
-        frames[frames.size() - 2].pending_end) {
+    if (frames.size() >= 2 && frames[frames.size() - 2].kind == Kind::atomic && frames[frames.size() - 2].pending_end) {
         frames[frames.size() - 2].pending_end = false;
         if (!word_char(c)) {
             frames.pop_back();

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
-#include <memory>
+#include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -72,25 +72,19 @@ void global_init() {
 Failure failure_of(CURLcode code) {
     switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return Failure::dns;
-    case CURLE_COULDNT_CONNECT:
-        return Failure::connect;
-    case CURLE_OPERATION_TIMEDOUT:
-        return Failure::timeout;
+    case CURLE_COULDNT_RESOLVE_PROXY: return Failure::dns;
+    case CURLE_COULDNT_CONNECT: return Failure::connect;
+    case CURLE_OPERATION_TIMEDOUT: return Failure::timeout;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-        return Failure::tls;
+    case CURLE_SSL_CACERT_BADFILE: return Failure::tls;
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-    case CURLE_PARTIAL_FILE:
-        return Failure::dropped;
-    default:
-        return Failure::other;
+    case CURLE_PARTIAL_FILE: return Failure::dropped;
+    default: return Failure::other;
     }
 }
 
@@ -100,7 +94,8 @@ std::string failure_hint(Failure f) {
     case Failure::connect: return "check that the service is up and the URL's host and port are right";
     case Failure::timeout: return "the service did not answer in time; retry later or raise the timeout";
     case Failure::tls:
-        return "the TLS handshake failed; check the URL's scheme and the server's certificate (CA bundle: SSL_CERT_FILE, "
+        return "the TLS handshake failed; check the URL's scheme and the server's certificate (CA bundle: "
+               "SSL_CERT_FILE, "
                "else the system's)";
     case Failure::dropped: return "the connection was closed before a full answer; retry later";
     default: return {};
@@ -114,11 +109,11 @@ std::string failure_hint(Failure f) {
 const std::string& ca_bundle() {
     static const std::string path = [] {
         if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file) return std::string(file);
-        for (const char* candidate : {"/etc/ssl/certs/ca-certificates.crt",     // Debian, Ubuntu, Alpine, Arch
-                                      "/etc/pki/tls/certs/ca-bundle.crt",       // Fedora, RHEL, Amazon Linux
-                                      "/etc/ssl/ca-bundle.pem",                 // openSUSE
-                                      "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-                                      "/etc/ssl/cert.pem"})                     // Alpine, macOS
+        for (const char* candidate :
+             {"/etc/ssl/certs/ca-certificates.crt",     // Debian, Ubuntu, Alpine, Arch
+              "/etc/pki/tls/certs/ca-bundle.crt",       // Fedora, RHEL, Amazon Linux
+              "/etc/ssl/ca-bundle.pem",                 // openSUSE
+              "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"}) // Alpine, macOS
             if (::access(candidate, R_OK) == 0) return std::string(candidate);
         return std::string();
     }();
@@ -153,10 +148,12 @@ Outcome perform(const Request& request) {
 
     Response response;
     Sink sink{&response, request.max_body_bytes};
-    for (const auto& [name, value] : request.headers) h.headers = curl_slist_append(h.headers, (name + ": " + value).c_str());
+    for (const auto& [name, value] : request.headers)
+        h.headers = curl_slist_append(h.headers, (name + ": " + value).c_str());
     // libcurl adds "Expect: 100-continue" to large POSTs; services answer faster without it.
     h.headers = curl_slist_append(h.headers, "Expect:");
-    const std::string agent = request.user_agent.empty() ? std::string("sbdeploy/") + SBDEPLOY_VERSION : request.user_agent;
+    const std::string agent = request.user_agent.empty() ? std::string("sbdeploy/") + SBDEPLOY_VERSION
+                                                         : request.user_agent;
 
     curl_easy_setopt(h.curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h.curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -173,7 +170,8 @@ Outcome perform(const Request& request) {
     curl_easy_setopt(h.curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h.curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h.curl, CURLOPT_HEADERDATA, &sink);
-    const bool has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    const bool has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                          request.method == "PATCH";
     if (has_body) {
         curl_easy_setopt(h.curl, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(h.curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
@@ -185,7 +183,8 @@ Outcome perform(const Request& request) {
     curl_easy_setopt(h.curl, CURLOPT_ERRORBUFFER, message);
     CURLcode code = curl_easy_perform(h.curl);
     if (sink.overflow)
-        return {fail(ErrorKind::connection, where + ": the answer is larger than " + std::to_string(request.max_body_bytes) + " bytes"),
+        return {fail(ErrorKind::connection,
+                     where + ": the answer is larger than " + std::to_string(request.max_body_bytes) + " bytes"),
                 Failure::too_large};
     if (code != CURLE_OK) {
         Failure f = failure_of(code);
@@ -209,7 +208,8 @@ std::optional<std::chrono::seconds> retry_after(const Response& response, std::i
     return std::chrono::seconds(std::max<std::int64_t>(0, static_cast<std::int64_t>(when) - now_epoch_seconds));
 }
 
-std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt, std::optional<std::chrono::seconds> server_wait,
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt,
+                                        std::optional<std::chrono::seconds> server_wait,
                                         const std::function<double()>& random01) {
     if (server_wait) return std::chrono::duration_cast<std::chrono::milliseconds>(*server_wait);
     double cap = static_cast<double>(policy.base_delay.count()) * std::pow(2.0, std::max(0, attempt - 1));
@@ -226,10 +226,8 @@ Verdict retry_transient(const Outcome& outcome) {
     switch (outcome.failure) {
     case Failure::dns:
     case Failure::connect:
-    case Failure::timeout:
-        return Verdict::retry;
-    default:
-        return Verdict::done;
+    case Failure::timeout: return Verdict::retry;
+    default: return Verdict::done;
     }
 }
 
@@ -239,7 +237,8 @@ Outcome perform_with_retry(const Request& request, const RetryPolicy& policy,
     if (!hooks.now) hooks.now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
     if (!hooks.monotonic)
         hooks.monotonic = [] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now().time_since_epoch());
         };
     if (!hooks.sleep) hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
     if (!hooks.random01) {

@@ -83,8 +83,7 @@ struct RetryHooks {
 // exceed the total budget; returns the last outcome. Hooks default to the real clock, sleep
 // and a random source; tests replace them.
 Outcome perform_with_retry(const Request& request, const RetryPolicy& policy,
-                           const std::function<Verdict(const Outcome&)>& classify,
-                           const RetryHooks& hooks = {});
+                           const std::function<Verdict(const Outcome&)>& classify, const RetryHooks& hooks = {});
 
 // Default classification for idempotent requests: retry on 429, 5xx, connect failures,
 // DNS failures and timeouts.

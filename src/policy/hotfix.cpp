@@ -27,16 +27,17 @@ std::string pull_label(const HotfixPull& pull) {
 
 std::optional<std::string> hotfix_reason(std::string_view head, bool fork, std::span<const std::string> labels,
                                          std::string_view pattern) {
-    if (!fork && !pattern.empty() && glob_match(pattern, head))
-        return "a hotfix branch (" + quoted(pattern) + ")";
-    if (std::ranges::find(labels, kHotfixLabel) != labels.end()) return "a pull request labelled " + quoted(kHotfixLabel);
+    if (!fork && !pattern.empty() && glob_match(pattern, head)) return "a hotfix branch (" + quoted(pattern) + ")";
+    if (std::ranges::find(labels, kHotfixLabel) != labels.end())
+        return "a pull request labelled " + quoted(kHotfixLabel);
     return std::nullopt;
 }
 
 GateDecision decide(std::span<const Unpromoted> gaps, const HotfixRoute& route) {
     GateDecision d;
     for (const auto& g : gaps) {
-        const bool brought = route.pull && std::ranges::find(route.pull->versions, g.version) != route.pull->versions.end();
+        const bool brought = route.pull &&
+                             std::ranges::find(route.pull->versions, g.version) != route.pull->versions.end();
         (brought ? d.hotfixed : d.refused).push_back(g);
     }
     return d;

@@ -11,9 +11,7 @@ namespace {
 
 using util::quoted;
 
-bool is_pull_request_event(std::string_view event) {
-    return event == "pull_request" || event == "pull_request_target";
-}
+bool is_pull_request_event(std::string_view event) { return event == "pull_request" || event == "pull_request_target"; }
 
 // Pull requests and merge groups are matched on the branch they go into.
 bool targets_base(const Facts& f) { return is_pull_request_event(f.event) || f.event == "merge_group"; }
@@ -116,7 +114,8 @@ Result<std::vector<EnvironmentBranches>> parse_environments(std::string_view spe
             if (part.empty()) continue;
             auto eq = part.find('=');
             if (eq == std::string_view::npos)
-                return fail(environments_error(util::quoted(part) + " has no \"=\" between the environment and its branches"));
+                return fail(environments_error(util::quoted(part) +
+                                               " has no \"=\" between the environment and its branches"));
             std::string name(util::trim(part.substr(0, eq)));
             if (!is_environment_name(name))
                 return fail(environments_error(util::quoted(name) +
@@ -127,7 +126,8 @@ Result<std::vector<EnvironmentBranches>> parse_environments(std::string_view spe
                 return fail(environments_error("environment " + util::quoted(name) + " is given twice"));
             EnvironmentBranches env{name, {}};
             std::string_view branches = util::trim(part.substr(eq + 1));
-            if (branches.empty()) return fail(environments_error("environment " + util::quoted(name) + " has no branches"));
+            if (branches.empty())
+                return fail(environments_error("environment " + util::quoted(name) + " has no branches"));
             for (auto& glob : split_globs(branches)) {
                 if (glob.empty())
                     return fail(environments_error("environment " + util::quoted(name) + ": an empty branch in " +
@@ -152,7 +152,8 @@ Result<std::vector<EnvironmentBranches>> parse_environments(std::string_view spe
 Mapping make_mapping(const std::vector<EnvironmentBranches>& environments, std::string_view validate_against) {
     Mapping m;
     for (const auto& env : environments)
-        for (const auto& branch : env.branches) m.rules.push_back({"push", branch, env.name, Action::push, EnvironmentFrom::rule});
+        for (const auto& branch : env.branches)
+            m.rules.push_back({"push", branch, env.name, Action::push, EnvironmentFrom::rule});
     bool from_base = validate_against == kValidateAgainstBase;
     auto from = from_base ? EnvironmentFrom::base : EnvironmentFrom::rule;
     std::string target = from_base ? std::string() : std::string(validate_against);
@@ -210,7 +211,8 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 Result<Resolution> resolve(const Facts& f, const std::optional<std::string>& environment_override,
                            const Mapping& mapping) {
     if (environment_override && !is_environment_name(*environment_override))
-        return fail(ErrorKind::usage, "option --environment: " + quoted(*environment_override) + " is not an environment name",
+        return fail(ErrorKind::usage,
+                    "option --environment: " + quoted(*environment_override) + " is not an environment name",
                     kNameHint);
     const auto& override_env = environment_override;
 
@@ -248,8 +250,8 @@ Result<Resolution> resolve(const Facts& f, const std::optional<std::string>& env
         if (rule->from == EnvironmentFrom::base) {
             const Rule* base = find_rule(mapping, "push", f.base_ref);
             if (base == nullptr || base->action != Action::push)
-                return none(subject(f) + " validates against the environment of its base, and " +
-                            quoted(f.base_ref) + " maps to none");
+                return none(subject(f) + " validates against the environment of its base, and " + quoted(f.base_ref) +
+                            " maps to none");
             return chosen(base->environment, rule->action,
                           subject(f) + " validates against " + base->environment + ", where " + quoted(f.base_ref) +
                               " deploys");
@@ -258,7 +260,8 @@ Result<Resolution> resolve(const Facts& f, const std::optional<std::string>& env
     }
 
     // Code that is not merged yet (any pull request event) is only ever validated.
-    if (override_env) return by_override(*override_env, targets_base(f) || f.pr_number ? Action::validate : Action::push);
+    if (override_env)
+        return by_override(*override_env, targets_base(f) || f.pr_number ? Action::validate : Action::push);
     if (f.event.empty()) return none("no GitHub event and no --environment given");
     return none(subject(f) + " maps to no environment");
 }

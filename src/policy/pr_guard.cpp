@@ -30,7 +30,8 @@ std::string who_may_merge(const GuardRules& r) {
     std::string s;
     if (!r.release_branches.empty())
         s = "the " + r.release_environment + " branch (" + alternatives(r.release_branches) + ")";
-    if (!r.hotfix_pattern.empty()) s += (s.empty() ? "" : " or ") + std::string("a hotfix branch (") + quoted(r.hotfix_pattern) + ")";
+    if (!r.hotfix_pattern.empty())
+        s += (s.empty() ? "" : " or ") + std::string("a hotfix branch (") + quoted(r.hotfix_pattern) + ")";
     return s;
 }
 
@@ -58,9 +59,8 @@ GuardDecision check_pull_request(const PullRequestRef& pr, const GuardRules& r) 
     const std::string from_into = label(pr) + " from " + (pr.fork ? "a fork's " : "") + quoted(pr.head) + " into " +
                                   quoted(pr.base);
     if (!pr.fork && matches_any(r.release_branches, pr.head))
-        return {GuardVerdict::allowed, from_into + ": the " + r.release_environment + " branch may merge into " +
-                                           r.protected_environment,
-                ""};
+        return {GuardVerdict::allowed,
+                from_into + ": the " + r.release_environment + " branch may merge into " + r.protected_environment, ""};
     if (auto hotfix = hotfix_reason(pr.head, pr.fork, pr.labels, r.hotfix_pattern))
         return {GuardVerdict::allowed, from_into + ": " + *hotfix + " may merge into " + r.protected_environment, ""};
     std::string who = who_may_merge(r);

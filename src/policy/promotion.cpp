@@ -46,23 +46,25 @@ Error refusal(std::span<const Unpromoted> gaps, std::string_view source, std::st
     for (const auto& g : gaps) (g.gap == Gap::not_applied ? missing : differs) = true;
     std::string hint;
     if (missing)
-        hint = "promote them: merge them into the " + std::string(source) + " branch so its push applies them (or run "
-               "'sbdeploy push --environment " + std::string(source) + "' on this commit), then run this push again";
+        hint = "promote them: merge them into the " + std::string(source) +
+               " branch so its push applies them (or run "
+               "'sbdeploy push --environment " +
+               std::string(source) + "' on this commit), then run this push again";
     if (differs)
         hint += std::string(hint.empty() ? "" : "; ") + "a file that differs from what " + std::string(source) +
                 " ran must be restored as it ran there, with the change in a new migration";
     hint += "; --allow-unpromoted pushes anyway";
     return make_error(ErrorKind::operation,
                       "promotion gate: " + plural(gaps.size(), "migration", "migrations") + " pending for " +
-                          std::string(target) + " did not run on " + std::string(source) + " first: " +
-                          listing(gaps, source),
+                          std::string(target) + " did not run on " + std::string(source) +
+                          " first: " + listing(gaps, source),
                       std::move(hint));
 }
 
 std::string override_warning(std::span<const Unpromoted> gaps, std::string_view source, std::string_view target) {
     return "promotion gate overridden (--allow-unpromoted): pushing " + plural(gaps.size(), "migration", "migrations") +
-           " to " + std::string(target) + " that did not run on " + std::string(source) + " first: " +
-           listing(gaps, source);
+           " to " + std::string(target) + " that did not run on " + std::string(source) +
+           " first: " + listing(gaps, source);
 }
 
 } // namespace sbdeploy::policy

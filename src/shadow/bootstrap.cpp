@@ -24,17 +24,16 @@ Result<void> bootstrap(db::Session& shadow) {
 
 Result<bool> holds_user_objects(db::Session& shadow) {
     // Anything in public (a Supabase image has nothing there), or any applied migration.
-    auto r = shadow.exec(
-        "select (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "        where n.nspname = 'public' and c.relkind in ('r', 'v', 'm', 'p', 'f'))"
-        "     + (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
-        "        where n.nspname = 'public')");
+    auto r = shadow.exec("select (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                         "        where n.nspname = 'public' and c.relkind in ('r', 'v', 'm', 'p', 'f'))"
+                         "     + (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+                         "        where n.nspname = 'public')");
     if (!r) return fail(std::move(r.error()));
     long objects = (r->rows.empty() || !r->rows[0][0]) ? 0 : std::stol(*r->rows[0][0]);
     if (objects > 0) return true;
-    auto history = shadow.exec(
-        "select case when to_regclass('supabase_migrations.schema_migrations') is null then false "
-        "else true end");
+    auto history =
+        shadow.exec("select case when to_regclass('supabase_migrations.schema_migrations') is null then false "
+                    "else true end");
     if (!history) return fail(std::move(history.error()));
     if (!history->rows.empty() && history->rows[0][0] && *history->rows[0][0] == "t") {
         auto rows = shadow.exec("select exists (select from supabase_migrations.schema_migrations)");

@@ -34,10 +34,8 @@ struct Error {
         switch (kind) {
         case ErrorKind::usage:
         case ErrorKind::config:
-        case ErrorKind::input:
-            return 2;
-        default:
-            return 1;
+        case ErrorKind::input: return 2;
+        default: return 1;
         }
     }
 

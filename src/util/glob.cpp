@@ -61,12 +61,20 @@ bool posix_class(std::string_view name, std::vector<std::pair<char32_t, char32_t
         std::string_view ranges;  // pairs of bytes
     };
     static constexpr Entry kClasses[] = {
-        {"alnum", "azAZ09"},   {"alpha", "azAZ"},  {"ascii", std::string_view("\x00\x7f", 2)},
-        {"blank", "  \t\t"},   {"cntrl", std::string_view("\x00\x1f\x7f\x7f", 4)},
-        {"digit", "09"},       {"graph", "!~"},    {"lower", "az"},
-        {"print", " ~"},       {"punct", "!/:@[`{~"},
-        {"space", "  \t\r"},      {"upper", "AZ"},
-        {"word", "azAZ09__"},  {"xdigit", "09afAF"},
+        {"alnum", "azAZ09"},
+        {"alpha", "azAZ"},
+        {"ascii", std::string_view("\x00\x7f", 2)},
+        {"blank", "  \t\t"},
+        {"cntrl", std::string_view("\x00\x1f\x7f\x7f", 4)},
+        {"digit", "09"},
+        {"graph", "!~"},
+        {"lower", "az"},
+        {"print", " ~"},
+        {"punct", "!/:@[`{~"},
+        {"space", "  \t\r"},
+        {"upper", "AZ"},
+        {"word", "azAZ09__"},
+        {"xdigit", "09afAF"},
     };
     for (const auto& c : kClasses) {
         if (c.name != name) continue;
@@ -198,8 +206,9 @@ Result<void> expand(const std::string& p, std::size_t from, std::vector<std::str
         return {};
     }
     if (out.size() >= Glob::kMaxAlternatives)
-        return fail(ErrorKind::config, "it expands to more than " + std::to_string(Glob::kMaxAlternatives) +
-                                           " alternatives", "split it into several lines");
+        return fail(ErrorKind::config,
+                    "it expands to more than " + std::to_string(Glob::kMaxAlternatives) + " alternatives",
+                    "split it into several lines");
     out.push_back(p);
     return {};
 }
@@ -215,8 +224,7 @@ Result<Segment> tokenize(std::string_view s) {
         seg.tokens.back().text.append(text);
     };
     auto extglob = [&](std::size_t i) -> Result<Segment> {
-        return fail(ErrorKind::config,
-                    "extglob " + quoted(s.substr(i, 2)) + "...) is not supported",
+        return fail(ErrorKind::config, "extglob " + quoted(s.substr(i, 2)) + "...) is not supported",
                     "use {a,b} for alternatives, or escape the parenthesis as \\(");
     };
     for (std::size_t i = 0; i < s.size();) {

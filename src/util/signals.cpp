@@ -23,7 +23,7 @@ pid_t g_owner = 0;
 extern "C" void on_signal(int sig) {
     int saved = errno;
     if (::getpid() != g_owner) {
-        struct sigaction dfl {};
+        struct sigaction dfl{};
         dfl.sa_handler = SIG_DFL;
         ::sigaction(sig, &dfl, nullptr);
         ::raise(sig);
@@ -142,7 +142,7 @@ void install_interrupt_handlers(InterruptPolicy policy) {
     } catch (const std::system_error&) {
         return;
     }
-    struct sigaction sa {};
+    struct sigaction sa{};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;

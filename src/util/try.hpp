@@ -19,16 +19,16 @@
 #define SBDEPLOY_TRY_TMP SBDEPLOY_TRY_CAT(sbdeploy_try_, __LINE__)
 
 // Evaluates `expr` (a Result<T>); on failure returns its Error from the enclosing function.
-#define TRY(expr)                                                                                \
-    do {                                                                                         \
-        auto&& sbdeploy_try_result = (expr);                                                     \
+#define TRY(expr)                                                                                 \
+    do {                                                                                          \
+        auto&& sbdeploy_try_result = (expr);                                                      \
         if (!sbdeploy_try_result) return std::unexpected(std::move(sbdeploy_try_result).error()); \
     } while (false)
 
 // Evaluates `expr` (a Result<T>); on failure returns its Error, otherwise moves the value into
 // `decl`, which may declare a variable (`auto x`, `const Plan& plan`) or name an existing one.
 // One per line (the temporary is named after the line).
-#define TRY_ASSIGN(decl, expr)                                                               \
-    auto&& SBDEPLOY_TRY_TMP = (expr);                                                        \
-    if (!SBDEPLOY_TRY_TMP) return std::unexpected(std::move(SBDEPLOY_TRY_TMP).error());     \
+#define TRY_ASSIGN(decl, expr)                                                          \
+    auto&& SBDEPLOY_TRY_TMP = (expr);                                                   \
+    if (!SBDEPLOY_TRY_TMP) return std::unexpected(std::move(SBDEPLOY_TRY_TMP).error()); \
     decl = std::move(*SBDEPLOY_TRY_TMP)

@@ -290,7 +290,8 @@ std::string describe(const Expectation& e) {
     case Kind::index: return "index " + relation;
     case Kind::column: return "column " + relation + "." + quote_ident(e.detail);
     case Kind::function: return "function " + relation + (e.any_arguments ? "" : "(" + e.detail + ")");
-    case Kind::policy: return e.detail.empty() ? "a policy on " + relation : "policy " + quoted(e.detail) + " on " + relation;
+    case Kind::policy:
+        return e.detail.empty() ? "a policy on " + relation : "policy " + quoted(e.detail) + " on " + relation;
     case Kind::rls: return "row level security on " + relation;
     }
     return relation;

@@ -21,7 +21,8 @@ std::optional<long> number(std::string_view s) {
 } // namespace
 
 bool StatusSet::contains(long status) const {
-    return std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return status >= r.first && status <= r.second; });
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [&](const auto& r) { return status >= r.first && status <= r.second; });
 }
 
 Result<StatusSet> parse_status_set(std::string_view text) {
@@ -44,8 +45,7 @@ Result<StatusSet> parse_status_set(std::string_view text) {
         if (!low || !high || *low < 100 || *high > 599 || *low > *high) return bad();
         set.ranges.emplace_back(*low, *high);
     }
-    if (set.ranges.empty())
-        return fail(ErrorKind::usage, "option --health-status: no status given", kStatusHint);
+    if (set.ranges.empty()) return fail(ErrorKind::usage, "option --health-status: no status given", kStatusHint);
     return set;
 }
 
@@ -57,19 +57,22 @@ Result<std::pair<std::string, std::string>> parse_header(std::string_view text) 
     });
     if (colon == std::string_view::npos || !token)
         // The value may be a secret: the message names only what came before the colon.
-        return fail(ErrorKind::usage, "option --health-header: expected NAME: VALUE" +
-                                          (token ? " after " + util::quoted(name) : std::string()),
+        return fail(ErrorKind::usage,
+                    "option --health-header: expected NAME: VALUE" +
+                        (token ? " after " + util::quoted(name) : std::string()),
                     "such as --health-header 'Authorization: Bearer <key>'");
     std::string value(util::trim(text.substr(colon + 1)));
     if (value.find_first_of("\r\n") != std::string::npos)
-        return fail(ErrorKind::usage, "option --health-header " + util::quoted(name) + ": the value holds a line break");
+        return fail(ErrorKind::usage,
+                    "option --health-header " + util::quoted(name) + ": the value holds a line break");
     return std::pair{std::move(name), std::move(value)};
 }
 
 Result<void> check_url(std::string_view url) {
     std::string lower = util::to_lower(url.substr(0, 8));
     if (!lower.starts_with("http://") && !lower.starts_with("https://"))
-        return fail(ErrorKind::usage, "option --health-url: " + util::quoted(net::printable_url(url)) + " is not an http or https URL",
+        return fail(ErrorKind::usage,
+                    "option --health-url: " + util::quoted(net::printable_url(url)) + " is not an http or https URL",
                     "give the full URL, such as https://<project>.supabase.co/functions/v1/health");
     return {};
 }
@@ -94,7 +97,8 @@ HealthResult check_health(const HealthCheck& check, const net::RetryHooks& given
     net::RetryHooks hooks = given;
     if (!hooks.monotonic)
         hooks.monotonic = [] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now().time_since_epoch());
         };
     const auto started = hooks.monotonic();
     int attempts = 0;

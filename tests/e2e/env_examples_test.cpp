@@ -111,11 +111,10 @@ TEST_CASE("push derived: to staging, and deletion of a branch") {
 TEST_CASE("pull_request examples validate against staging unless closed") {
     auto examples = examples_of("pull_request");
     CHECK(examples.size() == 29);
-    const std::set<std::string> validated = {"assigned",        "converted_to_draft",     "labeled",
-                                             "locked",          "opened",                 "ready_for_review",
-                                             "reopened",        "review_request_removed", "review_requested",
-                                             "synchronize",     "unassigned",             "unlabeled",
-                                             "unlocked"};
+    const std::set<std::string> validated = {
+        "assigned", "converted_to_draft",     "labeled",          "locked",      "opened",     "ready_for_review",
+        "reopened", "review_request_removed", "review_requested", "synchronize", "unassigned", "unlabeled",
+        "unlocked"};
     for (std::size_t i = 0; i < examples.size(); ++i) {
         const auto& p = *examples[i];
         std::string action = text_at(p, "/action");

@@ -66,15 +66,21 @@ inline EnvRun run_env(const std::string& event_name, const std::string& payload,
 // What `sbdeploy env` reports, in the order it writes the outputs.
 struct EnvOutputs {
     std::string event, ref, branch, base_ref, base_sha, head_sha, sha, pr_number, fork = "false", repository,
-        environment, action, reason;
+                                                                                  environment, action, reason;
 
     [[nodiscard]] std::vector<std::pair<std::string, std::string>> items() const {
-        return {{"event", event},         {"ref", ref},
-                {"branch", branch},       {"base_ref", base_ref},
-                {"base_sha", base_sha},   {"head_sha", head_sha},
-                {"sha", sha},             {"pr_number", pr_number},
-                {"fork", fork},           {"repository", repository},
-                {"environment", environment}, {"action", action},
+        return {{"event", event},
+                {"ref", ref},
+                {"branch", branch},
+                {"base_ref", base_ref},
+                {"base_sha", base_sha},
+                {"head_sha", head_sha},
+                {"sha", sha},
+                {"pr_number", pr_number},
+                {"fork", fork},
+                {"repository", repository},
+                {"environment", environment},
+                {"action", action},
                 {"reason", reason}};
     }
     // The GITHUB_OUTPUT bytes @actions/core would write with `delimiter`.
@@ -107,8 +113,8 @@ inline void check_outputs(const EnvRun& r, const EnvOutputs& expected) {
 // ${SBDEPLOY_SOURCE_DIR}/tests/node_modules/@octokit/webhooks-examples: [{name, examples[]}].
 inline const rapidjson::Document& webhook_examples() {
     static const rapidjson::Document doc = [] {
-        const std::string path =
-            SBDEPLOY_SOURCE_DIR "/tests/node_modules/@octokit/webhooks-examples/api.github.com/index.json";
+        const std::string path = SBDEPLOY_SOURCE_DIR
+            "/tests/node_modules/@octokit/webhooks-examples/api.github.com/index.json";
         rapidjson::Document d;
         if (!std::filesystem::exists(path)) return d;
         std::string text = read_all(path);

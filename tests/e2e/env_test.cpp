@@ -44,8 +44,9 @@ TEST_CASE("a truncated payload exits 2 with the line and column") {
         REQUIRE(cut == "{\"ref\":\"refs/heads/m");
         auto r = run_env("push", cut);
         CHECK(r.code == 2);
-        CHECK(r.err == error_text(r.event_path, "the event payload is truncated at line 1, column 21: missing a closing "
-                                                "quotation mark in string"));
+        CHECK(r.err == error_text(r.event_path,
+                                  "the event payload is truncated at line 1, column 21: missing a closing "
+                                  "quotation mark in string"));
     }
     SUBCASE("cut after the third line of the pretty-printed payload") {
         std::string text = pretty(push);
@@ -55,8 +56,9 @@ TEST_CASE("a truncated payload exits 2 with the line and column") {
         REQUIRE(cut.ends_with(",\n"));
         auto r = run_env("push", cut);
         CHECK(r.code == 2);
-        CHECK(r.err == error_text(r.event_path,
-                                  "the event payload is truncated at line 4, column 1: missing a name for object member"));
+        CHECK(r.err ==
+              error_text(r.event_path,
+                         "the event payload is truncated at line 4, column 1: missing a name for object member"));
         CHECK(r.output_file == "");
     }
 }
@@ -78,17 +80,17 @@ TEST_CASE("a malformed payload exits 2 naming the problem") {
     }
     SUBCASE("100,000 levels deep") {
         CHECK(refused(std::string(100'000, '[') + std::string(100'000, ']'))
-                  .ends_with(": the event payload nests deeper than 128 levels at line 1, column 129\n" + kPayloadHint));
+                  .ends_with(": the event payload nests deeper than 128 levels at line 1, column 129\n" +
+                             kPayloadHint));
     }
-    SUBCASE("whitespace only") {
-        CHECK(refused(" \n").ends_with(": the event payload is empty\n" + kPayloadHint));
-    }
+    SUBCASE("whitespace only") { CHECK(refused(" \n").ends_with(": the event payload is empty\n" + kPayloadHint)); }
     SUBCASE("under Actions the error is an annotation with the hint") {
         auto r = run_env("push", "{\"ref\":", {{"GITHUB_ACTIONS", "true"}});
         CHECK(r.code == 2);
-        CHECK(r.err == "::error file=" + r.event_path +
-                           "::the event payload is truncated at line 1, column 8: invalid value%0Ahint: sbdeploy reads "
-                           "the JSON payload the runner wrote for this event; check GITHUB_EVENT_PATH or --event-path\n");
+        CHECK(r.err ==
+              "::error file=" + r.event_path +
+                  "::the event payload is truncated at line 1, column 8: invalid value%0Ahint: sbdeploy reads "
+                  "the JSON payload the runner wrote for this event; check GITHUB_EVENT_PATH or --event-path\n");
     }
 }
 
@@ -112,7 +114,9 @@ TEST_CASE("a payload file that is missing or too large exits 2") {
     }
     SUBCASE("over 64 MiB, refused without reading it") {
         auto path = dir.path("huge.json");
-        { std::ofstream(path).put('{'); }
+        {
+            std::ofstream(path).put('{');
+        }
         std::filesystem::resize_file(path, 100ull * 1024 * 1024);
         auto r = run_env("push", "", {{"GITHUB_EVENT_PATH", path}});
         CHECK(r.code == 2);
@@ -126,7 +130,8 @@ TEST_CASE("under Actions, secrets are masked before any other line") {
     SUBCASE("human output") {
         auto r = run_env("push", payload, {{"GITHUB_ACTIONS", "true"}, {"SUPABASE_ACCESS_TOKEN", token}});
         CHECK(r.code == 0);
-        CHECK(r.out == "::add-mask::" + token + "\npush to \"main\" -> production: push (push to \"main\" maps to production)\n");
+        CHECK(r.out == "::add-mask::" + token +
+                           "\npush to \"main\" -> production: push (push to \"main\" maps to production)\n");
         CHECK(r.err == "");
         CHECK(r.output_file.find(token) == std::string::npos);
         CHECK(r.summary_file.find(token) == std::string::npos);
@@ -208,7 +213,7 @@ TEST_CASE("sbdeploy env --help lists its options") {
     REQUIRE(r);
     CHECK(r->exit_code == 0);
     CHECK(r->out.starts_with("usage: sbdeploy env [options]\n"));
-    CHECK(r->out.find("  --event-path FILE\n      event payload (default: $GITHUB_EVENT_PATH)\n      env: SBDEPLOY_EVENT_PATH\n") !=
-          std::string::npos);
+    CHECK(r->out.find("  --event-path FILE\n      event payload (default: $GITHUB_EVENT_PATH)\n      env: "
+                      "SBDEPLOY_EVENT_PATH\n") != std::string::npos);
     CHECK(r->out.find("  --environment NAME\n") != std::string::npos);
 }

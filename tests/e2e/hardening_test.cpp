@@ -99,8 +99,8 @@ TEST_CASE("hardening: an sslmode weaker than require to a destination that is no
                                 "hint: use sslmode require, verify-ca or verify-full (the URL's sslmode, --sslmode, "
                                 "PGSSLMODE or the service file); --allow-insecure-transport accepts the risk\n";
     auto status = [&](const std::string& url, Env env = {}, std::vector<std::string> extra = {}) {
-        std::vector<std::string> args = {"status", "--workdir", project.root(), "--db-url", url,
-                                         "--connect-timeout", "2s"};
+        std::vector<std::string> args = {"status", "--workdir", project.root(), "--db-url", url, "--connect-timeout",
+                                         "2s"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run(args, std::move(env), true);
     };
@@ -111,7 +111,8 @@ TEST_CASE("hardening: an sslmode weaker than require to a destination that is no
         CHECK(r.err == "sbdeploy: error: sslmode \"disable\" to \"192.0.2.10\"," + refused);
     }
     SUBCASE("a URL without a host, PGHOST names a remote one") {
-        auto r = status("postgresql://postgres:pw@/postgres", {{"PGHOST", "db.example.invalid"}, {"PGSSLMODE", "prefer"}});
+        auto r =
+            status("postgresql://postgres:pw@/postgres", {{"PGHOST", "db.example.invalid"}, {"PGSSLMODE", "prefer"}});
         INFO(describe(r));
         CHECK(r.exit_code == 2);
         CHECK(r.err == "sbdeploy: error: sslmode \"prefer\" to \"db.example.invalid\"," + refused);
@@ -217,7 +218,9 @@ TEST_CASE("hardening: a ref with a newline never forges a workflow command") {
         CHECK_FALSE(has_line_starting(r.out, "::error::forged"));
         CHECK_FALSE(has_line_starting(r.err, "::error::forged"));
     };
-    Env base = {{"GITHUB_ACTIONS", "true"}, {"RUNNER_DEBUG", "1"}, {"GITHUB_OUTPUT", dir.write("output", "")},
+    Env base = {{"GITHUB_ACTIONS", "true"},
+                {"RUNNER_DEBUG", "1"},
+                {"GITHUB_OUTPUT", dir.write("output", "")},
                 {"GITHUB_STEP_SUMMARY", dir.write("summary", "")}};
     SUBCASE("GITHUB_REF") {
         Env env = base;
@@ -237,7 +240,8 @@ TEST_CASE("hardening: a ref with a newline never forges a workflow command") {
     SUBCASE("the payload's ref") {
         Env env = base;
         env["GITHUB_EVENT_NAME"] = "push";
-        env["GITHUB_EVENT_PATH"] = dir.write("event.json", R"({"ref": "refs/heads/x\n::error::forged", "after": "abc"})");
+        env["GITHUB_EVENT_PATH"] =
+            dir.write("event.json", R"({"ref": "refs/heads/x\n::error::forged", "after": "abc"})");
         check(run({"env"}, env));
     }
 }

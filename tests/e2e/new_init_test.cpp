@@ -33,7 +33,10 @@ util::ProcessResult run_in(const std::string& program, const std::vector<std::st
     util::ProcessSpec spec;
     spec.program = program;
     spec.args = args;
-    spec.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", dir}, {"SUPABASE_TELEMETRY_DISABLED", "1"}, {"DO_NOT_TRACK", "1"},
+    spec.env = {{"PATH", "/usr/bin:/bin"},
+                {"HOME", dir},
+                {"SUPABASE_TELEMETRY_DISABLED", "1"},
+                {"DO_NOT_TRACK", "1"},
                 {"CI", "true"}};
     spec.workdir = dir;
     spec.stdin_text = std::move(stdin_text);
@@ -43,7 +46,8 @@ util::ProcessResult run_in(const std::string& program, const std::vector<std::st
     return *r;
 }
 
-const std::string kSupabase = std::string(SBDEPLOY_SOURCE_DIR) + "/tests/node_modules/@supabase/cli-linux-x64/bin/supabase";
+const std::string kSupabase = std::string(SBDEPLOY_SOURCE_DIR) +
+                              "/tests/node_modules/@supabase/cli-linux-x64/bin/supabase";
 
 // The one file of `dir` (recursively), relative to it.
 std::vector<std::string> files_below(const fs::path& dir) {
@@ -59,7 +63,8 @@ std::vector<std::string> files_below(const fs::path& dir) {
 
 TEST_CASE("new writes what supabase migration new writes") {
     REQUIRE(fs::exists(kSupabase));
-    for (std::optional<std::string> piped : {std::optional<std::string>(), std::optional<std::string>("create table t (id int);\n")}) {
+    for (std::optional<std::string> piped :
+         {std::optional<std::string>(), std::optional<std::string>("create table t (id int);\n")}) {
         CAPTURE(piped.value_or("(stdin /dev/null)"));
         TempDir cli, ours;
         const std::string before = now_version();
@@ -95,7 +100,8 @@ TEST_CASE("new: --down, --workdir, --migrations-dir, and one version per file") 
     auto files = files_below(fs::path(dir.path("supabase/migrations")));
     REQUIRE(files.size() == 2);
     CHECK(files[1] == "down/" + files[0]);
-    CHECK(r.out == "Created new migration at supabase/migrations/" + files[0] + "\nCreated down migration at supabase/migrations/down/" + files[0] + "\n");
+    CHECK(r.out == "Created new migration at supabase/migrations/" + files[0] +
+                       "\nCreated down migration at supabase/migrations/down/" + files[0] + "\n");
 
     // Twice in one second: the second file takes the next second, never the same version.
     auto a = run_sbdeploy({"new", "a", "--migrations-dir", "db/migrations"}, {{"SBDEPLOY_WORKDIR", dir.path("")}});
@@ -117,14 +123,22 @@ TEST_CASE("new: bad names exit 2 with the name that works") {
     const Case cases[] = {
         {{"new"}, "sbdeploy: error: new: missing the migration name\nhint: write 'sbdeploy new add_profiles'\n"},
         {{"new", "add users table"},
-         "sbdeploy: error: new: bad migration name \"add users table\": it contains a space\nhint: did you mean 'sbdeploy new add_users_table'?\n"},
-        {{"new", "add", "users"}, "sbdeploy: error: new: unexpected argument \"users\"\nhint: the name is one word: 'sbdeploy new add_users'\n"},
-        {{"new", "a/b"}, "sbdeploy: error: new: bad migration name \"a/b\": it contains a path separator\nhint: did you mean 'sbdeploy new a_b'?\n"},
+         "sbdeploy: error: new: bad migration name \"add users table\": it contains a space\nhint: did you mean "
+         "'sbdeploy new add_users_table'?\n"},
+        {{"new", "add", "users"},
+         "sbdeploy: error: new: unexpected argument \"users\"\nhint: the name is one word: 'sbdeploy new add_users'\n"},
+        {{"new", "a/b"},
+         "sbdeploy: error: new: bad migration name \"a/b\": it contains a path separator\nhint: did you mean 'sbdeploy "
+         "new a_b'?\n"},
         {{"new", "moods.sql"},
-         "sbdeploy: error: new: bad migration name \"moods.sql\": it ends in \".sql\" (the file would be <version>_<name>.sql.sql)\nhint: did you mean 'sbdeploy new moods'?\n"},
+         "sbdeploy: error: new: bad migration name \"moods.sql\": it ends in \".sql\" (the file would be "
+         "<version>_<name>.sql.sql)\nhint: did you mean 'sbdeploy new moods'?\n"},
         {{"new", "moods.down"},
-         "sbdeploy: error: new: bad migration name \"moods.down\": it ends in \".down\" (<version>_<name>.down.sql is read as another migration's down SQL)\nhint: did you mean 'sbdeploy new moods'?\n"},
-        {{"new", "héllo"}, "sbdeploy: error: new: bad migration name \"héllo\": it contains a character that is not ASCII\nhint: did you mean 'sbdeploy new h_llo'?\n"},
+         "sbdeploy: error: new: bad migration name \"moods.down\": it ends in \".down\" (<version>_<name>.down.sql is "
+         "read as another migration's down SQL)\nhint: did you mean 'sbdeploy new moods'?\n"},
+        {{"new", "héllo"},
+         "sbdeploy: error: new: bad migration name \"héllo\": it contains a character that is not ASCII\nhint: did you "
+         "mean 'sbdeploy new h_llo'?\n"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.args.back());
@@ -140,7 +154,8 @@ namespace {
 struct InitRepo {
     TempDir home;
     GitRepo repo;
-    explicit InitRepo(const std::vector<std::string>& branches) : repo(fs::path(home.path("repo")), git_env(home.path("")), branches.front()) {
+    explicit InitRepo(const std::vector<std::string>& branches)
+        : repo(fs::path(home.path("repo")), git_env(home.path("")), branches.front()) {
         repo.write("supabase/config.toml", "project_id = \"moods\"\n");
         repo.commit("init");
         for (std::size_t i = 1; i < branches.size(); ++i) repo.git({"branch", branches[i]});
@@ -160,11 +175,15 @@ TEST_CASE("init reads the branches and supabase/config.toml") {
         InitRepo r({"main", "staging"});
         auto run = r.init({});
         REQUIRE_MESSAGE(run.exit_code == 0, describe(run));
-        CHECK(run.out.starts_with("init: production branch \"main\", staging branch \"staging\" (branches: main, staging), project \"moods\"\n"));
+        CHECK(run.out.starts_with("init: production branch \"main\", staging branch \"staging\" (branches: main, "
+                                  "staging), project \"moods\"\n"));
         CHECK(r.file(".github/workflows/migrations-production.yml").find("branches: [main]") != std::string::npos);
-        CHECK(r.file(".github/workflows/migrations-validate.yml").find("branches: [staging, main]") != std::string::npos);
-        CHECK(run.out.find("  environment production (migrations-production): PRODUCTION_DB_URL, STAGING_DB_URL\n") != std::string::npos);
-        CHECK(run.out.find("required status checks (Settings > Branches, or 'sbdeploy init --apply'):\n  staging: validate-migrations\n  main: validate-migrations\n") != std::string::npos);
+        CHECK(r.file(".github/workflows/migrations-validate.yml").find("branches: [staging, main]") !=
+              std::string::npos);
+        CHECK(run.out.find("  environment production (migrations-production): PRODUCTION_DB_URL, STAGING_DB_URL\n") !=
+              std::string::npos);
+        CHECK(run.out.find("required status checks (Settings > Branches, or 'sbdeploy init --apply'):\n  staging: "
+                           "validate-migrations\n  main: validate-migrations\n") != std::string::npos);
     }
     SUBCASE("master and develop, and a project in a subfolder") {
         InitRepo r({"master", "develop"});
@@ -179,13 +198,16 @@ TEST_CASE("init reads the branches and supabase/config.toml") {
                               "      SBDEPLOY_WORKDIR: backend\n") != std::string::npos);
         CHECK(r.file(".github/workflows/migrations-staging.yml").find("branches: [develop]") != std::string::npos);
         CHECK(fs::exists(r.repo.dir() / "backend/supabase/verify.txt"));
-        CHECK(run.out.find("  environment production (migrations-production): SUPABASE_ACCESS_TOKEN, STAGING_DB_URL\n") != std::string::npos);
+        CHECK(
+            run.out.find("  environment production (migrations-production): SUPABASE_ACCESS_TOKEN, STAGING_DB_URL\n") !=
+            std::string::npos);
     }
     SUBCASE("no branch yet: the defaults, with a warning") {
         InitRepo r({"trunk"});
         auto run = r.init({});
         REQUIRE(run.exit_code == 0);
-        CHECK(run.err.find("warning: init: branch \"staging\" does not exist yet, here or on origin") != std::string::npos);
+        CHECK(run.err.find("warning: init: branch \"staging\" does not exist yet, here or on origin") !=
+              std::string::npos);
         CHECK(r.file(".github/workflows/migrations-staging.yml").find("branches: [staging]") != std::string::npos);
     }
 }
@@ -196,18 +218,21 @@ TEST_CASE("init never overwrites without --force; --dry-run writes nothing") {
     auto dry = r.init({"--dry-run"});
     REQUIRE_MESSAGE(dry.exit_code == 0, describe(dry));
     CHECK_FALSE(fs::exists(r.repo.dir() / ".github/workflows/migrations-production.yml"));
-    CHECK(dry.out.find("--- .github/workflows/migrations-production.yml (would write)\n# Written by sbdeploy init.") != std::string::npos);
+    CHECK(dry.out.find("--- .github/workflows/migrations-production.yml (would write)\n# Written by sbdeploy init.") !=
+          std::string::npos);
     auto kept = r.init({});
     CHECK(kept.exit_code == 0);
     CHECK(r.file(".github/workflows/migrations-staging.yml") == "mine\n");
-    CHECK(kept.err.find("init: kept .github/workflows/migrations-staging.yml: it exists (--force overwrites it)") != std::string::npos);
+    CHECK(kept.err.find("init: kept .github/workflows/migrations-staging.yml: it exists (--force overwrites it)") !=
+          std::string::npos);
     // --json: stdout is the JSON document only.
     auto json = r.init({"--json"});
     CHECK(json.exit_code == 0);
     CHECK(json.out.starts_with("{\"production_branch\":\"main\",\"staging_branch\":\"staging\",\"files\":{"
                                "\".github/workflows/migrations-validate.yml\":\"kept\""));
-    CHECK(json.out.ends_with("\"required_checks\":{\"staging\":[\"validate-migrations\"],\"main\":[\"validate-migrations\"]},"
-                             "\"protection_applied\":false}\n"));
+    CHECK(json.out.ends_with(
+        "\"required_checks\":{\"staging\":[\"validate-migrations\"],\"main\":[\"validate-migrations\"]},"
+        "\"protection_applied\":false}\n"));
     auto forced = r.init({"--force"});
     CHECK(forced.exit_code == 0);
     CHECK(forced.out.find("overwrote .github/workflows/migrations-staging.yml\n") != std::string::npos);
@@ -223,10 +248,21 @@ TEST_CASE("init: bad arguments exit 2 before writing anything") {
     };
     const Case cases[] = {
         {{"here"}, {}, "sbdeploy: error: init: unexpected argument \"here\""},
-        {{"--actions", "acme/sbdeploy"}, {}, "sbdeploy: error: init: option --actions: \"acme/sbdeploy\" is not OWNER/NAME@REF\nhint: for example --actions acme/sbdeploy@v1\n"},
-        {{"--apply", "--repo", "acme/app"}, {}, "sbdeploy: error: init --apply: no GitHub token\nhint: give --token or set GITHUB_TOKEN to a token with administration write on acme/app\n"},
-        {{"--apply", "--token", "t"}, {}, "sbdeploy: error: init --apply: which GitHub repository? origin is not a GitHub remote\nhint: give --repo OWNER/NAME\n"},
-        {{"--apply", "--token", "t", "--repo", "acme"}, {}, "sbdeploy: error: init: option --repo: \"acme\" is not OWNER/NAME\n"},
+        {{"--actions", "acme/sbdeploy"},
+         {},
+         "sbdeploy: error: init: option --actions: \"acme/sbdeploy\" is not OWNER/NAME@REF\nhint: for example "
+         "--actions acme/sbdeploy@v1\n"},
+        {{"--apply", "--repo", "acme/app"},
+         {},
+         "sbdeploy: error: init --apply: no GitHub token\nhint: give --token or set GITHUB_TOKEN to a token with "
+         "administration write on acme/app\n"},
+        {{"--apply", "--token", "t"},
+         {},
+         "sbdeploy: error: init --apply: which GitHub repository? origin is not a GitHub remote\nhint: give --repo "
+         "OWNER/NAME\n"},
+        {{"--apply", "--token", "t", "--repo", "acme"},
+         {},
+         "sbdeploy: error: init: option --repo: \"acme\" is not OWNER/NAME\n"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.args.front());

@@ -81,10 +81,14 @@ TEST_CASE("paths-filter API: a pull request's files, every page through Link, wh
     Api api;
     // 230 other files first, so the migrations are on the third page of 100.
     api.state(R"({"7":{"files":[{"generate":230,"prefix":"src/f","suffix":".ts","status":"modified"},
-        {"filename":")" + M4 + R"(","status":"added"},
-        {"filename":")" + M1 + R"(","status":"modified"},
-        {"filename":")" + M2 + R"(","status":"removed"},
-        {"filename":")" + M3b + R"(","status":"renamed","previous_filename":")" + M3 + R"("},
+        {"filename":")" +
+              M4 + R"(","status":"added"},
+        {"filename":")" +
+              M1 + R"(","status":"modified"},
+        {"filename":")" +
+              M2 + R"(","status":"removed"},
+        {"filename":")" +
+              M3b + R"(","status":"renamed","previous_filename":")" + M3 + R"("},
         {"filename":"supabase/migrations/20250105000000_odd \"name\".sql","status":"added"},
         {"filename":"supabase/seed.sql","status":"added"}]}})");
     Plain p;
@@ -118,14 +122,16 @@ TEST_CASE("paths-filter API: a pull request's files, every page through Link, wh
 TEST_CASE("paths-filter API: a push through GitHub's comparison of before...after") {
     Api api;
     api.state("{}", R"({")" + kBase + "..." + kHead + R"(":{"merge_base":")" + kBase + R"(","commits":[")" + kHead +
-                        R"("],"files":[{"filename":")" + M4 + R"(","status":"added"},{"filename":"README.md","status":"modified"}]}})");
+                        R"("],"files":[{"filename":")" + M4 +
+                        R"(","status":"added"},{"filename":"README.md","status":"modified"}]}})");
     Plain p;
     Runner r;
     r.event = "push";
     r.ref = "refs/heads/main";
     r.sha = kHead;
-    r.payload = R"({"ref":"refs/heads/main","before":")" + kBase + R"(","after":")" + kHead +
-                R"(","created":false,"deleted":false,"forced":false,"repository":{"full_name":"octo/app","default_branch":"main"}})";
+    r.payload =
+        R"({"ref":"refs/heads/main","before":")" + kBase + R"(","after":")" + kHead +
+        R"(","created":false,"deleted":false,"forced":false,"repository":{"full_name":"octo/app","default_branch":"main"}})";
     r.env["GITHUB_API_URL"] = api.server.url();
     r.env["GITHUB_TOKEN"] = kToken;
     Expected e;
@@ -141,17 +147,22 @@ TEST_CASE("paths-filter API: the 3,000-file cap is never a silently truncated li
     Api api;
     // 3,004 files: GitHub lists the first 3,000, so two of the migrations would be lost.
     api.state(R"({"7":{"files":[{"generate":2998,"prefix":"src/f","suffix":".ts","status":"added"},
-        {"filename":")" + M1 + R"(","status":"modified"},{"filename":")" + M2 + R"(","status":"added"},
-        {"filename":")" + M3 + R"(","status":"added"},{"filename":")" + M4 + R"(","status":"added"},
+        {"filename":")" +
+              M1 + R"(","status":"modified"},{"filename":")" + M2 + R"(","status":"added"},
+        {"filename":")" +
+              M3 + R"(","status":"added"},{"filename":")" + M4 + R"(","status":"added"},
         {"filename":"README.md","status":"modified"},{"filename":"docs/x.md","status":"added"}]}})");
 
     SUBCASE("no git history to fall back on: exit 1, saying so, no outputs") {
         Plain p;
         auto r = run_paths_filter(p.dir, pr_runner(api), p.env);
         CHECK(r.code == 1);
-        CHECK(r.err == "sbdeploy: error: paths-filter: cannot tell what changed: the GitHub API lists at most 3,000 "
-                       "files of a pull request and this one has that many or more, and " + kNoGit + "\n"
-                       "hint: check out the repository with actions/checkout (fetch-depth: 0) so git can list every file\n");
+        CHECK(r.err ==
+              "sbdeploy: error: paths-filter: cannot tell what changed: the GitHub API lists at most 3,000 "
+              "files of a pull request and this one has that many or more, and " +
+                  kNoGit +
+                  "\n"
+                  "hint: check out the repository with actions/checkout (fetch-depth: 0) so git can list every file\n");
         CHECK(r.output_file == "");
         CHECK(count(api.requests(), R"("method":)") == 30);
     }
@@ -179,8 +190,12 @@ TEST_CASE("paths-filter API: the 3,000-file cap is never a silently truncated li
         Runner r = pr_runner(api);
         r.sha = merge;
         r.payload = R"({"action":"synchronize","number":7,"pull_request":{"number":7,"merged":false,)"
-                    R"("head":{"ref":"feature","sha":")" + head + R"(","repo":{"full_name":"octo/app"}},)"
-                    R"("base":{"ref":"main","sha":")" + c0 + R"(","repo":{"full_name":"octo/app"}}},)"
+                    R"("head":{"ref":"feature","sha":")" +
+                    head +
+                    R"(","repo":{"full_name":"octo/app"}},)"
+                    R"("base":{"ref":"main","sha":")" +
+                    c0 +
+                    R"(","repo":{"full_name":"octo/app"}}},)"
                     R"("repository":{"full_name":"octo/app","default_branch":"main"}})";
         // --fetch-limit 0: git may fetch no history, so the API is asked first.
         auto run = run_paths_filter(checkout, r, env, {"--fetch-limit", "0"});
@@ -188,8 +203,8 @@ TEST_CASE("paths-filter API: the 3,000-file cap is never a silently truncated li
         e.files = e.added = {M2};
         e.base = c0;
         e.head = head;
-        e.reason = "pull request #7: merge-base " + short_sha(c0) + " of \"main\" (" + short_sha(c1) + ") and the head " +
-                   short_sha(head) + " (the GitHub API list was capped at 3,000 files)";
+        e.reason = "pull request #7: merge-base " + short_sha(c0) + " of \"main\" (" + short_sha(c1) +
+                   ") and the head " + short_sha(head) + " (the GitHub API list was capped at 3,000 files)";
         check_outputs(run, e);
         CHECK(run.out.find("paths-filter: the GitHub API lists at most 3,000 files of a pull request and this one has "
                            "that many or more; falling back to git with the whole history\n") != std::string::npos);
@@ -199,18 +214,21 @@ TEST_CASE("paths-filter API: the 3,000-file cap is never a silently truncated li
 TEST_CASE("paths-filter API: rate limits are waited out when they reset soon, reported when not") {
     Api api;
     const std::string files = R"({"7":{"files":[{"filename":")" + M4 + R"(","status":"added"}]}})";
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     Plain p;
     SUBCASE("used up for the next hour: exit 1 with the reset time and what to do") {
-        api.state(files, "{}", R"("rate_limit":{"limit":5000,"remaining":0,"reset":)" + std::to_string(now + 3600) + "}");
+        api.state(files, "{}",
+                  R"("rate_limit":{"limit":5000,"remaining":0,"reset":)" + std::to_string(now + 3600) + "}");
         auto r = run_paths_filter(p.dir, pr_runner(api), p.env);
         CHECK(r.code == 1);
         INFO("stderr: " << r.err);
         CHECK(r.err.starts_with("sbdeploy: error: paths-filter: cannot tell what changed: " + kNoGit +
                                 "; github api: GET /repos/octo/app/pulls/7/files?per_page=100: rate limit exceeded "
                                 "(HTTP 403); it resets at "));
-        CHECK(r.err.find(" UTC, in 60 min (API rate limit exceeded for installation ID 4242.)\n"
-                         "hint: wait for the reset, or check out the repository with fetch-depth: 0 so git needs no API\n") !=
+        CHECK(r.err.find(
+                  " UTC, in 60 min (API rate limit exceeded for installation ID 4242.)\n"
+                  "hint: wait for the reset, or check out the repository with fetch-depth: 0 so git needs no API\n") !=
               std::string::npos);
         CHECK(r.output_file == "");
     }

@@ -141,8 +141,8 @@ struct Expected {
         o.emplace_back("base", base);
         o.emplace_back("head", head);
         o.emplace_back("base_reason", reason);
-        std::string per = "{\"migrations\":" + json_string(changed) + ",\"migrations_count\":" +
-                          json_string(std::to_string(files.size()));
+        std::string per = "{\"migrations\":" + json_string(changed) +
+                          ",\"migrations_count\":" + json_string(std::to_string(files.size()));
         if (migrations_files) per += ",\"migrations_files\":" + json_string(*migrations_files);
         o.emplace_back("filter_outputs", per + "}");
         return o;

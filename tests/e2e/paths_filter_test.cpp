@@ -44,14 +44,16 @@ struct World {
 
 std::string repository_json() { return R"("repository":{"full_name":"octo/app","default_branch":"main"})"; }
 
-std::string push_payload(const std::string& ref, const std::string& before, const std::string& after, bool forced = false) {
+std::string push_payload(const std::string& ref, const std::string& before, const std::string& after,
+                         bool forced = false) {
     bool deleted = after == kZeros;
-    return R"({"ref":")" + ref + R"(","before":")" + before + R"(","after":")" + after +
-           R"(","created":)" + (before == kZeros ? "true" : "false") + R"(,"deleted":)" + (deleted ? "true" : "false") +
-           R"(,"forced":)" + (forced ? "true" : "false") + "," + repository_json() + "}";
+    return R"({"ref":")" + ref + R"(","before":")" + before + R"(","after":")" + after + R"(","created":)" +
+           (before == kZeros ? "true" : "false") + R"(,"deleted":)" + (deleted ? "true" : "false") + R"(,"forced":)" +
+           (forced ? "true" : "false") + "," + repository_json() + "}";
 }
 
-Runner push_runner(const std::string& branch, const std::string& before, const std::string& after, bool forced = false) {
+Runner push_runner(const std::string& branch, const std::string& before, const std::string& after,
+                   bool forced = false) {
     Runner r;
     r.event = "push";
     r.ref = "refs/heads/" + branch;
@@ -60,11 +62,12 @@ Runner push_runner(const std::string& branch, const std::string& before, const s
     return r;
 }
 
-std::string pr_payload(long number, const std::string& head_ref, const std::string& head_sha, const std::string& base_ref,
-                       const std::string& base_sha, const std::string& action = "synchronize", bool merged = false) {
+std::string pr_payload(long number, const std::string& head_ref, const std::string& head_sha,
+                       const std::string& base_ref, const std::string& base_sha,
+                       const std::string& action = "synchronize", bool merged = false) {
     std::string n = std::to_string(number);
-    return R"({"action":")" + action + R"(","number":)" + n + R"(,"pull_request":{"number":)" + n +
-           R"(,"merged":)" + (merged ? "true" : "false") + R"(,"head":{"ref":")" + head_ref + R"(","sha":")" + head_sha +
+    return R"({"action":")" + action + R"(","number":)" + n + R"(,"pull_request":{"number":)" + n + R"(,"merged":)" +
+           (merged ? "true" : "false") + R"(,"head":{"ref":")" + head_ref + R"(","sha":")" + head_sha +
            R"(","repo":{"full_name":"octo/app"}},"base":{"ref":")" + base_ref + R"(","sha":")" + base_sha +
            R"(","repo":{"full_name":"octo/app"}}},)" + repository_json() + "}";
 }
@@ -105,13 +108,12 @@ TEST_CASE("paths-filter: a push compares with the previous push") {
         check_outputs(r, e);
         CHECK(r.out == "paths-filter: push to \"main\": changes since the previous push " + short_sha(c0) + "\n" +
                            "paths-filter: " + short_sha(c0) + ".." + short_sha(c2) + " (git): 3 changed, 2 matching " +
-                           "supabase/migrations/*.sql\n" +
-                           "  added        " + M2 + "\n" +
-                           "  added        " + M3 + "\n");
+                           "supabase/migrations/*.sql\n" + "  added        " + M2 + "\n" + "  added        " + M3 +
+                           "\n");
         // The outcome first, then what was compared, then the files; a blank line at the end.
-        CHECK(r.summary == "✅ **paths-filter**: migrations changed (2 files)\n\nCompared `" + short_sha(c0) +
-                               "`..`" + short_sha(c2) + "` (push to \"main\": changes since the previous push " +
-                               short_sha(c0) + "), git: 3 changed files, 2 matching supabase/migrations/\\*.sql.\n\n"
+        CHECK(r.summary == "✅ **paths-filter**: migrations changed (2 files)\n\nCompared `" + short_sha(c0) + "`..`" +
+                               short_sha(c2) + "` (push to \"main\": changes since the previous push " + short_sha(c0) +
+                               "), git: 3 changed files, 2 matching supabase/migrations/\\*.sql.\n\n"
                                "| change | file |\n| --- | --- |\n"
                                "| added | supabase/migrations/20250102000000\\_users.sql |\n"
                                "| added | supabase/migrations/20250103000000\\_orders.sql |\n\n");
@@ -176,14 +178,14 @@ TEST_CASE("paths-filter: a force push compares from the merge-base of the old an
     e.base = c0;
     e.head = new_tip;
     SUBCASE("one commit deep: the old tip is fetched and the history deepened") {
-        e.reason = "force push to \"feature\": merge-base " + short_sha(c0) + " of the previous tip " + short_sha(old_tip) +
-                   " and the new one";
+        e.reason = "force push to \"feature\": merge-base " + short_sha(c0) + " of the previous tip " +
+                   short_sha(old_tip) + " and the new one";
         check_outputs(w.run(w.checkout(new_tip, "refs/remotes/origin/feature"), runner), e);
     }
     SUBCASE("the old tip is gone from the remote: from the merge-base with the default branch") {
         run_git(w.repo.dir().string() + ".git", w.env, {"gc", "--quiet", "--prune=now"});
-        e.reason = "push to \"feature\": the previous tip " + short_sha(old_tip) +
-                   " cannot be fetched: merge-base " + short_sha(c0) + " with the default branch \"main\"";
+        e.reason = "push to \"feature\": the previous tip " + short_sha(old_tip) + " cannot be fetched: merge-base " +
+                   short_sha(c0) + " with the default branch \"main\"";
         check_outputs(w.run(w.checkout(new_tip, "refs/remotes/origin/feature"), runner), e);
     }
 }
@@ -432,8 +434,9 @@ TEST_CASE("paths-filter: workflow_dispatch compares with --base or the default b
     SUBCASE("--base that names nothing: exit 2") {
         auto run = w.run(checkout, r, {"--base", "no-such-branch"});
         CHECK(run.code == 2);
-        CHECK(run.err == "sbdeploy: error: paths-filter: --base \"no-such-branch\" names no branch, tag or commit\n"
-                         "hint: give a branch, a tag or a commit (a short commit name must be in the fetched history)\n");
+        CHECK(run.err ==
+              "sbdeploy: error: paths-filter: --base \"no-such-branch\" names no branch, tag or commit\n"
+              "hint: give a branch, a tag or a commit (a short commit name must be in the fetched history)\n");
         CHECK(run.output_file == "");
     }
 }
@@ -482,10 +485,11 @@ TEST_CASE("paths-filter: a depth-1 clone is deepened step by step, within --fetc
         r.payload = R"({"ref":"refs/heads/feature","inputs":{},"repository":{"default_branch":"main"}})";
         auto run = w.run(clone, r, {"--fetch-limit", "20"});
         CHECK(run.code == 1);
-        CHECK(run.err == "sbdeploy: error: paths-filter: cannot tell what changed: the base is not within 20 commits of "
-                         "history (--fetch-limit)\n"
-                         "hint: check out with fetch-depth: 0, raise --fetch-limit, or run in GitHub Actions with "
-                         "GITHUB_REPOSITORY and GITHUB_TOKEN so the GitHub API can list the files\n");
+        CHECK(run.err ==
+              "sbdeploy: error: paths-filter: cannot tell what changed: the base is not within 20 commits of "
+              "history (--fetch-limit)\n"
+              "hint: check out with fetch-depth: 0, raise --fetch-limit, or run in GitHub Actions with "
+              "GITHUB_REPOSITORY and GITHUB_TOKEN so the GitHub API can list the files\n");
         CHECK(run.output_file == "");
     }
     (void)f1;
@@ -527,16 +531,25 @@ TEST_CASE("paths-filter: every change kind, and edited existing migrations") {
                                       "so put the change in a new migration";
     const std::string deleted_text = "exists on the base and was deleted: databases that applied it keep its changes, "
                                      "and its version goes missing locally";
-    const std::string renamed_text = "exists on the base and was renamed to " + M3b +
-                                     ": databases that applied it see its version missing and the new name as a new migration";
+    const std::string renamed_text =
+        "exists on the base and was renamed to " + M3b +
+        ": databases that applied it see its version missing and the new name as a new migration";
     SUBCASE("in a terminal: warnings") {
         auto r = w.run(checkout, push_runner("main", c0, c1));
         check_outputs(r, e);
-        CHECK(r.out.ends_with("  modified     " + M1 + "\n"
-                              "  deleted      " + M2 + "\n"
-                              "  renamed      " + M3 + " -> " + M3b + "\n"
-                              "  added        " + M4 + "\n"
-                              "  mode_changed " + M5 + "\n"));
+        CHECK(r.out.ends_with("  modified     " + M1 +
+                              "\n"
+                              "  deleted      " +
+                              M2 +
+                              "\n"
+                              "  renamed      " +
+                              M3 + " -> " + M3b +
+                              "\n"
+                              "  added        " +
+                              M4 +
+                              "\n"
+                              "  mode_changed " +
+                              M5 + "\n"));
         CHECK(r.err == "sbdeploy: warning: migration " + M1 + " " + modified_text + "\n" +
                            "sbdeploy: warning: migration " + M2 + " " + deleted_text + "\n" +
                            "sbdeploy: warning: migration " + M3 + " " + renamed_text + "\n");
@@ -550,7 +563,8 @@ TEST_CASE("paths-filter: every change kind, and edited existing migrations") {
                                   "**3 migrations that exist on the base changed**: databases that applied them will "
                                   "not run the change again.\n\n"));
         // Edited migrations make it a warning from the first line.
-        CHECK(r.summary.starts_with("⚠️ **paths-filter**: migrations changed (5 files); 3 that exist on the base changed\n\n"));
+        CHECK(r.summary.starts_with(
+            "⚠️ **paths-filter**: migrations changed (5 files); 3 that exist on the base changed\n\n"));
     }
     SUBCASE("under Actions: warning annotations on the files") {
         Runner runner = push_runner("main", c0, c1);
@@ -568,7 +582,8 @@ TEST_CASE("paths-filter: every change kind, and edited existing migrations") {
         auto r = w.run(checkout, runner, {"--fail-on-edited"});
         CHECK(r.code == 1);
         CHECK(r.outputs == e.items());
-        CHECK(r.err.starts_with("::error title=migration changed after it was merged,file=" + M1 + "::migration " + M1));
+        CHECK(r.err.starts_with("::error title=migration changed after it was merged,file=" + M1 + "::migration " +
+                                M1));
     }
 }
 
@@ -598,12 +613,13 @@ TEST_CASE("paths-filter: odd file names are read and written safely") {
     SUBCASE("outputs, and a log no file name can inject a workflow command into") {
         auto r = w.run(checkout, runner);
         check_outputs(r, e);
-        CHECK(r.output("files") ==
-              R"(["supabase/migrations/20250101000001_with space.sql","supabase/migrations/20250101000002_quote\"d.sql",)"
-              R"("supabase/migrations/20250101000003_it's.sql","supabase/migrations/20250101000004_caf)"
-              "\xc3\xa9"
-              R"(.sql","supabase/migrations/20250101000005_new\n::warning::injected.sql",)"
-              R"("supabase/migrations/20250101000006_back\\slash,comma.sql"])");
+        CHECK(
+            r.output("files") ==
+            R"(["supabase/migrations/20250101000001_with space.sql","supabase/migrations/20250101000002_quote\"d.sql",)"
+            R"("supabase/migrations/20250101000003_it's.sql","supabase/migrations/20250101000004_caf)"
+            "\xc3\xa9"
+            R"(.sql","supabase/migrations/20250101000005_new\n::warning::injected.sql",)"
+            R"("supabase/migrations/20250101000006_back\\slash,comma.sql"])");
         CHECK(r.out.find("\n::") == std::string::npos);
         CHECK(r.out.ends_with("  added        supabase/migrations/20250101000001_with space.sql\n"
                               "  added        \"supabase/migrations/20250101000002_quote\\\"d.sql\"\n"
@@ -667,7 +683,8 @@ TEST_CASE("paths-filter: filters select, and a ! line really excludes") {
     }
     SUBCASE("--filters with a ! line") {
         e.files = e.added = {M2};
-        check_outputs(w.run(checkout, runner, {"--filters", "supabase/migrations/*.sql\n!supabase/migrations/*_draft.sql"}),
+        check_outputs(w.run(checkout, runner,
+                            {"--filters", "supabase/migrations/*.sql\n!supabase/migrations/*_draft.sql"}),
                       e);
     }
     SUBCASE("globs as arguments, braces and globstars") {

@@ -193,7 +193,8 @@ TEST_CASE("api answers: a malformed history answer is named exactly") {
                    "(version, name, statements)\n";
     }
     SUBCASE("a row without a version") {
-        body = R"([{"version":null,"name":"one","statements":null},{"version":null,"name":"sbdeploy:rows=1","statements":null}])";
+        body =
+            R"([{"version":null,"name":"one","statements":null},{"version":null,"name":"sbdeploy:rows=1","statements":null}])";
         expected = "sbdeploy: error: cannot read the migration history: row 1 has no version\n";
     }
     SUBCASE("statements that are not an array of text") {
@@ -227,9 +228,12 @@ TEST_CASE("api answers: --api-url must be https unless it is loopback, checked b
     // send it there (and fail) rather than out of the machine. The names below are never
     // resolved either: .invalid never resolves (RFC 2606) and the check reads the URL's text
     // before libcurl sees it; 192.0.2.1 is a documentation address (RFC 5737), only a string.
-    const Env no_traffic{{"http_proxy", "http://127.0.0.1:9"}, {"HTTPS_PROXY", "http://127.0.0.1:9"},
-                         {"ALL_PROXY", "http://127.0.0.1:9"},  {"NO_PROXY", ""},
-                         {"no_proxy", ""},                      {"SUPABASE_ACCESS_TOKEN", kApiToken}};
+    const Env no_traffic{{"http_proxy", "http://127.0.0.1:9"},
+                         {"HTTPS_PROXY", "http://127.0.0.1:9"},
+                         {"ALL_PROXY", "http://127.0.0.1:9"},
+                         {"NO_PROXY", ""},
+                         {"no_proxy", ""},
+                         {"SUPABASE_ACCESS_TOKEN", kApiToken}};
     const std::string ref = "abcdefghijklmnopqrst";
     for (const char* api_url : {"http://example.invalid", "http://192.0.2.1:8080", "http://127.0.0.1.example.invalid",
                                 "http://127.0.0.1@example.invalid", "http://localhost.example.invalid/"}) {

@@ -36,9 +36,10 @@ bool has_request_for(const std::string& needle) {
 
 TEST_CASE("api commands: verify checks the objects over the API, in one query") {
     TempProject project;
-    project.migration("20240101000001_moods.sql", "create table public.moods (id int primary key, mood text);\n"
-                                                  "alter table public.moods enable row level security;\n"
-                                                  "create policy \"Allow all for testing\" on public.moods using (true);\n");
+    project.migration("20240101000001_moods.sql",
+                      "create table public.moods (id int primary key, mood text);\n"
+                      "alter table public.moods enable row level security;\n"
+                      "create policy \"Allow all for testing\" on public.moods using (true);\n");
     const std::string url = fresh_database("api_verify");
     const std::string ref = api_server().add_project(url);
     REQUIRE(run_api("push", project, ref).exit_code == 0);
@@ -100,12 +101,9 @@ TEST_CASE("api commands: record-metrics writes its rows through the API, once") 
     ms::set(pr, "/pull_request/base/ref", "staging");
     TempProject project;
     project.file("event.json", ms::to_json(pr));
-    Env env{{"GITHUB_EVENT_NAME", "pull_request"},
-            {"GITHUB_EVENT_PATH", project.path("event.json")},
-            {"GITHUB_REPOSITORY", "octo/app"},
-            {"GITHUB_RUN_ID", "7001"},
-            {"GITHUB_RUN_ATTEMPT", "1"},
-            {"SBDEPLOY_PRODUCTION_PROJECT_REF", ref}};
+    Env env{{"GITHUB_EVENT_NAME", "pull_request"}, {"GITHUB_EVENT_PATH", project.path("event.json")},
+            {"GITHUB_REPOSITORY", "octo/app"},     {"GITHUB_RUN_ID", "7001"},
+            {"GITHUB_RUN_ATTEMPT", "1"},           {"SBDEPLOY_PRODUCTION_PROJECT_REF", ref}};
     api_server().reset();
 
     auto first = run_refs({"record-metrics"}, project, env);
@@ -115,7 +113,8 @@ TEST_CASE("api commands: record-metrics writes its rows through the API, once") 
     auto second = run_refs({"record-metrics"}, project, env);
     INFO(describe(second));
     CHECK(second.exit_code == 0);
-    CHECK(query_column(url, "select pr_number || '|' || event_type || '|' || cycle_time_seconds from metrics.pr_events") ==
+    CHECK(query_column(url,
+                       "select pr_number || '|' || event_type || '|' || cycle_time_seconds from metrics.pr_events") ==
           v({"2|merged|93912"}));
     CHECK(query_column(url, "select pr_title from metrics.pr_events") ==
           v({"feat(notes): it's a \"quoted\" $$ title \\ with a backslash"}));
@@ -128,8 +127,10 @@ TEST_CASE("api commands: record-metrics --project-ref and SBDEPLOY_PROJECT_REF n
     ms::set(pr, "/pull_request/merged_at", "2019-05-16T17:25:45Z");
     TempProject project;
     project.file("event.json", ms::to_json(pr));
-    Env env{{"GITHUB_EVENT_NAME", "pull_request"}, {"GITHUB_EVENT_PATH", project.path("event.json")},
-            {"GITHUB_REPOSITORY", "octo/app"},     {"GITHUB_RUN_ID", "7002"},
+    Env env{{"GITHUB_EVENT_NAME", "pull_request"},
+            {"GITHUB_EVENT_PATH", project.path("event.json")},
+            {"GITHUB_REPOSITORY", "octo/app"},
+            {"GITHUB_RUN_ID", "7002"},
             {"GITHUB_RUN_ATTEMPT", "1"}};
     SUBCASE("the flag") {
         const std::string url = ms::metrics_database("api_metrics_flag");
@@ -182,7 +183,8 @@ TEST_CASE("api commands: [remotes.staging] project_id of supabase/config.toml is
     SUBCASE("without SUPABASE_ACCESS_TOKEN: says where the project came from") {
         auto r = run_sbdeploy({"push", "--environment", "staging", "--workdir", project.root().string()}, {});
         CHECK(r.exit_code == 2);
-        CHECK(r.err.find("(from supabase/config.toml [remotes.staging] project_id), but SUPABASE_ACCESS_TOKEN is not set") !=
+        CHECK(r.err.find(
+                  "(from supabase/config.toml [remotes.staging] project_id), but SUPABASE_ACCESS_TOKEN is not set") !=
               std::string::npos);
     }
 }

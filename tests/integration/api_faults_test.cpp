@@ -212,9 +212,7 @@ TEST_CASE("api faults: the token never appears in stdout, stderr, the step outpu
         project.migration("20240101000004_leaks.sql", "select '" + token + "'::int;\n");
         token_in_server_text = true;
     }
-    SUBCASE("a refused token") {
-        token = "sbp_refused_token_0123456789";
-    }
+    SUBCASE("a refused token") { token = "sbp_refused_token_0123456789"; }
     SUBCASE("retries, with debug lines") {
         api_server().faults(std::string(R"([{"fault":"500","count":2,)") + kFileTwo + "}]");
         env["RUNNER_DEBUG"] = "1";

@@ -32,7 +32,8 @@ using File = MigrationSource;
 // of sbdeploy's own guard), E'' escapes, a newline escape, and CRLF line endings.
 std::vector<File> hazardous_migrations() {
     return {
-        {"20240201000001_notes.sql", R"sql(-- it's a comment with 'quotes', "double quotes", \backslashes\ and $$dollars$$
+        {"20240201000001_notes.sql",
+         R"sql(-- it's a comment with 'quotes', "double quotes", \backslashes\ and $$dollars$$
 create table public.notes (id int generated always as identity primary key, body text not null);
 )sql"},
         {"20240201000002_quotes.sql", R"sql(insert into public.notes (body) values
@@ -60,7 +61,6 @@ select public.shout('it''s \ done');
     };
 }
 
-
 void cli_push(const TempProject& project, const std::string& url) {
     auto r = run_supabase({"db", "push", "--remote=" + url, "--yes", "--workdir", project.root().string()},
                           project.root().string());
@@ -73,8 +73,6 @@ void api_push(const TempProject& project, const std::string& ref) {
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
 }
-
-
 
 const std::string kNotes = "SELECT string_agg(body, '|' ORDER BY id) FROM public.notes";
 
@@ -95,10 +93,11 @@ TEST_CASE("api interop: through the Management API sbdeploy records the history 
     CHECK(schema_dump(by_api) == schema_dump(by_cli));
     CHECK(query_column(by_api, kNotes) == query_column(by_cli, kNotes));
     CHECK(query_column(by_api, kNotes) ==
-          std::vector<std::string>{"single 'quoted' text; with a semicolon|escaped ' quote, \\ backslash and \n newline|"
-                                   "a standard string with a lone \\ backslash|dollar-quoted 'text' with \\ and "
-                                   "\"quotes\"| nested $$ inside; | the guard's own tag |\\|''|}{\"\\,|EXECUTE x($1, "
-                                   "$2); DEALLOCATE x"});
+          std::vector<std::string>{
+              "single 'quoted' text; with a semicolon|escaped ' quote, \\ backslash and \n newline|"
+              "a standard string with a lone \\ backslash|dollar-quoted 'text' with \\ and "
+              "\"quotes\"| nested $$ inside; | the guard's own tag |\\|''|}{\"\\,|EXECUTE x($1, "
+              "$2); DEALLOCATE x"});
     CHECK(query_column(by_api, "SELECT obj_description('public.notes'::regclass)") ==
           std::vector<std::string>{"it's \\ a 'table'"});
     CHECK(stored_statements(by_api, "20240201000004") ==

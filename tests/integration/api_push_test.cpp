@@ -38,7 +38,6 @@ std::size_t count(const std::string& text, const std::string& needle) {
     return n;
 }
 
-
 } // namespace
 
 TEST_CASE("api push: each file and its history row go in one request, recorded as over libpq") {
@@ -113,15 +112,16 @@ TEST_CASE("api push: a failing migration is reported at its file and line as ove
     }
     SUBCASE("an error found while executing, without a position: the statement's line") {
         project.migration("20240101000002_fails.sql", "create table half_done (id int);\n"
-                                                       "insert into before_fail values (1);\n\n"
-                                                       "insert into before_fail\n"
-                                                       "  values (1);\n"
-                                                       "insert into half_done values (1);\n");
+                                                      "insert into before_fail values (1);\n\n"
+                                                      "insert into before_fail\n"
+                                                      "  values (1);\n"
+                                                      "insert into half_done values (1);\n");
     }
     SUBCASE("a deferred constraint that fails at commit") {
-        project.migration("20240101000002_fails.sql",
-                          "create table half_done (parent_id int references before_fail deferrable initially deferred);\n"
-                          "insert into half_done values (42);\n");
+        project.migration(
+            "20240101000002_fails.sql",
+            "create table half_done (parent_id int references before_fail deferrable initially deferred);\n"
+            "insert into half_done values (42);\n");
     }
     SUBCASE("a file wrapped in its own BEGIN and COMMIT") {
         project.migration("20240101000002_fails.sql",
@@ -163,10 +163,9 @@ TEST_CASE("api validate: the dry run is one request ending in ROLLBACK, and leav
     const std::string url = fresh_database("api_validate");
     const std::string ref = api_server().add_project(url);
     REQUIRE(run_api("push", project, ref).exit_code == 0);
-    project.migration("20240101000002_more.sql",
-                      "alter table base add column note text;\n"
-                      "insert into base values (1, 'one', 'a; b');\n"
-                      "set search_path = '';\n");
+    project.migration("20240101000002_more.sql", "alter table base add column note text;\n"
+                                                 "insert into base values (1, 'one', 'a; b');\n"
+                                                 "set search_path = '';\n");
     project.migration("20240101000003_uses_more.sql", "insert into public.base values (2, 'two', 'x');\n");
     const auto schema = schema_dump(url);
     const auto history = history_rows(url);
@@ -176,7 +175,8 @@ TEST_CASE("api validate: the dry run is one request ending in ROLLBACK, and leav
         auto r = run_api("validate", project, ref);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("ok      20240101000002_more.sql\nok      20240101000003_uses_more.sql\n") != std::string::npos);
+        CHECK(r.out.find("ok      20240101000002_more.sql\nok      20240101000003_uses_more.sql\n") !=
+              std::string::npos);
         std::size_t dry_runs = 0;
         for (const auto& req : api_server().log())
             if (req.query.ends_with("\n;\nROLLBACK")) ++dry_runs;
@@ -211,14 +211,14 @@ TEST_CASE("api validate: the dry run is one request ending in ROLLBACK, and leav
 
 TEST_CASE("api push: two pushes over the API started together apply each migration exactly once") {
     TempProject project;
-    project.migration("20240101000000_counter.sql",
-                      "create table applied_once (version text not null);\n"
-                      "insert into applied_once values ('20240101000000');\n");
+    project.migration("20240101000000_counter.sql", "create table applied_once (version text not null);\n"
+                                                    "insert into applied_once values ('20240101000000');\n");
     for (int i = 1; i < 20; ++i) {
         char version[16];
         std::snprintf(version, sizeof version, "202401010000%02d", i);
         project.migration(std::string(version) + "_step.sql", "insert into applied_once values ('" +
-                                                                  std::string(version) + "');\nselect pg_sleep(0.01);\n");
+                                                                  std::string(version) +
+                                                                  "');\nselect pg_sleep(0.01);\n");
     }
     const std::string url = fresh_database("api_race");
     const std::string ref = api_server().add_project(url);
@@ -234,7 +234,8 @@ TEST_CASE("api push: two pushes over the API started together apply each migrati
     // Between them, every file applied once; what one applied the other skipped (or never saw pending).
     CHECK(count(first.out, "\nApplied ") + count(second.out, "\nApplied ") == 20);
     CHECK(query_column(url, "SELECT count(*) FROM supabase_migrations.schema_migrations") == v({"20"}));
-    CHECK(query_column(url, "SELECT count(*) || ' rows, ' || count(DISTINCT version) || ' versions' FROM applied_once") ==
+    CHECK(query_column(url,
+                       "SELECT count(*) || ' rows, ' || count(DISTINCT version) || ' versions' FROM applied_once") ==
           v({"20 rows, 20 versions"}));
 }
 
@@ -280,7 +281,8 @@ TEST_CASE("api repair: records and forgets versions in one request, under the pu
     // repair waits --lock-wait for the transaction-level lock, then says so.
     std::unique_ptr<PGconn, decltype(&PQfinish)> holder(PQconnectdb(url.c_str()), &PQfinish);
     REQUIRE(PQstatus(holder.get()) == CONNECTION_OK);
-    PQclear(PQexec(holder.get(), "SELECT pg_advisory_lock(hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0))"));
+    PQclear(PQexec(holder.get(),
+                   "SELECT pg_advisory_lock(hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0))"));
     auto busy = run_api("repair", project, ref, {"--status", "reverted", "20240101000001", "--lock-wait", "200ms"});
     holder.reset();
     INFO(describe(busy));

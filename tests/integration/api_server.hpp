@@ -124,12 +124,11 @@ inline ApiServer& api_server() {
     return server;
 }
 
-
 // sbdeploy <command> over the stand-in: --project-ref, --api-url and the token in the environment.
 inline util::ProcessResult run_api(const std::string& command, const TempProject& project, const std::string& ref,
                                    std::vector<std::string> extra = {}, Env env = {}) {
-    std::vector<std::string> args{command, "--project-ref", ref, "--api-url", api_server().url(), "--workdir",
-                                  project.root().string()};
+    std::vector<std::string> args{command,     "--project-ref",        ref, "--api-url", api_server().url(),
+                                  "--workdir", project.root().string()};
     args.insert(args.end(), extra.begin(), extra.end());
     if (!env.contains("SUPABASE_ACCESS_TOKEN")) env["SUPABASE_ACCESS_TOKEN"] = kApiToken;
     return run_sbdeploy(args, env);

@@ -47,7 +47,8 @@ struct World {
     void drop(const std::string& flag) {
         for (std::size_t i = 0; i + 1 < args.size(); ++i)
             if (args[i] == flag) {
-                args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+                args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                           args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
                 return;
             }
     }
@@ -82,7 +83,8 @@ struct Baseline {
     std::string dump;
 };
 
-constexpr const char* kBase = "create table base (id int primary key, label text);\ninsert into base values (1, 'one');\n";
+constexpr const char* kBase =
+    "create table base (id int primary key, label text);\ninsert into base values (1, 'one');\n";
 constexpr const char* kPending = "create table pending_marker (id int);\ninsert into base values (2, 'two');\n";
 
 // Tables, columns, functions, types, schemas, extensions, policies, and the rows of `base`.
@@ -127,7 +129,9 @@ const Baseline& baseline() {
 }
 
 std::string expand(std::string text, const Baseline& b, const TempProject& project) {
-    for (auto [from, to] : {std::pair<std::string, std::string>{"{db}", b.db}, {"{host}", b.host}, {"{port}", b.port},
+    for (auto [from, to] : {std::pair<std::string, std::string>{"{db}", b.db},
+                            {"{host}", b.host},
+                            {"{port}", b.port},
                             {"{root}", project.root().string()}}) {
         for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
             text.replace(at, from.size(), to);
@@ -185,11 +189,13 @@ std::function<void(World&)> payload(std::string bytes, std::function<void(World&
 
 } // namespace
 
-TEST_CASE("bad input: migration folder entries that cannot be applied are refused with the file named, before anything runs") {
+TEST_CASE("bad input: migration folder entries that cannot be applied are refused with the file named, before anything "
+          "runs") {
     const Case cases[] = {
         {"a version used twice (both pending)", [](World& w) { w.add("20240101000002_again.sql", "select 1;\n"); }, 2,
          "sbdeploy: error: supabase/migrations/20240101000002_pending.sql: migrations "
-         "\"supabase/migrations/20240101000002_again.sql\" and \"supabase/migrations/20240101000002_pending.sql\" share "
+         "\"supabase/migrations/20240101000002_again.sql\" and \"supabase/migrations/20240101000002_pending.sql\" "
+         "share "
          "version \"20240101000002\"\n"
          "hint: give one of them a new version (a later timestamp); the history table keys on the version\n"},
         {"a version used twice (one applied)", [](World& w) { w.add("20240101000001_again.sql", "select 1;\n"); }, 2,
@@ -208,7 +214,8 @@ TEST_CASE("bad input: migration folder entries that cannot be applied are refuse
          "\"supabase/migrations/20240101000003_up.sql\" is a folder, not a file\n"
          "hint: move the .sql file out of it, or rename the folder so its name does not end in .sql\n"},
         {"a symlink to itself",
-         [](World& w) { fs::create_symlink("20240101000003_loop.sql", w.migrations() + "/20240101000003_loop.sql"); }, 2,
+         [](World& w) { fs::create_symlink("20240101000003_loop.sql", w.migrations() + "/20240101000003_loop.sql"); },
+         2,
          "sbdeploy: error: supabase/migrations/20240101000003_loop.sql: cannot read migration "
          "\"supabase/migrations/20240101000003_loop.sql\": too many levels of symbolic links\n"
          "hint: fix or remove the file (a broken link?)\n"},
@@ -296,7 +303,8 @@ TEST_CASE("bad input: migration contents are refused at their line, or run and r
              w.add("20240101000003_case.sql", std::string("create table nul (id int);\n\0drop table base;\n", 45));
          },
          2,
-         "sbdeploy: error: supabase/migrations/20240101000003_case.sql:2: a NUL byte at column 1: PostgreSQL cannot take "
+         "sbdeploy: error: supabase/migrations/20240101000003_case.sql:2: a NUL byte at column 1: PostgreSQL cannot "
+         "take "
          "it, and the statement would be cut short there\n"
          "hint: remove it; NUL bytes in SQL usually mean the file was saved as UTF-16 or is not text\n"},
         {"an unterminated string", [](World& w) { w.add("20240101000003_case.sql", "select 1;\nselect 'abc;\n"); }, 2,
@@ -360,8 +368,10 @@ TEST_CASE("bad input: migration contents are refused at their line, or run and r
          "hint: move it into a migration file of its own; sbdeploy runs such a file statement by statement and records "
          "it after the last one succeeds\n"},
         {"a syntax error: the statements before it are rolled back",
-         [](World& w) { w.add("20240101000002_pending.sql", "create table ok (id int);\ncreat table x (id int);\n"); }, 1,
-         "sbdeploy: error: supabase/migrations/20240101000002_pending.sql:2: syntax error at or near \"creat\" (SQLSTATE "
+         [](World& w) { w.add("20240101000002_pending.sql", "create table ok (id int);\ncreat table x (id int);\n"); },
+         1,
+         "sbdeploy: error: supabase/migrations/20240101000002_pending.sql:2: syntax error at or near \"creat\" "
+         "(SQLSTATE "
          "42601)\n"
          "  statement 2 of 2:\n"
          "  2 | creat table x (id int)\n"
@@ -401,7 +411,8 @@ TEST_CASE("bad input: migration contents are refused at their line, or run and r
          "records it as applied and runs nothing\n"},
         {"a UTF-8 byte order mark is fine (dry run)",
          [](World& w) {
-             w.add("20240101000003_case.sql", "\xEF\xBB\xBF" "create table bom (id int);\n");
+             w.add("20240101000003_case.sql", "\xEF\xBB\xBF"
+                                              "create table bom (id int);\n");
              w.args.push_back("--dry-run");
          },
          0, ""},
@@ -451,23 +462,27 @@ TEST_CASE("bad input: event payloads are refused with the file and the place") {
          "quotation mark in string\n" +
              kPayloadHint},
         {"truncated after a key", payload("{\n  \"ref\":"), 2,
-         "sbdeploy: error: event.json: the event payload is truncated at line 2, column 9: invalid value\n" + kPayloadHint},
+         "sbdeploy: error: event.json: the event payload is truncated at line 2, column 9: invalid value\n" +
+             kPayloadHint},
         {"not JSON", payload("ref=refs/heads/main\n"), 2,
          "sbdeploy: error: event.json: the event payload is not valid JSON at line 1, column 1: invalid value\n" +
              kPayloadHint},
         {"an array", payload("[1, 2]"), 2,
          "sbdeploy: error: event.json: the event payload is not a JSON object but an array\n" + kPayloadHint},
-        {"null", payload("null"), 2, "sbdeploy: error: event.json: the event payload is not a JSON object but null\n" + kPayloadHint},
+        {"null", payload("null"), 2,
+         "sbdeploy: error: event.json: the event payload is not a JSON object but null\n" + kPayloadHint},
         {"ref is a number", payload(R"({"ref": 42, "before": "a", "after": "b"})"), 2,
          "sbdeploy: error: event.json: event payload field ref: expected a string, got a number\n" + kPayloadHint},
         {"pull_request.number is a string",
-         payload(R"({"pull_request": {"number": "7"}})", [](World& w) { w.env["GITHUB_EVENT_NAME"] = "pull_request"; }), 2,
+         payload(R"({"pull_request": {"number": "7"}})", [](World& w) { w.env["GITHUB_EVENT_NAME"] = "pull_request"; }),
+         2,
          "sbdeploy: error: event.json: event payload field pull_request.number: expected a number, got a string\n" +
              kPayloadHint},
         {"inputs is a string",
          payload(R"({"inputs": "production", "workflow": "deploy.yml"})",
                  [](World& w) { w.env["GITHUB_EVENT_NAME"] = "workflow_dispatch"; }),
-         2, "sbdeploy: error: event.json: event payload field inputs: expected an object, got a string\n" + kPayloadHint},
+         2,
+         "sbdeploy: error: event.json: event payload field inputs: expected an object, got a string\n" + kPayloadHint},
         {"a number too big for a double", payload(R"({"ref": "refs/heads/main", "size": 1e400})"), 2,
          "sbdeploy: error: event.json: the event payload is not valid JSON at line 1, column 36: number too big to be "
          "stored in double\n" +
@@ -475,15 +490,17 @@ TEST_CASE("bad input: event payloads are refused with the file and the place") {
         {"a NUL byte", payload(std::string("{\"ref\": \"refs/heads/main\0\"}", 27)), 2,
          "sbdeploy: error: event.json: the event payload is not valid JSON at line 1, column 25: a NUL byte\n" +
              kPayloadHint},
-        {"invalid UTF-8 in a string", payload("{\"ref\": \"refs/heads/m\xFF" "ain\"}"), 2,
+        {"invalid UTF-8 in a string",
+         payload("{\"ref\": \"refs/heads/m\xFF"
+                 "ain\"}"),
+         2,
          "sbdeploy: error: event.json: the event payload is not valid JSON at line 1, column 22: invalid encoding in "
          "string\n" +
              kPayloadHint},
         {"nested 100,000 levels deep", payload(repeat("[", 100'000)), 2,
          "sbdeploy: error: event.json: the event payload nests deeper than 128 levels at line 1, column 129\n" +
              kPayloadHint},
-        {"100 MB",
-         payload("{\"pad\": \"" + repeat("x", 100u * 1024 * 1024) + "\"}"), 2,
+        {"100 MB", payload("{\"pad\": \"" + repeat("x", 100u * 1024 * 1024) + "\"}"), 2,
          "sbdeploy: error: event.json: the event payload is larger than 64 MiB (104857611 bytes)\n" + kPayloadHint},
         {"a pull request payload for push",
          payload(R"({"pull_request": {"number": 7, "base": {"ref": "main"}, "head": {"ref": "feature"}}})",
@@ -522,7 +539,8 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
          "sbdeploy: error: promotion gate: environment \"staging\" has no target: SBDEPLOY_STAGING_DB_URL is not set\n"
          "hint: set SBDEPLOY_STAGING_READ_URL to the URL of a role that may only read "
          "supabase_migrations.schema_migrations (a secret of the job's GitHub environment, mapped into env:), or "
-         "SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the Management API; --promote-from names another "
+         "SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the Management API; "
+         "--promote-from names another "
          "environment, --allow-unpromoted pushes without the gate\n"},
         {"a project ref without SUPABASE_ACCESS_TOKEN",
          [](World& w) {
@@ -530,7 +548,8 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
              w.env["SBDEPLOY_PROJECT_REF"] = "abcdefghijklmnopqrst";
          },
          2,
-         "sbdeploy: error: push: the target is the Supabase project \"abcdefghijklmnopqrst\" (from SBDEPLOY_PROJECT_REF), "
+         "sbdeploy: error: push: the target is the Supabase project \"abcdefghijklmnopqrst\" (from "
+         "SBDEPLOY_PROJECT_REF), "
          "but SUPABASE_ACCESS_TOKEN is not set\n"
          "hint: set SUPABASE_ACCESS_TOKEN (a personal access token, from a secret of the job's GitHub environment) for "
          "the Management API\n"},
@@ -563,7 +582,8 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
         {"a duration that would overflow", [](World& w) { w.env["SBDEPLOY_LOCK_WAIT"] = "9999999999"; }, 2,
          "sbdeploy: error: option --lock-wait: \"9999999999\" is not a duration\n" + kDurationHint},
         {"a branch mapping without \"=\"", [](World& w) { w.env["SBDEPLOY_ENVIRONMENTS"] = "production"; }, 2,
-         "sbdeploy: error: option --environments: \"production\" has no \"=\" between the environment and its branches\n"
+         "sbdeploy: error: option --environments: \"production\" has no \"=\" between the environment and its "
+         "branches\n"
          "hint: write --environments as NAME=BRANCH,BRANCH;NAME=BRANCH, such as "
          "\"production=main,master;staging=staging,develop\" (branches may be globs: release/*)\n"},
         {"an environment name with a space", [](World& w) { w.env["SBDEPLOY_ENVIRONMENT"] = "prod uction"; }, 2,
@@ -584,16 +604,18 @@ TEST_CASE("bad input: missing and contradictory variables name the variable to s
 TEST_CASE("bad input: database URLs are refused before connecting, or fail to connect with the cause") {
     const Case cases[] = {
         {"a mysql:// URL", [](World& w) { w.set("--db-url", "mysql://app:s3cret-pw@127.0.0.1/app"); }, 2,
-         "sbdeploy: error: invalid database URL: the scheme \"mysql\" is not postgresql:// or postgres://\n" + kUrlHint},
+         "sbdeploy: error: invalid database URL: the scheme \"mysql\" is not postgresql:// or postgres://\n" +
+             kUrlHint},
         {"an http:// URL", [](World& w) { w.set("--db-url", "https://db.example.com/app"); }, 2,
-         "sbdeploy: error: invalid database URL: the scheme \"https\" is not postgresql:// or postgres://\n" + kUrlHint},
+         "sbdeploy: error: invalid database URL: the scheme \"https\" is not postgresql:// or postgres://\n" +
+             kUrlHint},
         {"a bare word", [](World& w) { w.set("--db-url", "s3cret-pw"); }, 2,
          "sbdeploy: error: invalid database URL: it is neither a postgresql:// URL nor keyword=value settings\n" +
              kUrlHint},
         {"an unknown keyword", [](World& w) { w.set("--db-url", "hots=127.0.0.1 password=s3cret-pw"); }, 2,
          "sbdeploy: error: invalid database URL: invalid connection option \"hots\"\n" + kUrlHint},
-        {"port 99999", [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@127.0.0.1:99999/postgres"); }, 2,
-         "sbdeploy: error: invalid database URL: port \"99999\" is not a number from 1 to 65535\n" + kUrlHint},
+        {"port 99999", [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@127.0.0.1:99999/postgres"); },
+         2, "sbdeploy: error: invalid database URL: port \"99999\" is not a number from 1 to 65535\n" + kUrlHint},
         {"port 0", [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@127.0.0.1:0/postgres"); }, 2,
          "sbdeploy: error: invalid database URL: port \"0\" is not a number from 1 to 65535\n" + kUrlHint},
         {"a port that is not a number",
@@ -611,13 +633,12 @@ TEST_CASE("bad input: database URLs are refused before connecting, or fail to co
         {"an unknown query parameter",
          [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@127.0.0.1:5432/postgres?pool=10"); }, 2,
          "sbdeploy: error: invalid database URL: invalid URI query parameter: \"pool\"\n" + kUrlHint},
-        {"an unclosed IPv6 bracket", [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@[::1/postgres"); },
-         2,
+        {"an unclosed IPv6 bracket",
+         [](World& w) { w.set("--db-url", "postgresql://postgres:s3cret-pw@[::1/postgres"); }, 2,
          "sbdeploy: error: invalid database URL: end of string reached when looking for matching \"]\" in IPv6 host "
          "address in URI\n" +
              kUrlHint},
-        {"an unknown sslmode in the URL",
-         [](World& w) { w.set("--db-url", w.url + "?sslmode=on"); }, 2,
+        {"an unknown sslmode in the URL", [](World& w) { w.set("--db-url", w.url + "?sslmode=on"); }, 2,
          "sbdeploy: error: the database URL's sslmode \"on\" is not an sslmode\n"
          "hint: use disable, allow, prefer, require, verify-ca or verify-full\n"},
         {"an unknown --sslmode", [](World& w) { w.args.insert(w.args.end(), {"--sslmode", "strict"}); }, 2,
@@ -638,16 +659,19 @@ TEST_CASE("bad input: database URLs are refused before connecting, or fail to co
              w.set("--db-url", w.url.substr(0, colon) + ":wrong-pw" + w.url.substr(w.url.find('@')));
          },
          1,
-         "sbdeploy: error: cannot connect to {db} as postgres: connection to server at \"127.0.0.1\", port {port} failed: "
+         "sbdeploy: error: cannot connect to {db} as postgres: connection to server at \"127.0.0.1\", port {port} "
+         "failed: "
          "password authentication failed for user \"postgres\"\n"
          "hint: check the password; special characters in a URL password must be percent-encoded (@ as %40)\n"},
         {"a database that does not exist",
          [](World& w) { w.set("--db-url", w.url.substr(0, w.url.rfind('/')) + "/no_such_db"); }, 1,
-         "sbdeploy: error: cannot connect to {host}/no_such_db as postgres: connection to server at \"127.0.0.1\", port "
+         "sbdeploy: error: cannot connect to {host}/no_such_db as postgres: connection to server at \"127.0.0.1\", "
+         "port "
          "{port} failed: database \"no_such_db\" does not exist\n"
          "hint: check the database name at the end of the URL (on Supabase it is postgres)\n"},
         {"SSL required of a server without it", [](World& w) { w.set("--db-url", w.url + "?sslmode=verify-full"); }, 1,
-         "sbdeploy: error: cannot connect to {db} as postgres: connection to server at \"127.0.0.1\", port {port} failed: "
+         "sbdeploy: error: cannot connect to {db} as postgres: connection to server at \"127.0.0.1\", port {port} "
+         "failed: "
          "server does not support SSL, but SSL was required\n"
          "hint: the server and the client disagree on TLS; set sslmode in the URL or --sslmode\n"},
         {"connection refused, retried within --connect-timeout",
@@ -701,8 +725,9 @@ TEST_CASE("bad input: flags that are unknown, lack a value or contradict each ot
         {"options after --", [](World& w) { w.args.insert(w.args.begin() + 1, "--"); }, 2,
          "sbdeploy: error: push: unexpected argument \"--workdir\"\n"
          "hint: push takes options only (an environment is --environment NAME); see 'sbdeploy push --help'\n"},
-        {"a duration with a unit it does not know", [](World& w) { w.args.insert(w.args.end(), {"--lock-wait", "2d"}); },
-         2, "sbdeploy: error: option --lock-wait: \"2d\" is not a duration\n" + kDurationHint},
+        {"a duration with a unit it does not know",
+         [](World& w) { w.args.insert(w.args.end(), {"--lock-wait", "2d"}); }, 2,
+         "sbdeploy: error: option --lock-wait: \"2d\" is not a duration\n" + kDurationHint},
         {"repair without --status", [](World& w) { w.args[0] = "repair"; }, 2,
          "sbdeploy: error: repair: --status is required\nhint: sbdeploy repair --status applied|reverted VERSION...\n"},
         {"repair with an unknown status",
@@ -718,9 +743,15 @@ TEST_CASE("bad input: flags that are unknown, lack a value or contradict each ot
              w.args[0] = "repair";
              w.args.insert(w.args.end(), {"--status", "applied"});
          },
-         2, "sbdeploy: error: repair: no versions given\nhint: sbdeploy repair --status applied VERSION... (or --versions)\n"},
-        {"validate has no --dry-run (it always is one)", [](World& w) { w.args[0] = "validate"; w.args.push_back("--dry-run"); }, 2,
-         "sbdeploy: error: validate: unknown option \"--dry-run\"\nhint: see 'sbdeploy validate --help'\n"},
+         2,
+         "sbdeploy: error: repair: no versions given\nhint: sbdeploy repair --status applied VERSION... (or "
+         "--versions)\n"},
+        {"validate has no --dry-run (it always is one)",
+         [](World& w) {
+             w.args[0] = "validate";
+             w.args.push_back("--dry-run");
+         },
+         2, "sbdeploy: error: validate: unknown option \"--dry-run\"\nhint: see 'sbdeploy validate --help'\n"},
     };
     run_table(cases);
 }

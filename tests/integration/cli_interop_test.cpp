@@ -175,8 +175,6 @@ update public.settings set updated_at = '2024-01-01T00:00:00Z' where key = 'them
     };
 }
 
-
-
 void cli_push(const TempProject& project, const std::string& url) {
     auto r = run_supabase({"db", "push", "--remote=" + url, "--yes", "--workdir", project.root().string()},
                           project.root().string());
@@ -241,8 +239,6 @@ bool refused_by_rules(const TempProject& project, const std::string& migration) 
     return true;
 }
 
-
-
 std::vector<std::string> sbdeploy_statements(const fs::path& source) {
     auto split = sbdeploy::migrations::split_statements(slurp(source.string()));
     REQUIRE(split.has_value());
@@ -274,8 +270,9 @@ TEST_CASE("interop: sbdeploy and the Supabase CLI record identical history rows 
     }
     // Beyond the bookkeeping, the same database results.
     CHECK(schema_dump(by_sbdeploy) == schema_dump(by_cli));
-    const std::string data = "SELECT string_agg(username || '=' || \"Display Name\" || '=' || mood, ',' ORDER BY username) "
-                             "FROM public.profiles";
+    const std::string data =
+        "SELECT string_agg(username || '=' || \"Display Name\" || '=' || mood, ',' ORDER BY username) "
+        "FROM public.profiles";
     CHECK(query_column(by_sbdeploy, data) == query_column(by_cli, data));
     CHECK(query_column(by_cli, data) ==
           std::vector<std::string>{"alice=Alice; the first=happy,bob=Bob's account; escaped=happy,carol=It's Carol /* "
@@ -289,8 +286,9 @@ TEST_CASE("interop: sbdeploy and the Supabase CLI record identical history rows 
           std::vector<std::string>{"-- trailing comment"});
     CHECK(query_column(by_sbdeploy, "SELECT statements[1] FROM supabase_migrations.schema_migrations WHERE version = "
                                     "'20240101000008'") ==
-          std::vector<std::string>{"-- Written on Windows: CRLF line endings\r\ncreate table public.settings (\r\n  key "
-                                   "text primary key,\r\n  value jsonb not null default '{}'::jsonb\r\n)"});
+          std::vector<std::string>{
+              "-- Written on Windows: CRLF line endings\r\ncreate table public.settings (\r\n  key "
+              "text primary key,\r\n  value jsonb not null default '{}'::jsonb\r\n)"});
 }
 
 TEST_CASE("interop: the Supabase CLI sees what sbdeploy pushed as applied") {
@@ -340,8 +338,8 @@ TEST_CASE("interop: sbdeploy sees what the Supabase CLI pushed as applied, state
     const auto rows = history_rows(url);
 
     // An edited file would show here: the statements sbdeploy splits equal the CLI's.
-    auto status = run_sbdeploy({"status", "--json", "--fail-on-pending", "--db-url", url, "--workdir",
-                                project.root().string()});
+    auto status =
+        run_sbdeploy({"status", "--json", "--fail-on-pending", "--db-url", url, "--workdir", project.root().string()});
     INFO(describe(status));
     CHECK(status.exit_code == 0);
     CHECK(status.out.starts_with(R"({"environment":"","applied_count":10,"pending_count":0,"migrations":[)"));

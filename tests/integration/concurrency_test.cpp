@@ -31,10 +31,13 @@ std::string version(int i) {
 // key would refuse a second application (and abort that push loudly).
 void many_migrations(TempProject& project) {
     project.migration(version(0) + "_start.sql", "create table applied_once (version text primary key);\n"
-                                                  "insert into applied_once values ('" + version(0) + "');\n");
+                                                 "insert into applied_once values ('" +
+                                                     version(0) + "');\n");
     for (int i = 1; i < kMigrations; ++i)
-        project.migration(version(i) + "_step.sql", "create table m" + std::to_string(i) + " (id int);\n"
-                                                    "insert into applied_once values ('" + version(i) + "');\n");
+        project.migration(version(i) + "_step.sql", "create table m" + std::to_string(i) +
+                                                        " (id int);\n"
+                                                        "insert into applied_once values ('" +
+                                                        version(i) + "');\n");
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -91,11 +94,11 @@ TEST_CASE("concurrency: 8 pushes of 200 migrations over the Management API apply
     const std::string ref = api_server().add_project(url);
     std::vector<std::unique_ptr<BackgroundProcess>> pushes;
     for (int p = 0; p < kPushes; ++p) {
-        std::vector<std::string> args{"push", "--project-ref", ref, "--api-url", api_server().url(), "--workdir",
-                                      project.root().string()};
+        std::vector<std::string> args{"push",      "--project-ref",        ref, "--api-url", api_server().url(),
+                                      "--workdir", project.root().string()};
         if (p % 2 == 1) args.insert(args.end(), {"--lock-wait", "50ms"});
-        pushes.push_back(
-            std::make_unique<BackgroundProcess>(SBDEPLOY_BINARY, args, Env{{"SUPABASE_ACCESS_TOKEN", kApiToken}}));
+        pushes.push_back(std::make_unique<BackgroundProcess>(SBDEPLOY_BINARY, args,
+                                                             Env{{"SUPABASE_ACCESS_TOKEN", kApiToken}}));
     }
     std::size_t applied_lines = 0;
     for (auto& push : pushes) {

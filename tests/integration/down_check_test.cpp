@@ -20,9 +20,7 @@ using namespace sbdeploy::test;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::map<std::string, std::string> outputs(const std::string& path) {
     std::map<std::string, std::string> m;
@@ -31,9 +29,8 @@ std::map<std::string, std::string> outputs(const std::string& path) {
 }
 
 constexpr const char* kBase = "create table public.moods (id int primary key, mood text);\n";
-constexpr const char* kAddNote =
-    "alter table public.moods add column note text not null default '';\n"
-    "create index moods_note_idx on public.moods (note);\n";
+constexpr const char* kAddNote = "alter table public.moods add column note text not null default '';\n"
+                                 "create index moods_note_idx on public.moods (note);\n";
 
 // A project with one applied migration (public.moods) and kAddNote pending, whose down SQL is
 // `down` in supabase/migrations/down/; the database's schema and history before validate.
@@ -69,15 +66,14 @@ TEST_CASE("down check: a broken down SQL fails validate at the down file's line"
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(
-            contains(r.out, "FAILED  20240101000002_note.sql: its down SQL, " + std::string(kDownFile) + " line 3\n"));
-        CHECK(
-            contains(r.err, "sbdeploy: error: " + std::string(kDownFile) +
-                                ":3: down SQL of \"20240101000002_note.sql\" failed after the migration: syntax error "
-                                "at or near \"dropp\" (SQLSTATE 42601)\n"));
+        CHECK(contains(r.out,
+                       "FAILED  20240101000002_note.sql: its down SQL, " + std::string(kDownFile) + " line 3\n"));
         CHECK(contains(r.err,
-                       "hint: validate ran the migration, then its down SQL, in a transaction it rolled back: "
-                       "fix the down SQL so that it undoes the migration\n"));
+                       "sbdeploy: error: " + std::string(kDownFile) +
+                           ":3: down SQL of \"20240101000002_note.sql\" failed after the migration: syntax error "
+                           "at or near \"dropp\" (SQLSTATE 42601)\n"));
+        CHECK(contains(r.err, "hint: validate ran the migration, then its down SQL, in a transaction it rolled back: "
+                              "fix the down SQL so that it undoes the migration\n"));
         f.unchanged();
     }
     SUBCASE("a runtime error, under GitHub Actions: annotation on the down file, verdicts and summary") {
@@ -117,14 +113,14 @@ TEST_CASE("down check: a down SQL that forgets an object fails naming it") {
     SUBCASE("an index") {
         Fixture f("down_check_index", "alter table public.moods drop column note;\n");
         // Dropping the column drops its index too: forget the index of an expression instead.
-        f.project.migration(
-            "20240101000002_note.sql",
-            std::string(kAddNote) + "create index moods_lower_mood_idx on public.moods (lower(mood));\n");
+        f.project.migration("20240101000002_note.sql",
+                            std::string(kAddNote) +
+                                "create index moods_lower_mood_idx on public.moods (lower(mood));\n");
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(
-            contains(r.out, "FAILED  20240101000002_note.sql: its down SQL does not restore the schema (1 object)\n"));
+        CHECK(contains(r.out,
+                       "FAILED  20240101000002_note.sql: its down SQL does not restore the schema (1 object)\n"));
         CHECK(contains(r.err, "sbdeploy: error: " + std::string(kDownFile) +
                                   ": down SQL of \"20240101000002_note.sql\" leaves index public.moods_lower_mood_idx "
                                   "(created by the file)\n"));
@@ -137,17 +133,14 @@ TEST_CASE("down check: a down SQL that forgets an object fails naming it") {
         auto r = run_with_db("validate", f.project, f.url, {"--json"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(contains(r.err,
-                       ": down SQL of \"20240101000002_note.sql\" leaves column public.moods.note (created by "
-                       "the file)\n"));
-        CHECK(contains(r.err,
-                       ": down SQL of \"20240101000002_note.sql\" does not restore column public.moods.mood: "
-                       "default \"none\" before the file, \"'ok'::text\" after its down SQL\n"));
+        CHECK(contains(r.err, ": down SQL of \"20240101000002_note.sql\" leaves column public.moods.note (created by "
+                              "the file)\n"));
+        CHECK(contains(r.err, ": down SQL of \"20240101000002_note.sql\" does not restore column public.moods.mood: "
+                              "default \"none\" before the file, \"'ok'::text\" after its down SQL\n"));
         CHECK(contains(r.out, "\"step\":\"down\",\"down\":\"failed\""));
-        CHECK(contains(r.out,
-                       "\"differences\":[\"does not restore column public.moods.mood: default \\\"none\\\" "
-                       "before the file, \\\"'ok'::text\\\" after its down SQL\",\"leaves column "
-                       "public.moods.note (created by the file)\"]"));
+        CHECK(contains(r.out, "\"differences\":[\"does not restore column public.moods.mood: default \\\"none\\\" "
+                              "before the file, \\\"'ok'::text\\\" after its down SQL\",\"leaves column "
+                              "public.moods.note (created by the file)\"]"));
         f.unchanged();
     }
     SUBCASE("a role") {
@@ -158,13 +151,11 @@ TEST_CASE("down check: a down SQL that forgets an object fails naming it") {
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(contains(r.err,
-                       ": down SQL of \"20240101000002_note.sql\" does not restore table public.moods: "
-                       "privileges \"postgres=arwdDxt/postgres\" before the file, "
-                       "\"down_check_reader=r/postgres,postgres=arwdDxt/postgres\" after its down SQL\n"));
-        CHECK(contains(r.err,
-                       ": down SQL of \"20240101000002_note.sql\" leaves role down_check_reader (created by "
-                       "the file)\n"));
+        CHECK(contains(r.err, ": down SQL of \"20240101000002_note.sql\" does not restore table public.moods: "
+                              "privileges \"postgres=arwdDxt/postgres\" before the file, "
+                              "\"down_check_reader=r/postgres,postgres=arwdDxt/postgres\" after its down SQL\n"));
+        CHECK(contains(r.err, ": down SQL of \"20240101000002_note.sql\" leaves role down_check_reader (created by "
+                              "the file)\n"));
         CHECK(query_column(f.url, "SELECT count(*) FROM pg_roles WHERE rolname = 'down_check_reader'") ==
               std::vector<std::string>{"0"});
         f.unchanged();
@@ -178,9 +169,8 @@ TEST_CASE("down check: a down SQL that forgets an object fails naming it") {
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(contains(r.err,
-                       "does not restore table public.moods: row level security \"disabled\" before the file, "
-                       "\"enabled\" after its down SQL\n"));
+        CHECK(contains(r.err, "does not restore table public.moods: row level security \"disabled\" before the file, "
+                              "\"enabled\" after its down SQL\n"));
         CHECK(contains(r.err, "leaves policy \"read all\" on public.moods (created by the file)\n"));
         f.unchanged();
     }
@@ -202,8 +192,8 @@ TEST_CASE("down check: a correct down SQL passes, and files without one are coun
     CHECK(contains(r.out, "1 pending migration of 2 has no down SQL: rollback cannot undo it\n"));
     auto out = outputs(f.project.path("github_output"));
     CHECK(out["valid"] == "true");
-    CHECK(
-        contains(out["verdicts"], "\"verdict\":\"ok\",\"down\":\"passed\",\"down_file\":\"" + std::string(kDownFile)));
+    CHECK(contains(out["verdicts"],
+                   "\"verdict\":\"ok\",\"down\":\"passed\",\"down_file\":\"" + std::string(kDownFile)));
     CHECK(contains(out["verdicts"], "\"verdict\":\"ok\",\"down\":\"none\"}"));
     auto summary = slurp(f.project.path("step_summary"));
     CHECK(contains(summary, "| 20240101000002 | note | ✅ ok | ✅ undoes it |\n"));
@@ -222,10 +212,9 @@ TEST_CASE("down check: a file that cannot run again after its down SQL fails at 
     INFO(describe(r));
     CHECK(r.exit_code == 1);
     CHECK(contains(r.err, "FAILED  20240101000002_note.sql line 3, run again after its down SQL\n"));
-    CHECK(contains(r.err,
-                   "sbdeploy: error: supabase/migrations/20240101000002_note.sql:3: running "
-                   "\"20240101000002_note.sql\" again after its down SQL failed: duplicate key value violates "
-                   "unique constraint \"moods_pkey\" (SQLSTATE 23505)\n"));
+    CHECK(contains(r.err, "sbdeploy: error: supabase/migrations/20240101000002_note.sql:3: running "
+                          "\"20240101000002_note.sql\" again after its down SQL failed: duplicate key value violates "
+                          "unique constraint \"moods_pkey\" (SQLSTATE 23505)\n"));
     CHECK(contains(r.err, "hint: its down SQL (" + std::string(kDownFile) +
                               ") does not undo everything the migration "
                               "does; make it drop or revert what this statement finds left behind\n"));
@@ -260,18 +249,16 @@ TEST_CASE("down check: a failing migration fails at step up, and --no-down-check
 TEST_CASE("down check: a later file sees the database as the file alone left it") {
     // A sequence-backed table created and dropped by the down SQL: the next file inserts into
     // it and reads a function of the first; both pass, the database is untouched.
-    Fixture f("down_check_later",
-              "drop index public.moods_note_idx;\nalter table public.moods drop column note;\n"
-              "drop table public.tags;\ndrop function public.tag_count();\n");
+    Fixture f("down_check_later", "drop index public.moods_note_idx;\nalter table public.moods drop column note;\n"
+                                  "drop table public.tags;\ndrop function public.tag_count();\n");
     f.project.migration("20240101000002_note.sql",
                         std::string(kAddNote) +
                             "create table public.tags (id serial primary key, moods_id int references public.moods);\n"
                             "alter table public.tags enable row level security;\n"
                             "create function public.tag_count() returns bigint language sql as "
                             "$$ select count(*) from public.tags $$;\n");
-    f.project.migration("20240101000003_use.sql",
-                        "insert into public.tags (moods_id) values (null);\n"
-                        "select public.tag_count();\n");
+    f.project.migration("20240101000003_use.sql", "insert into public.tags (moods_id) values (null);\n"
+                                                  "select public.tag_count();\n");
     auto r = run_with_db("validate", f.project, f.url);
     INFO(describe(r));
     CHECK(r.exit_code == 0);
@@ -291,19 +278,17 @@ TEST_CASE("down check: down SQL in a -- sbdeploy:down section, down SQL outside 
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(contains(r.err,
-                       "sbdeploy: error: supabase/migrations/20240101000002_note.sql:5: down SQL of "
-                       "\"20240101000002_note.sql\" failed after the migration: column \"nope\" of relation "
-                       "\"moods\" does not exist (SQLSTATE 42703)\n"));
+        CHECK(contains(r.err, "sbdeploy: error: supabase/migrations/20240101000002_note.sql:5: down SQL of "
+                              "\"20240101000002_note.sql\" failed after the migration: column \"nope\" of relation "
+                              "\"moods\" does not exist (SQLSTATE 42703)\n"));
     }
     SUBCASE("down SQL that cannot run in a transaction block is not checked, and says so") {
         f.project.migration("down/20240101000002_note.sql", "drop index concurrently public.moods_note_idx;\n");
         auto r = run_with_db("validate", f.project, f.url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
-        CHECK(contains(r.out,
-                       "ok      20240101000002_note.sql (down SQL not checked: its down SQL cannot run in a "
-                       "transaction block)\n"));
+        CHECK(contains(r.out, "ok      20240101000002_note.sql (down SQL not checked: its down SQL cannot run in a "
+                              "transaction block)\n"));
     }
     SUBCASE("over the Management API: not checked, with a notice saying why") {
         f.project.migration("down/20240101000002_note.sql", "alter table public.moods dropp column note;\n");
@@ -311,9 +296,8 @@ TEST_CASE("down check: down SQL in a -- sbdeploy:down section, down SQL outside 
         auto r = run_api("validate", f.project, ref);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
-        CHECK(contains(r.out + r.err,
-                       "down SQL not checked: over the Management API each request is a transaction of "
-                       "its own"));
+        CHECK(contains(r.out + r.err, "down SQL not checked: over the Management API each request is a transaction of "
+                                      "its own"));
     }
     f.unchanged();
 }

@@ -17,8 +17,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-
-
 ProcessResult cli(const TempProject& project, std::vector<std::string> args) {
     args.push_back("--workdir");
     args.push_back(project.root().string());
@@ -27,7 +25,8 @@ ProcessResult cli(const TempProject& project, std::vector<std::string> args) {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-constexpr const char* kMoods = "create table public.moods (id int);\nalter table public.moods enable row level security;\n";
+constexpr const char* kMoods =
+    "create table public.moods (id int);\nalter table public.moods enable row level security;\n";
 constexpr const char* kLabels =
     "create table public.labels (id int);\nalter table public.labels enable row level security;\n";
 
@@ -83,7 +82,8 @@ TEST_CASE("down folder: validate warns about down SQL the Supabase CLI would run
     TempProject project;
     project.migration("20240101000001_moods.sql", kMoods);
     project.migration("20240101000001_moods.down.sql", "drop table public.moods;\n");
-    project.migration("20240101000002_labels.sql", std::string(kLabels) + "-- sbdeploy:down\ndrop table public.labels;\n");
+    project.migration("20240101000002_labels.sql",
+                      std::string(kLabels) + "-- sbdeploy:down\ndrop table public.labels;\n");
     const std::string url = fresh_database("down_warn");
 
     // What the warning is about: the CLI would push the .down.sql as a migration of its own.
@@ -94,18 +94,19 @@ TEST_CASE("down folder: validate warns about down SQL the Supabase CLI would run
     auto validated = run_with_db("validate", project, url);
     INFO(describe(validated));
     CHECK(validated.exit_code == 0);
-    CHECK(contains(validated.err,
-                   "sbdeploy: warning: supabase/migrations/20240101000001_moods.down.sql: the Supabase CLI takes this "
-                   "down file for a migration of version 20240101000001 and applies it on `supabase db push`; move it "
-                   "to "
-                   "\"supabase/migrations/down/20240101000001_moods.sql\", which sbdeploy reads and the CLI ignores\n"));
+    CHECK(
+        contains(validated.err,
+                 "sbdeploy: warning: supabase/migrations/20240101000001_moods.down.sql: the Supabase CLI takes this "
+                 "down file for a migration of version 20240101000001 and applies it on `supabase db push`; move it "
+                 "to "
+                 "\"supabase/migrations/down/20240101000001_moods.sql\", which sbdeploy reads and the CLI ignores\n"));
     CHECK(contains(validated.err, "sbdeploy: warning: supabase/migrations/20240101000002_labels.sql: the Supabase CLI "
                                   "applies this file's `-- sbdeploy:down` section as part of the migration; move the "
                                   "section to \"supabase/migrations/down/20240101000002_labels.sql\""));
 
     // Under Actions: warning annotations on the files.
-    auto annotated = run_sbdeploy({"validate", "--db-url", url, "--workdir", project.root().string()},
-                                  {{"GITHUB_ACTIONS", "true"}});
+    auto annotated =
+        run_sbdeploy({"validate", "--db-url", url, "--workdir", project.root().string()}, {{"GITHUB_ACTIONS", "true"}});
     INFO(describe(annotated));
     CHECK(contains(annotated.out + annotated.err, "::warning file=supabase/migrations/20240101000001_moods.down.sql"));
 

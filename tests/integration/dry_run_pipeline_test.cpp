@@ -92,9 +92,10 @@ TEST_CASE("dry run pipeline: wherever the failing file falls in its batch, the v
             for (int i = 1; i <= kFiles; ++i) sql.push_back(table(i));
             // A statement on line 2, or a deferred constraint, checked where the commit would be.
             const std::string n = std::to_string(failing);
-            sql[failing - 1] += deferred ? "create table fk_" + n + " (id int references t" + n +
-                                               " deferrable initially deferred);\ninsert into fk_" + n + " values (7);\n"
-                                         : "select * from missing_table;\n";
+            sql[failing - 1] += deferred
+                                    ? "create table fk_" + n + " (id int references t" + n +
+                                          " deferrable initially deferred);\ninsert into fk_" + n + " values (7);\n"
+                                    : "select * from missing_table;\n";
             auto files = load(sql);
             std::vector<const migrations::Migration*> pending;
             for (const auto& m : files) pending.push_back(&m);

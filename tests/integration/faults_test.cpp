@@ -19,10 +19,10 @@
 
 #include "support/background.hpp"
 #include "support/dump.hpp"
+#include "support/node_server.hpp"
 #include "support/pg.hpp"
 #include "support/private_pg.hpp"
 #include "support/project.hpp"
-#include "support/node_server.hpp"
 #include "support/tcp_proxy.hpp"
 #include "support/temp_dir.hpp"
 
@@ -60,9 +60,10 @@ std::string version(int i) {
 // a fault can strike inside it. Each creates table t<i>; the second inserts two rows.
 void three_migrations(TempProject& project) {
     project.migration(version(1) + "_first.sql", "create table t1 (id int);\n");
-    project.migration(version(2) + "_waits.sql",
-                      std::string("create table t2 (id int);\ninsert into t2 values (1);\nselect pg_advisory_xact_lock(") +
-                          kLockKey + ");\ninsert into t2 values (2);\n");
+    project.migration(
+        version(2) + "_waits.sql",
+        std::string("create table t2 (id int);\ninsert into t2 values (1);\nselect pg_advisory_xact_lock(") + kLockKey +
+            ");\ninsert into t2 values (2);\n");
     project.migration(version(3) + "_third.sql", "create table t3 (id int);\n");
 }
 
@@ -167,12 +168,13 @@ TEST_CASE("faults: SIGTERM, SIGINT or SIGHUP mid-file rolls the file back and sa
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         const std::string name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "SIGHUP";
-        CHECK(r.err == "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: push interrupted by " + name +
-                           " in \"20240101000002_waits.sql\": its transaction was rolled back, nothing of it was applied\n"
-                           "hint: " +
-                           std::string(sig == SIGTERM ? "1 migration applied before it stay applied"
-                                                      : "no migration was applied before it") +
-                           "; run the command again to apply the rest\n");
+        CHECK(r.err ==
+              "sbdeploy: error: supabase/migrations/20240101000002_waits.sql: push interrupted by " + name +
+                  " in \"20240101000002_waits.sql\": its transaction was rolled back, nothing of it was applied\n"
+                  "hint: " +
+                  std::string(sig == SIGTERM ? "1 migration applied before it stay applied"
+                                             : "no migration was applied before it") +
+                  "; run the command again to apply the rest\n");
         // The cancel reached the server: the file is gone before sbdeploy exits, and so is its session.
         CHECK(history_versions(url) == std::vector<std::string>{version(1)});
         CHECK_FALSE(table_exists(url, "t2"));
@@ -215,12 +217,13 @@ TEST_CASE("faults: a proxy that cuts the connection mid-file") {
         CHECK(r.exit_code == 1);
         // The client lost the socket: it cannot know whether the server ran the COMMIT it had received,
         // nor the third file's, sent in the same batch.
-        CHECK(std::regex_match(r.err, std::regex("sbdeploy: error: supabase/migrations/20240101000002_waits\\.sql: lost "
-                                                 "the connection to the database while applying this file: [^\n]+\n"
-                                                 "hint: the file was either committed whole with its history row or not "
-                                                 "at all, and so was each of the 1 migration sent after it in the same "
-                                                 "batch; run the command again: it applies what is not recorded yet, "
-                                                 "never a file twice\n")));
+        CHECK(std::regex_match(r.err,
+                               std::regex("sbdeploy: error: supabase/migrations/20240101000002_waits\\.sql: lost "
+                                          "the connection to the database while applying this file: [^\n]+\n"
+                                          "hint: the file was either committed whole with its history row or not "
+                                          "at all, and so was each of the 1 migration sent after it in the same "
+                                          "batch; run the command again: it applies what is not recorded yet, "
+                                          "never a file twice\n")));
         CHECK(r.err.find("SQLSTATE") == std::string::npos);
         check_history_matches_schema(url, 3);
     }
@@ -271,7 +274,8 @@ TEST_CASE("transient failures: a server that refuses at first is retried with ba
     INFO(describe(r));
     CHECK(r.exit_code == 0);
     CHECK(r.err.starts_with("debug: cannot connect to 127.0.0.1:" + std::to_string(proxy.port()) + "/" +
-                            url.substr(url.rfind('/') + 1) + " as postgres: connection to server at \"127.0.0.1\", port " +
+                            url.substr(url.rfind('/') + 1) +
+                            " as postgres: connection to server at \"127.0.0.1\", port " +
                             std::to_string(proxy.port()) + " failed: Connection refused; attempt 2 in "));
     CHECK(r.out.find("Pushed 3 migrations to ") != std::string::npos);
     CHECK(proxy.accepted() >= 1);
@@ -291,10 +295,12 @@ TEST_CASE("transient failures: a server that never answers fails once its connec
     auto took = std::chrono::steady_clock::now() - started;
     INFO(describe(r));
     CHECK(r.exit_code == 1);
-    CHECK(r.err == "sbdeploy: error: cannot connect to 127.0.0.1:" + std::to_string(proxy.port()) + "/" +
-                       url.substr(url.rfind('/') + 1) + " as postgres: connection to server at \"127.0.0.1\", port " +
-                       std::to_string(proxy.port()) + " failed: timeout expired\n"
-                       "hint: the server did not answer in time; check the host and port, or raise --connect-timeout\n");
+    CHECK(r.err ==
+          "sbdeploy: error: cannot connect to 127.0.0.1:" + std::to_string(proxy.port()) + "/" +
+              url.substr(url.rfind('/') + 1) + " as postgres: connection to server at \"127.0.0.1\", port " +
+              std::to_string(proxy.port()) +
+              " failed: timeout expired\n"
+              "hint: the server did not answer in time; check the host and port, or raise --connect-timeout\n");
     CHECK(took < std::chrono::seconds(8));
     CHECK(proxy.accepted() == 1);  // one attempt: the timeout used the whole budget
     CHECK(history_versions(url).empty());
@@ -336,8 +342,9 @@ TEST_CASE("transient failures: a host name that does not resolve is retried with
     }
     sbdeploy::util::ProcessSpec spec;
     spec.program = "unshare";
-    spec.args = {"--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
-                 resolv, SBDEPLOY_BINARY};
+    spec.args = {
+        "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+        resolv,    SBDEPLOY_BINARY};
     spec.args.insert(spec.args.end(), args.begin(), args.end());
     spec.env = env;
     spec.env["PATH"] = "/usr/bin:/bin:/usr/sbin:/sbin";

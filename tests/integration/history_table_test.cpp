@@ -31,12 +31,12 @@ public:
         return inner_.exec_params(sql, params);
     }
     std::expected<std::size_t, db::BatchFailure> exec_batch(std::span<const db::BatchItem> items,
-                                                             db::BatchMode mode) override {
+                                                            db::BatchMode mode) override {
         ++round_trips;
         return inner_.exec_batch(items, mode);
     }
     std::expected<Result<db::QueryResult>, db::BatchFailure> exec_batch_answer(std::span<const db::BatchItem> items,
-                                                                              db::BatchMode mode) override {
+                                                                               db::BatchMode mode) override {
         ++round_trips;
         return inner_.exec_batch_answer(items, mode);
     }

@@ -24,17 +24,20 @@ const std::string kMerge = "2222222222222222222222222222222222222222";  // the p
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
 std::string push_payload(const std::string& branch) {
-    return R"({"ref": "refs/heads/)" + branch + R"(", "before": "1111111111111111111111111111111111111111", "after": ")" +
-           kMerge + R"(", "repository": {"full_name": "acme/app", "default_branch": "main"}})";
+    return R"({"ref": "refs/heads/)" + branch +
+           R"(", "before": "1111111111111111111111111111111111111111", "after": ")" + kMerge +
+           R"(", "repository": {"full_name": "acme/app", "default_branch": "main"}})";
 }
 
 std::string pr_payload(long number, const std::string& head, const std::string& base, const std::string& labels = "") {
     const std::string n = std::to_string(number);
     return R"({"action": "synchronize", "number": )" + n + R"(, "pull_request": {"number": )" + n +
            R"(, "merged": false, "labels": [)" + labels + R"(],
-              "head": {"ref": ")" + head + R"(", "sha": "3333333333333333333333333333333333333333",
+              "head": {"ref": ")" +
+           head + R"(", "sha": "3333333333333333333333333333333333333333",
                        "repo": {"full_name": "acme/app"}},
-              "base": {"ref": ")" + base + R"(", "sha": "4444444444444444444444444444444444444444",
+              "base": {"ref": ")" +
+           base + R"(", "sha": "4444444444444444444444444444444444444444",
                        "repo": {"full_name": "acme/app"}}},
               "repository": {"full_name": "acme/app"}})";
 }
@@ -83,7 +86,8 @@ struct Repo {
     }
     // The pull requests GitHub knows: `pulls` is the body of "pulls" ({"12": {...}}).
     void pulls(const std::string& pulls) {
-        std::string body = R"({"token": ")" + kToken + R"(", "repos": {"acme/app": {"id": 7, "pulls": )" + pulls + "}}}";
+        std::string body = R"({"token": ")" + kToken + R"(", "repos": {"acme/app": {"id": 7, "pulls": )" + pulls +
+                           "}}}";
         REQUIRE(github.request("POST", "/_control/state", body).status == 200);
     }
     StepRun run(const std::string& command, const std::string& event, const std::string& payload,
@@ -96,17 +100,22 @@ struct Repo {
         args.insert(args.begin(), command);
         return run_step(project, ++runs, event, payload, args, env);
     }
-    StepRun push(const std::string& branch, Env extra = {}) { return run("push", "push", push_payload(branch), {}, extra); }
-    StepRun validate(long number, const std::string& head, const std::string& labels = "", std::vector<std::string> args = {}) {
+    StepRun push(const std::string& branch, Env extra = {}) {
+        return run("push", "push", push_payload(branch), {}, extra);
+    }
+    StepRun validate(long number, const std::string& head, const std::string& labels = "",
+                     std::vector<std::string> args = {}) {
         return run("validate", "pull_request", pr_payload(number, head, "main", labels), std::move(args));
     }
 };
 
-const std::string kRefusedNote = "::error::promotion gate: 1 migration pending for production did not run on staging "
-                                 "first: 20240101000002_note (not applied on staging); the hotfix route did not apply: ";
-const std::string kRefusedHint = "%0Ahint: promote them: merge them into the staging branch so its push applies them (or "
-                                 "run 'sbdeploy push --environment staging' on this commit), then run this push again; "
-                                 "--allow-unpromoted pushes anyway\n";
+const std::string kRefusedNote =
+    "::error::promotion gate: 1 migration pending for production did not run on staging "
+    "first: 20240101000002_note (not applied on staging); the hotfix route did not apply: ";
+const std::string kRefusedHint =
+    "%0Ahint: promote them: merge them into the staging branch so its push applies them (or "
+    "run 'sbdeploy push --environment staging' on this commit), then run this push again; "
+    "--allow-unpromoted pushes anyway\n";
 
 } // namespace
 
@@ -133,7 +142,8 @@ TEST_CASE("hotfix: a merged hotfix pull request's migrations go to production at
         CHECK(history_versions(r.staging) == v({"20240101000001"}));
         // Found through GitHub's pulls of the pushed commit, with the token.
         auto requests = r.github.request("GET", "/_control/requests").body;
-        CHECK(requests.find("\"path\":\"/repos/acme/app/commits/" + kMerge + "/pulls?per_page=100\"") != std::string::npos);
+        CHECK(requests.find("\"path\":\"/repos/acme/app/commits/" + kMerge + "/pulls?per_page=100\"") !=
+              std::string::npos);
         CHECK(requests.find("\"authorization\":\"Bearer " + kToken + "\"") != std::string::npos);
 
         // Merged back, staging runs it, and the next push to production passes the gate plainly.
@@ -141,7 +151,8 @@ TEST_CASE("hotfix: a merged hotfix pull request's migrations go to production at
         CHECK(history_rows(r.staging) == history_rows(r.production));
     }
     SUBCASE("a pull request labelled hotfix, whatever its branch") {
-        r.pulls(R"({"12": )" + merged_pull("fix-note", "[" + added("20240101000002_note.sql") + "]", R"("urgent", "hotfix")") + "}");
+        r.pulls(R"({"12": )" +
+                merged_pull("fix-note", "[" + added("20240101000002_note.sql") + "]", R"("urgent", "hotfix")") + "}");
         auto p = r.push("main");
         INFO(describe(p));
         CHECK(p.result.exit_code == 0);
@@ -179,7 +190,8 @@ TEST_CASE("hotfix: a push that is not a hotfix's is refused, saying why the rout
         why = "commit 2222222 is in no merged pull request into \"main\"";
     }
     SUBCASE("a hotfix pull request into another branch") {
-        r.pulls(R"({"12": )" + merged_pull("hotfix/note", "[" + added("20240101000002_note.sql") + "]", "", "staging") + "}");
+        r.pulls(R"({"12": )" + merged_pull("hotfix/note", "[" + added("20240101000002_note.sql") + "]", "", "staging") +
+                "}");
         why = "commit 2222222 is in no merged pull request into \"main\"";
     }
     auto p = r.push("main");
@@ -208,7 +220,8 @@ TEST_CASE("hotfix: without a token or an answer from GitHub the route cannot be 
         auto p = r.push("main", {{"GITHUB_TOKEN", "ghs_wrong"}});
         INFO(describe(p));
         CHECK(p.result.exit_code == 1);
-        CHECK(p.result.err.starts_with(kRefusedNote + "the GitHub API could not list the pull requests of commit 2222222: "));
+        CHECK(p.result.err.starts_with(kRefusedNote +
+                                       "the GitHub API could not list the pull requests of commit 2222222: "));
         CHECK(p.result.err.find("ghs_wrong") == std::string::npos);
     }
     CHECK(history_versions(r.production) == v({"20240101000001"}));
@@ -263,7 +276,8 @@ TEST_CASE("hotfix: validate on a pull request into main forecasts the gate of th
         CHECK(history_versions(r.production) == v({"20240101000001"}));
     }
     SUBCASE("from a hotfix branch that does not bring the unpromoted file: fails") {
-        r.pulls(R"({"12": {"head": "hotfix/other", "base": "main", "files": [{"filename": "README.md", "status": "modified"}]}})");
+        r.pulls(
+            R"({"12": {"head": "hotfix/other", "base": "main", "files": [{"filename": "README.md", "status": "modified"}]}})");
         auto p = r.validate(12, "hotfix/other");
         INFO(describe(p));
         CHECK(p.result.exit_code == 1);

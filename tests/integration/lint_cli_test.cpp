@@ -28,7 +28,8 @@ using Run = StepRun;
 std::string pr_payload(const std::string& head_repo) {
     return R"({"action": "opened", "number": 7, "pull_request": {"number": 7, "merged": false,
               "head": {"ref": "feature/notes", "sha": "3333333333333333333333333333333333333333",
-                       "repo": {"full_name": ")" + head_repo + R"("}},
+                       "repo": {"full_name": ")" +
+           head_repo + R"("}},
               "base": {"ref": "staging", "sha": "4444444444444444444444444444444444444444",
                        "repo": {"full_name": "acme/app"}}},
               "repository": {"full_name": "acme/app"}})";
@@ -86,7 +87,8 @@ std::string annotation(const std::string& level, const std::string& rule, const 
 
 } // namespace
 
-TEST_CASE("lint in validate: a pull request adding a public table without RLS fails, annotated on its CREATE TABLE line") {
+TEST_CASE(
+    "lint in validate: a pull request adding a public table without RLS fails, annotated on its CREATE TABLE line") {
     PullRequest pr;
     pr.project.migration("20240102000001_notes.sql", kNotes);
     const auto schema = schema_dump(pr.url);
@@ -96,8 +98,7 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
     INFO(describe(r));
     CHECK(r.result.exit_code == 1);
     // One annotation, an error on line 4 (the CREATE TABLE), with the fix.
-    CHECK(r.result.err ==
-          annotation("error", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
+    CHECK(r.result.err == annotation("error", "rls-missing", kNotesFile, 4, 1, kRlsMessage, kRlsFix));
     // The dry run ran and passed: validation fails on the lint finding alone.
     CHECK(r.result.out.find("ok      20240102000001_notes.sql\n") != std::string::npos);
     CHECK(r.result.out.find("Linting the 1 pending migration of staging\n") != std::string::npos);
@@ -178,10 +179,11 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
         CHECK(offline.outputs["valid"] == "false");
         CHECK(offline.outputs["lint_errors"] == "1");
         CHECK(offline.outputs["lint_findings"].find("\"line\":4") != std::string::npos);
-        CHECK(offline.summary.starts_with("❌ **validate against staging (offline)**: 2 files checked offline; lint failed: "
-                                          "1 error, 0 warnings\n"));
-        CHECK(offline.summary.find("| ❌ error `rls-missing` | <code title=\"" + kNotesFile + "\">20240102000001_notes.sql</code> line 4 |") !=
-              std::string::npos);
+        CHECK(offline.summary.starts_with(
+            "❌ **validate against staging (offline)**: 2 files checked offline; lint failed: "
+            "1 error, 0 warnings\n"));
+        CHECK(offline.summary.find("| ❌ error `rls-missing` | <code title=\"" + kNotesFile +
+                                   "\">20240102000001_notes.sql</code> line 4 |") != std::string::npos);
     }
     {  // a bad --lint-fail-on is a usage error before anything runs
         auto bad = pr.validate({"--lint-fail-on", "warn"});
@@ -230,11 +232,13 @@ TEST_CASE("lint in validate: a pull request adding a public table without RLS fa
 TEST_CASE("lint in validate: warnings are annotated on their line and fail only with --lint-fail-on warning") {
     PullRequest pr;
     // An index on a table that existed before the pull request, on line 2.
-    pr.project.migration("20240102000001_index.sql",
-                         "-- Look profiles up by name.\ncreate index profiles_username_idx on public.profiles (username);\n");
+    pr.project.migration(
+        "20240102000001_index.sql",
+        "-- Look profiles up by name.\ncreate index profiles_username_idx on public.profiles (username);\n");
     const std::string file = "supabase/migrations/20240102000001_index.sql";
-    const std::string message = "create index on existing table \"public.profiles\" without concurrently blocks writes to "
-                                "the table until the index is built";
+    const std::string message =
+        "create index on existing table \"public.profiles\" without concurrently blocks writes to "
+        "the table until the index is built";
     const std::string fix =
         "use create index concurrently, in a migration file of its own (it cannot run in a transaction)";
 
@@ -244,8 +248,8 @@ TEST_CASE("lint in validate: warnings are annotated on their line and fail only 
     CHECK(r.result.err == annotation("warning", "index-not-concurrent", file, 2, 1, message, fix));
     CHECK(r.outputs["valid"] == "true");
     CHECK(r.outputs["lint_warnings"] == "1");
-    CHECK(r.summary.find("| ⚠️ warning `index-not-concurrent` | <code title=\"" + file + "\">20240102000001_index.sql</code> line 2 |") !=
-          std::string::npos);
+    CHECK(r.summary.find("| ⚠️ warning `index-not-concurrent` | <code title=\"" + file +
+                         "\">20240102000001_index.sql</code> line 2 |") != std::string::npos);
 
     auto strict = pr.validate({"--lint-fail-on", "warning"});
     INFO(describe(strict));
@@ -307,11 +311,12 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
         auto r = lint({"--db-url", url});
         INFO(r.out << r.err);
         CHECK(r.exit_code == 0);
-        CHECK(r.out == "Linting the 1 pending migration of the target database\n"
-                       "supabase/migrations/20240103000001_drop.sql:1:1: warning: dropping table \"public.notes\" breaks "
-                       "clients that still use it, and its data is gone [drop-table]\n"
-                       "  fix: stop using the table in deployed code first, then drop it in a later release\n"
-                       "Lint of 1 file: 0 errors, 1 warning; passes with --lint-fail-on error\n");
+        CHECK(r.out ==
+              "Linting the 1 pending migration of the target database\n"
+              "supabase/migrations/20240103000001_drop.sql:1:1: warning: dropping table \"public.notes\" breaks "
+              "clients that still use it, and its data is gone [drop-table]\n"
+              "  fix: stop using the table in deployed code first, then drop it in a later release\n"
+              "Lint of 1 file: 0 errors, 1 warning; passes with --lint-fail-on error\n");
     }
     SUBCASE("files given: only they are reported, the folder is context") {
         project.file("extra/fix.sql", "alter table public.notes enable row level security;\n");
@@ -341,7 +346,8 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
     SUBCASE("step outputs and summary under Actions") {
         project.file("out", "");
         project.file("summary", "");
-        Env env{{"GITHUB_ACTIONS", "true"}, {"GITHUB_OUTPUT", project.path("out")},
+        Env env{{"GITHUB_ACTIONS", "true"},
+                {"GITHUB_OUTPUT", project.path("out")},
                 {"GITHUB_STEP_SUMMARY", project.path("summary")}};
         auto r = lint({}, env);
         CHECK(r.exit_code == 1);
@@ -353,8 +359,9 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
         CHECK(out["passed"] == "false");
         CHECK(out["files"] == "[\"supabase/migrations/20240101000001_profiles.sql\",\"" + kNotesFile + "\"]");
         CHECK(out["findings"].find("\"line\":4") != std::string::npos);
-        CHECK(slurp(project.path("summary")).starts_with("❌ **lint**: 1 error, 0 warnings in 2 files\n\nLinted all 2 "
-                                                          "migration files"));
+        CHECK(slurp(project.path("summary"))
+                  .starts_with("❌ **lint**: 1 error, 0 warnings in 2 files\n\nLinted all 2 "
+                               "migration files"));
 
         // With --lint-fail-on never the same finding passes: a warning annotation, no ::error.
         auto never = lint({"--lint-fail-on", "never"}, env);
@@ -368,8 +375,9 @@ TEST_CASE("sbdeploy lint: which files, the report, exit codes") {
                          "\"rls-missing\"?\n");
         auto missing = lint({project.path("nope.sql")});
         CHECK(missing.exit_code == 2);
-        CHECK(missing.err == "sbdeploy: error: " + project.path("nope.sql") +
-                             ": cannot be read: No such file or directory\nhint: check the path and the file's permissions\n");
+        CHECK(missing.err ==
+              "sbdeploy: error: " + project.path("nope.sql") +
+                  ": cannot be read: No such file or directory\nhint: check the path and the file's permissions\n");
     }
     SUBCASE("disabled rules and --lint-fail-on") {
         CHECK(lint({"--lint-disable", "rls-missing"}).exit_code == 0);
@@ -397,8 +405,8 @@ TEST_CASE("sbdeploy lint --help and README: every rule, with its severity, as th
 
     std::string readme = slurp(std::string(SBDEPLOY_SOURCE_DIR) + "/README.md");
     for (const auto& r : sbdeploy::lint::rule_table()) {
-        const std::string row =
-            "| `" + std::string(r.id) + "` | " + std::string(sbdeploy::lint::severity_name(r.severity)) + " |";
+        const std::string row = "| `" + std::string(r.id) + "` | " +
+                                std::string(sbdeploy::lint::severity_name(r.severity)) + " |";
         CHECK_MESSAGE(readme.find(row) != std::string::npos, row);
     }
 }
@@ -463,7 +471,8 @@ TEST_CASE("sbdeploy lint: the project's supabase/sbdeploy.toml and config.toml [
 
 TEST_CASE("sbdeploy lint: a misnamed file and a duplicate version are findings, and every file is still linted") {
     TempProject project;
-    project.migration("20240101000001_a.sql", "create table public.a (id int);\nalter table public.a enable row level security;\n");
+    project.migration("20240101000001_a.sql",
+                      "create table public.a (id int);\nalter table public.a enable row level security;\n");
     project.migration("20240101000001_b.sql", "truncate public.a;\n");
     project.migration("2026-01-26_triage.sql", "create table public.t (id int);\n");
     auto r = run_sbdeploy({"lint", "--workdir", project.root().string()});

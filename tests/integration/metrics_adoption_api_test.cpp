@@ -51,8 +51,8 @@ TEST_CASE("metrics adoption over the Management API, then record-metrics through
     auto first = run_sbdeploy(args, env);
     INFO(describe(first));
     REQUIRE(first.exit_code == 0);
-    CHECK(first.out == "record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in PostgREST at " + rest.url() +
-                           "\n");
+    CHECK(first.out ==
+          "record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in PostgREST at " + rest.url() + "\n");
     auto second = run_sbdeploy(args, env);
     INFO(describe(second));
     CHECK(second.out == "record-metrics: 0 new rows, 4 already recorded in PostgREST at " + rest.url() + "\n");

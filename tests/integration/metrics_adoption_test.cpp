@@ -66,8 +66,9 @@ void adopt_and_use(const std::string& url, const std::string& before) {
     // The seed's own statements, as written, on the adopted tables.
     query_column(url, fixture("data-2.sql") + fixture("phases.sql"));
     CHECK(counts(url) == "pr_events 7, deployment_events 0, test_runs 3, rule_compliance_events 4, ");
-    CHECK(query_column(url, "select source || ' ' || run_attempt || ' ' || execution_time_seconds from metrics.test_runs"
-                            " where run_id = 'ci-103'") == std::vector<std::string>{"manual 1 7"});
+    CHECK(query_column(url,
+                       "select source || ' ' || run_attempt || ' ' || execution_time_seconds from metrics.test_runs"
+                       " where run_id = 'ci-103'") == std::vector<std::string>{"manual 1 7"});
 
     auto recorded = record_merged_pr(url);
     INFO(describe(recorded));
@@ -87,7 +88,8 @@ void adopt_and_use(const std::string& url, const std::string& before) {
 
 } // namespace
 
-TEST_CASE("metrics adoption: seed 001's tables in metrics are adopted, nothing lost, its INSERTs and record-metrics work") {
+TEST_CASE(
+    "metrics adoption: seed 001's tables in metrics are adopted, nothing lost, its INSERTs and record-metrics work") {
     const std::string url = seed_database("adopt_metrics", "metrics");
     const std::string before = counts(url);
     CHECK(before == "pr_events 5, deployment_events 0, test_runs 2, rule_compliance_events 3, ");
@@ -111,7 +113,8 @@ TEST_CASE("metrics adoption: seed 001's tables in public are moved to metrics") 
     INFO(describe(moved));
     REQUIRE(moved.exit_code == 0);
     CHECK(moved.out.find("metrics schema: public.pr_events moved to metrics.pr_events\n") == 0);
-    CHECK(query_column(url, "select count(*) from pg_tables where schemaname = 'public'") == std::vector<std::string>{"0"});
+    CHECK(query_column(url, "select count(*) from pg_tables where schemaname = 'public'") ==
+          std::vector<std::string>{"0"});
     CHECK(counts(url) == before);
     // The rest as in the metrics schema (the first apply already ran: it says nothing to do then).
     query_column(url, fixture("data-2.sql") + fixture("phases.sql"));
@@ -147,14 +150,15 @@ TEST_CASE("metrics adoption: the weekly roll-up, and seed 001's 80% test pass ra
     REQUIRE(apply(url).exit_code == 0);
     // Week of 2025-11-17: merges after 4 h and 24 h; 145 of 200 tests passed (72.5% of those
     // that ran: 145 of 195 = 0.7436); 2 of 3 commits on feature/ or fix/ branches.
-    CHECK(query_column(url, "select week_start || ' ' || environment || ' ' || prs_merged || ' ' || pr_cycle_time_seconds ||"
-                            " ' ' || tests_total || ' ' || tests_passed || ' ' || test_pass_rate || ' ' || rule_checks ||"
-                            " ' ' || rule_compliance_rate from metrics.weekly_development_metrics"
-                            " where repository = 'octo/app'") ==
+    CHECK(query_column(url,
+                       "select week_start || ' ' || environment || ' ' || prs_merged || ' ' || pr_cycle_time_seconds ||"
+                       " ' ' || tests_total || ' ' || tests_passed || ' ' || test_pass_rate || ' ' || rule_checks ||"
+                       " ' ' || rule_compliance_rate from metrics.weekly_development_metrics"
+                       " where repository = 'octo/app'") ==
           std::vector<std::string>{"2025-11-17 production 2 50400 200 145 0.7436 3 0.6667"});
 
-    const std::vector<std::string> window = {"metrics", "report", "--db-url", url, "--repository", "octo/app",
-                                             "--until", "2025-11-24", "--days", "7"};
+    const std::vector<std::string> window = {"metrics",  "report",  "--db-url",   url,      "--repository",
+                                             "octo/app", "--until", "2025-11-24", "--days", "7"};
     auto warned = run_sbdeploy(window);
     INFO(describe(warned));
     CHECK(warned.exit_code == 0);

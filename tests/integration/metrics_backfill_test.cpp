@@ -50,11 +50,12 @@ std::string deployments(std::int64_t now) {
                statuses + "]}";
     };
     auto status = [&](int id, const std::string& state, std::int64_t at) {
-        return R"({"id":)" + std::to_string(id) + R"(,"state":")" + state + R"(","environment":"production","created_at":")" +
-               iso(at) + R"("})";
+        return R"({"id":)" + std::to_string(id) + R"(,"state":")" + state +
+               R"(","environment":"production","created_at":")" + iso(at) + R"("})";
     };
-    return "[" + dep(1, now - 5 * 86'400, status(11, "in_progress", now - 5 * 86'400 + 10) + "," +
-                                               status(12, "success", now - 5 * 86'400 + 70)) +
+    return "[" +
+           dep(1, now - 5 * 86'400,
+               status(11, "in_progress", now - 5 * 86'400 + 10) + "," + status(12, "success", now - 5 * 86'400 + 70)) +
            "," + dep(2, now - 4 * 86'400, status(21, "failure", now - 4 * 86'400 + 30)) + "," +
            dep(3, now - 3600, status(31, "in_progress", now - 3500)) + "]";
 }
@@ -63,8 +64,8 @@ std::string deployments(std::int64_t now) {
 std::string workflow_runs(std::int64_t now) {
     auto run = [&](int id, const std::string& path, const std::string& branch, const std::string& conclusion,
                    std::int64_t at) {
-        return R"({"id":)" + std::to_string(id) + R"(,"run_attempt":1,"name":"deploy","path":".github/workflows/)" + path +
-               R"(","head_branch":")" + branch + R"(","head_sha":")" + std::string(40, 'f') +
+        return R"({"id":)" + std::to_string(id) + R"(,"run_attempt":1,"name":"deploy","path":".github/workflows/)" +
+               path + R"(","head_branch":")" + branch + R"(","head_sha":")" + std::string(40, 'f') +
                R"(","status":"completed","conclusion":")" + conclusion + R"(","created_at":")" + iso(at) +
                R"(","run_started_at":")" + iso(at) + R"(","updated_at":")" + iso(at + 120) +
                R"(","head_commit":{"timestamp":")" + iso(at - 3600) + R"("}})";
@@ -93,11 +94,12 @@ struct Backfill {
     std::vector<std::string> args;
     Backfill(const GitHub& gh, const std::string& url, std::int64_t now)
         : env{{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}},
-          args{"metrics",    "backfill", "--days", "90", "--db-url", url, "--workdir", project.root().string(),
+          args{"metrics",    "backfill",  "--days", "90", "--db-url", url, "--workdir", project.root().string(),
                "--workflow", "deploy.yml"} {
-        project.file("development-metrics/tests/run.json",
-                     R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
-                         R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
+        project.file(
+            "development-metrics/tests/run.json",
+            R"({"run_id":"r-1","timestamp":")" + iso(now - 86'400) +
+                R"(","total_tests":10,"passed_tests":9,"failed_tests":1,"skipped_tests":0,"test_type":"unit"})");
     }
     util::ProcessResult operator()() const { return run_sbdeploy(args, env); }
 };
@@ -142,16 +144,22 @@ TEST_CASE("metrics backfill: GitHub's pages, rate limits and files into the metr
     CHECK(count(url, "pr_events", "event_type = 'opened'") == 120);
     CHECK(count(url, "pr_events", "event_type = 'merged'") == 60);
     // Cycle time of PR n is 1000 * n seconds: 1000 * (2 + 4 + ... + 120).
-    CHECK(query_column(url, "select sum(cycle_time_seconds) from metrics.pr_events") == std::vector<std::string>{"3660000"});
-    CHECK(query_column(url, "select cycle_time_seconds from metrics.pr_events where pr_number = 2 and event_type = 'merged'") ==
+    CHECK(query_column(url, "select sum(cycle_time_seconds) from metrics.pr_events") ==
+          std::vector<std::string>{"3660000"});
+    CHECK(query_column(
+              url, "select cycle_time_seconds from metrics.pr_events where pr_number = 2 and event_type = 'merged'") ==
           std::vector<std::string>{"2000"});
     // Violations: "update things" (every 4th) and "wip-" branches (every 5th).
-    CHECK(count(url, "rule_compliance_events", "rule_name = 'conventional-title' and compliance_status = 'violation'") == 30);
-    CHECK(count(url, "rule_compliance_events", "rule_name = 'branch-naming' and compliance_status = 'violation'") == 24);
-    CHECK(query_column(url, "select string_agg(environment || ':' || status || ':' || source || ':' || source_id || ':' || "
-                            "coalesce(lead_time_seconds::text, '-'), ', ' order by source_id) from metrics.deployment_events") ==
-          std::vector<std::string>{"production:success:deployment_status:12:-, production:failure:deployment_status:21:-, "
-                                   "production:success:workflow_run:501:1:3720, staging:failure:workflow_run:502:1:3720"});
+    CHECK(count(url, "rule_compliance_events",
+                "rule_name = 'conventional-title' and compliance_status = 'violation'") == 30);
+    CHECK(count(url, "rule_compliance_events", "rule_name = 'branch-naming' and compliance_status = 'violation'") ==
+          24);
+    CHECK(query_column(
+              url, "select string_agg(environment || ':' || status || ':' || source || ':' || source_id || ':' || "
+                   "coalesce(lead_time_seconds::text, '-'), ', ' order by source_id) from metrics.deployment_events") ==
+          std::vector<std::string>{
+              "production:success:deployment_status:12:-, production:failure:deployment_status:21:-, "
+              "production:success:workflow_run:501:1:3720, staging:failure:workflow_run:502:1:3720"});
     CHECK(count(url, "test_runs") == 1);
 
     // The requests: a secondary limit waited out, two pages of pull requests, never the third.
@@ -182,14 +190,17 @@ TEST_CASE("metrics backfill: a rate limit that resets too late is an error with 
     GitHub gh;
     gh.state(now, R"("rate_limit":{"limit":5000,"remaining":0,"reset":)" + std::to_string(now + 3600) + "},");
     TempProject project;
-    auto r = run_sbdeploy({"metrics", "backfill", "--db-url", url, "--workdir", project.root().string(), "--sources", "github"},
-                          {{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}});
+    auto r = run_sbdeploy(
+        {"metrics", "backfill", "--db-url", url, "--workdir", project.root().string(), "--sources", "github"},
+        {{"GITHUB_API_URL", gh.server.url()}, {"GITHUB_TOKEN", kToken}, {"GITHUB_REPOSITORY", "octo/app"}});
     INFO(describe(r));
     CHECK(r.exit_code == 1);
-    CHECK(r.err.find("sbdeploy: error: github api: GET /repos/octo/app/pulls?state=all&sort=updated&direction=desc&per_page=100: "
+    CHECK(r.err.find("sbdeploy: error: github api: GET "
+                     "/repos/octo/app/pulls?state=all&sort=updated&direction=desc&per_page=100: "
                      "rate limit exceeded (HTTP 403); it resets at ") == 0);
-    CHECK(r.err.find("hint: wait for the reset and run the backfill again: rows already written are kept, and a new run "
-                     "skips them\n") != std::string::npos);
+    CHECK(
+        r.err.find("hint: wait for the reset and run the backfill again: rows already written are kept, and a new run "
+                   "skips them\n") != std::string::npos);
     CHECK(count(url, "pr_events") == 0);
 }
 
@@ -221,13 +232,14 @@ TEST_CASE("metrics backfill: a run stopped by a rate limit keeps what it read, t
     REQUIRE(second.exit_code == 0);
     // Only what the first run did not write is new.
     const std::string added = std::to_string(540 - prs - rules);
-    CHECK(second.out.find("backfill: pull requests: 200 pull requests read (2 pages), 540 rows (" + added + " new)\n") !=
-          std::string::npos);
+    CHECK(second.out.find("backfill: pull requests: 200 pull requests read (2 pages), 540 rows (" + added +
+                          " new)\n") != std::string::npos);
     CHECK(second.out.find("backfill: 545 rows, " + std::to_string(545 - prs - rules) + " new (pr_events " +
-                          std::to_string(180 - prs) + ", deployment_events 4, test_runs 1, rule_compliance_events 60)\n") !=
-          std::string::npos);
+                          std::to_string(180 - prs) +
+                          ", deployment_events 4, test_runs 1, rule_compliance_events 60)\n") != std::string::npos);
     CHECK(count(url, "pr_events") == 180);
     CHECK(count(url, "rule_compliance_events") == 360);
     // The daily figures cover the first run's rows too: every merged pull request is counted.
-    CHECK(query_column(url, "select sum(prs_merged) from metrics.development_metrics") == std::vector<std::string>{"60"});
+    CHECK(query_column(url, "select sum(prs_merged) from metrics.development_metrics") ==
+          std::vector<std::string>{"60"});
 }

@@ -17,8 +17,8 @@ const std::string kServiceKey = "sb_secret_metrics_postgrest_test_key";
 
 // PostgREST in front of `url`, exposing `schemas`.
 NodeServer postgrest(const std::string& url, const std::string& schemas) {
-    return NodeServer("postgrest.mjs",
-                      {"--db", url, "--service-key", kServiceKey, "--anon-key", "sb_publishable_anon", "--schemas", schemas});
+    return NodeServer("postgrest.mjs", {"--db", url, "--service-key", kServiceKey, "--anon-key", "sb_publishable_anon",
+                                        "--schemas", schemas});
 }
 
 Env runner_env(TempDir& dir, const rapidjson::Value& payload) {
@@ -61,11 +61,12 @@ TEST_CASE("record-metrics through PostgREST: rows in the metrics schema, once, w
     auto first = run_sbdeploy(args, env);
     INFO(describe(first));
     REQUIRE(first.exit_code == 0);
-    CHECK(without_masks(first.out) == "record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in PostgREST at " +
-                                          rest.url() + "\n");
+    CHECK(without_masks(first.out) ==
+          "record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in PostgREST at " + rest.url() + "\n");
     CHECK(query_column(url, "select pr_title || '|' || cycle_time_seconds || '|' || branch_name || '|' || run_id "
                             "from metrics.pr_events") ==
-          std::vector<std::string>{"feat: it's \"quoted\" 🚀 '); drop table metrics.pr_events; --|93912|feature/rest|9001"});
+          std::vector<std::string>{
+              "feat: it's \"quoted\" 🚀 '); drop table metrics.pr_events; --|93912|feature/rest|9001"});
     CHECK(count(url, "rule_compliance_events") == 3);
     // The daily figures were refreshed through rpc/refresh_development_metrics.
     CHECK(query_column(url, "select metric_date || ' ' || prs_merged || ' ' || pr_cycle_time_seconds "
@@ -73,7 +74,8 @@ TEST_CASE("record-metrics through PostgREST: rows in the metrics schema, once, w
 
     // What PostgREST saw: inserts into the metrics profile, duplicates ignored, the service key.
     const std::string requests = rest.request("GET", "/_control/requests").body;
-    CHECK(requests.find(R"("path":"/rest/v1/pr_events?on_conflict=repository,pr_number,event_type,event_timestamp&select=id")") !=
+    CHECK(requests.find(
+              R"("path":"/rest/v1/pr_events?on_conflict=repository,pr_number,event_type,event_timestamp&select=id")") !=
           std::string::npos);
     CHECK(requests.find(R"("path":"/rest/v1/rpc/refresh_development_metrics")") != std::string::npos);
     rapidjson::Document seen;
@@ -92,7 +94,8 @@ TEST_CASE("record-metrics through PostgREST: rows in the metrics schema, once, w
     auto second = run_sbdeploy(args, env);
     INFO(describe(second));
     REQUIRE(second.exit_code == 0);
-    CHECK(without_masks(second.out) == "record-metrics: 0 new rows, 4 already recorded in PostgREST at " + rest.url() + "\n");
+    CHECK(without_masks(second.out) ==
+          "record-metrics: 0 new rows, 4 already recorded in PostgREST at " + rest.url() + "\n");
     CHECK(outputs(env["GITHUB_OUTPUT"])["skipped"] == "4");
     CHECK(count(url, "pr_events") == 1);
 
@@ -123,10 +126,11 @@ TEST_CASE("record-metrics through PostgREST: failures name the cause and the fix
         r = run_sbdeploy({"record-metrics", "--supabase-url", hidden.url()}, runner_env(dir, pr));
         INFO(describe(r));
         CHECK(r.exit_code == 2);
-        CHECK(r.err == "::error::metrics: writing metrics.pr_events through PostgREST at " + hidden.url() +
-                           ": schema \"metrics\" is not exposed: The schema must be one of the following: public, "
-                           "graphql_public (HTTP 406, PGRST106)%0Ahint: add \"metrics\" to the API's exposed schemas "
-                           "(supabase/config.toml [api] schemas, or Settings > API > Exposed schemas in the dashboard)\n");
+        CHECK(r.err ==
+              "::error::metrics: writing metrics.pr_events through PostgREST at " + hidden.url() +
+                  ": schema \"metrics\" is not exposed: The schema must be one of the following: public, "
+                  "graphql_public (HTTP 406, PGRST106)%0Ahint: add \"metrics\" to the API's exposed schemas "
+                  "(supabase/config.toml [api] schemas, or Settings > API > Exposed schemas in the dashboard)\n");
     }
 
     NodeServer rest = postgrest(url, "public,graphql_public,metrics");

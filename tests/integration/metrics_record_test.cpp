@@ -57,7 +57,8 @@ TEST_CASE("record-metrics: a merged pull request recorded twice is one row with 
     REQUIRE(first.exit_code == 0);
     // The database password is masked before anything else is printed; then the one summary line.
     CHECK(first.out.starts_with("::add-mask::"));
-    CHECK(without_masks(first.out).find("record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in 127.0.0.1:") == 0);
+    CHECK(without_masks(first.out).find(
+              "record-metrics: 4 new rows (pr_events 1, rule_compliance_events 3) in 127.0.0.1:") == 0);
     auto o = outputs(run.env["GITHUB_OUTPUT"]);
     CHECK(o["recorded"] == "4");
     CHECK(o["skipped"] == "0");
@@ -72,11 +73,13 @@ TEST_CASE("record-metrics: a merged pull request recorded twice is one row with 
     CHECK(o["recorded"] == "0");
     CHECK(o["skipped"] == "4");
 
-    CHECK(query_column(url, "select repository || '|' || pr_number || '|' || event_type || '|' || "
-                            "to_char(event_timestamp at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '|' || "
-                            "cycle_time_seconds || '|' || branch_name || '|' || base_branch || '|' || author || '|' || run_id "
-                            "from metrics.pr_events") ==
-          std::vector<std::string>{"octo/app|2|merged|2019-05-16 17:25:45|93912|feature/moods|staging|Codertocat|7001"});
+    CHECK(
+        query_column(url,
+                     "select repository || '|' || pr_number || '|' || event_type || '|' || "
+                     "to_char(event_timestamp at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '|' || "
+                     "cycle_time_seconds || '|' || branch_name || '|' || base_branch || '|' || author || '|' || run_id "
+                     "from metrics.pr_events") ==
+        std::vector<std::string>{"octo/app|2|merged|2019-05-16 17:25:45|93912|feature/moods|staging|Codertocat|7001"});
     CHECK(count(url, "rule_compliance_events") == 3);
     CHECK(count(url, "rule_compliance_events", "compliance_status = 'compliant'") == 3);
     // The day's aggregates were refreshed.
@@ -106,9 +109,10 @@ TEST_CASE("record-metrics: on a branch mapped to staging, rows still go to produ
         auto r = run({"--deployment-status", "success", "--applied-count", "2", "--deployment-duration", "1500ms"});
         INFO(describe(r));
         REQUIRE(r.exit_code == 0);
-        CHECK(query_column(production, "select environment || '|' || status || '|' || source || '|' || source_id || '|' || "
-                                       "migrations_applied || '|' || duration_seconds || '|' || (lead_time_seconds > 0) "
-                                       "from metrics.deployment_events") ==
+        CHECK(query_column(production,
+                           "select environment || '|' || status || '|' || source || '|' || source_id || '|' || "
+                           "migrations_applied || '|' || duration_seconds || '|' || (lead_time_seconds > 0) "
+                           "from metrics.deployment_events") ==
               std::vector<std::string>{"staging|success|sbdeploy|7001:1:staging|2|1.5|true"});
     }
     SUBCASE("even when the run's environment is set to staging") {
@@ -119,7 +123,8 @@ TEST_CASE("record-metrics: on a branch mapped to staging, rows still go to produ
         CHECK(count(production, "deployment_events", "environment = 'staging' and status = 'failure'") == 1);
     }
     CHECK(count(production, "rule_compliance_events") == 1);  // "Initial commit"
-    for (const auto& t : {"pr_events", "deployment_events", "rule_compliance_events", "test_runs"}) CHECK(count(staging, t) == 0);
+    for (const auto& t : {"pr_events", "deployment_events", "rule_compliance_events", "test_runs"})
+        CHECK(count(staging, t) == 0);
 }
 
 TEST_CASE("record-metrics: titles with quotes, emoji and SQL arrive exactly as written") {
@@ -146,7 +151,8 @@ TEST_CASE("record-metrics: titles with quotes, emoji and SQL arrive exactly as w
     CHECK(query_column(url, "select pr_title from metrics.pr_events order by pr_number") == titles);
     CHECK(query_column(url, "select branch_name from metrics.pr_events where pr_number = 101") ==
           std::vector<std::string>{"feature/\"x\"'; --1"});
-    CHECK(count(url, "rule_compliance_events", "rule_name = 'conventional-title' and compliance_status = 'violation'") == 1);
+    CHECK(count(url, "rule_compliance_events",
+                "rule_name = 'conventional-title' and compliance_status = 'violation'") == 1);
     CHECK(count(url, "pr_events") == 6);
 }
 
@@ -160,7 +166,9 @@ TEST_CASE("record-metrics: every webhook example recorded twice adds its rows on
     metrics::EventContext ctx;
     ctx.now = 1717200000;
     ctx.run_id = "1";
-    ctx.environment_of = [](std::string_view b) { return b == "master" || b == "main" ? std::string("production") : ""; };
+    ctx.environment_of = [](std::string_view b) {
+        return b == "master" || b == "main" ? std::string("production") : "";
+    };
     std::size_t offered = 0, inserted = 0;
     std::set<std::string> events;
     for (int pass = 0; pass < 2; ++pass) {
@@ -186,7 +194,9 @@ TEST_CASE("record-metrics: every webhook example recorded twice adds its rows on
     CHECK(static_cast<std::size_t>(rows) == inserted);
     CHECK(query_column(url, "select string_agg(event_type, ',' order by event_type) from metrics.pr_events") ==
           std::vector<std::string>{"closed,opened,ready_for_review,reopened"});
-    CHECK(query_column(url, "select string_agg(source || ':' || source_id, ',' order by source) from metrics.deployment_events") ==
+    CHECK(query_column(
+              url,
+              "select string_agg(source || ':' || source_id, ',' order by source) from metrics.deployment_events") ==
           std::vector<std::string>{"deployment_status:209916254,workflow_run:289782451:1"});
 }
 
@@ -222,8 +232,8 @@ TEST_CASE("record-metrics: JUnit reports and test result files become test runs"
     CHECK(same.exit_code == 0);
     CHECK(without_masks(same.out).find("record-metrics: 0 new rows, 3 already recorded in ") == 0);
     CHECK(count(url, "test_runs") == 3);
-    auto again = run({"--workdir", project.root().string(), "--junit", "reports/**/*.xml",
-                      "--test-results", "development-metrics/tests/*.json"});
+    auto again = run({"--workdir", project.root().string(), "--junit", "reports/**/*.xml", "--test-results",
+                      "development-metrics/tests/*.json"});
     INFO(describe(again));
     CHECK(again.exit_code == 0);
     CHECK(query_column(url, "select string_agg(test_type || ' ' || n, ', ' order by test_type) from "
@@ -257,7 +267,9 @@ TEST_CASE("record-metrics: errors name the cause and the fix") {
         run.env["SBDEPLOY_PRODUCTION_DB_URL"] = fresh_database("metrics_none");
         auto r = run();
         CHECK(r.exit_code == 1);
-        CHECK(r.err.find("::error::metrics: writing metrics.pr_events: schema \"metrics\" does not exist (SQLSTATE 3F000)") == 0);
+        CHECK(r.err.find(
+                  "::error::metrics: writing metrics.pr_events: schema \"metrics\" does not exist (SQLSTATE 3F000)") ==
+              0);
         CHECK(r.err.find("apply the metrics schema first: sbdeploy metrics schema --apply") != std::string::npos);
     }
     SUBCASE("a bad deployment status") {
@@ -275,7 +287,8 @@ TEST_CASE("record-metrics: errors name the cause and the fix") {
                            "for alternatives, or escape the parenthesis as \\(\n");
         auto results = run({"--test-results", "tests/(a|b).json"});
         CHECK(results.exit_code == 2);
-        CHECK(results.err == "::error::--test-results \"tests/(a|b).json\": \"|\" is not supported (picomatch would read "
-                             "a regular expression group)%0Ahint: use {a,b} for alternatives, or escape it as \\|\n");
+        CHECK(results.err ==
+              "::error::--test-results \"tests/(a|b).json\": \"|\" is not supported (picomatch would read "
+              "a regular expression group)%0Ahint: use {a,b} for alternatives, or escape it as \\|\n");
     }
 }

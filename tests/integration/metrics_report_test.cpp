@@ -77,23 +77,28 @@ TEST_CASE("metrics report: the figures of a seeded history, computed by hand") {
     // p90 = 14400 + 0.6 * (86400 - 14400) = 57600.
     // Tests: 135 passed of 148 that ran (2 skipped) = 91.22%. Rules: 3 of 5 = 60%.
     // Thresholds: seed 001's default, a test pass rate of at least 80% (met).
-    CHECK(r.out.find(R"({"repository":"octo/app","environment":"production","days":10,"from":"2024-05-22T00:00:00Z",)"
-                     R"("until":"2024-06-01T00:00:00Z","deployments":4,"failed_deployments":4,"deployment_frequency_per_day":0.4,)"
-                     R"("lead_time_seconds_median":5400.0,"change_failure_rate_percent":50.0,"outages":2,"restored_outages":1,)"
-                     R"("time_to_restore_seconds_median":7200.0,"prs_merged":6,"pr_cycle_time_seconds_median":10800.0,)"
-                     R"("pr_cycle_time_seconds_p90":57600.0,"tests_total":150,"tests_passed":135,"tests_failed":13,)"
-                     R"("test_pass_rate_percent":91.22,"rule_checks":5,"rule_compliance_percent":60.0,)"
-                     R"("rules":[{"rule":"branch-naming","checks":3,"compliant":2},{"rule":"conventional-title","checks":2,"compliant":1}],)"
-                     R"("thresholds":[{"option":"min-test-pass-rate","limit":80.0,"value":91.22,"ok":true}],"daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)") == 0);
+    CHECK(
+        r.out.find(
+            R"({"repository":"octo/app","environment":"production","days":10,"from":"2024-05-22T00:00:00Z",)"
+            R"("until":"2024-06-01T00:00:00Z","deployments":4,"failed_deployments":4,"deployment_frequency_per_day":0.4,)"
+            R"("lead_time_seconds_median":5400.0,"change_failure_rate_percent":50.0,"outages":2,"restored_outages":1,)"
+            R"("time_to_restore_seconds_median":7200.0,"prs_merged":6,"pr_cycle_time_seconds_median":10800.0,)"
+            R"("pr_cycle_time_seconds_p90":57600.0,"tests_total":150,"tests_passed":135,"tests_failed":13,)"
+            R"("test_pass_rate_percent":91.22,"rule_checks":5,"rule_compliance_percent":60.0,)"
+            R"("rules":[{"rule":"branch-naming","checks":3,"compliant":2},{"rule":"conventional-title","checks":2,"compliant":1}],)"
+            R"("thresholds":[{"option":"min-test-pass-rate","limit":80.0,"value":91.22,"ok":true}],"daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)") ==
+        0);
 
     // The daily views agree, day by day (05-25: one success, two failures, restored in 2 h).
     auto refreshed = query_column(url, "select metrics.refresh_development_metrics('2024-05-22', '2024-05-31')");
     CHECK(refreshed == std::vector<std::string>{"12"});  // octo/app on all 10 days, octo/other on 2
-    CHECK(query_column(url, "select string_agg(metric_date || ' ' || deployment_frequency || ' ' || failed_deployments || ' ' ||"
-                            " coalesce(change_failure_rate::text, '-') || ' ' || coalesce(lead_time_seconds::text, '-') || ' ' ||"
-                            " coalesce(time_to_restore_seconds::text, '-') || ' ' || prs_merged, E'\\n' order by metric_date)"
-                            " from metrics.development_metrics where repository = 'octo/app' and"
-                            " metric_date in ('2024-05-22', '2024-05-25', '2024-05-30')") ==
+    CHECK(query_column(
+              url,
+              "select string_agg(metric_date || ' ' || deployment_frequency || ' ' || failed_deployments || ' ' ||"
+              " coalesce(change_failure_rate::text, '-') || ' ' || coalesce(lead_time_seconds::text, '-') || ' ' ||"
+              " coalesce(time_to_restore_seconds::text, '-') || ' ' || prs_merged, E'\\n' order by metric_date)"
+              " from metrics.development_metrics where repository = 'octo/app' and"
+              " metric_date in ('2024-05-22', '2024-05-25', '2024-05-30')") ==
           std::vector<std::string>{"2024-05-22 1 1 0.5000 3600 - 2\n"
                                    "2024-05-25 1 2 0.6667 1800 7200 0\n"
                                    "2024-05-30 0 1 1.0000 - - 0"});
@@ -105,14 +110,17 @@ TEST_CASE("metrics report: the figures of a seeded history, computed by hand") {
 TEST_CASE("metrics report: thresholds warn, or fail with --fail-on-threshold, and Markdown goes to the step summary") {
     const std::string url = seeded();
     TempDir dir;
-    Env env = {{"GITHUB_ACTIONS", "true"}, {"GITHUB_STEP_SUMMARY", dir.write("summary", "")},
+    Env env = {{"GITHUB_ACTIONS", "true"},
+               {"GITHUB_STEP_SUMMARY", dir.write("summary", "")},
                {"GITHUB_OUTPUT", dir.write("output", "")}};
     auto warned = run_sbdeploy(args({"--min-test-pass-rate", "95", "--max-change-failure-rate", "60"}, url), env);
     INFO(describe(warned));
     CHECK(warned.exit_code == 0);
     // (In an annotation "%" is written "%25".)
-    CHECK(warned.err == "::warning::metrics: test pass rate is 91.2%25, at least 95%25 wanted (--min-test-pass-rate)\n");
-    CHECK(without_masks(warned.out).find("development metrics: octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n") == 0);
+    CHECK(warned.err ==
+          "::warning::metrics: test pass rate is 91.2%25, at least 95%25 wanted (--min-test-pass-rate)\n");
+    CHECK(without_masks(warned.out)
+              .find("development metrics: octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n") == 0);
     auto o = outputs(env["GITHUB_OUTPUT"]);
     CHECK(o["thresholds_met"] == "false");
     CHECK(o["pr_cycle_time_p90_seconds"] == "57600");
@@ -135,11 +143,13 @@ TEST_CASE("metrics report: thresholds warn, or fail with --fail-on-threshold, an
     INFO(describe(failed));
     CHECK(failed.exit_code == 1);
     CHECK(slurp(env["GITHUB_STEP_SUMMARY"]).starts_with("❌ **metrics report for production**: 1 threshold not met"));
-    CHECK(failed.err == "::error::metrics report: 1 threshold not met: test pass rate 91.2%25 (at least 95%25)%0Ahint: see the "
-                        "step summary for every figure; without --fail-on-threshold these are warnings\n");
+    CHECK(failed.err ==
+          "::error::metrics report: 1 threshold not met: test pass rate 91.2%25 (at least 95%25)%0Ahint: see the "
+          "step summary for every figure; without --fail-on-threshold these are warnings\n");
 }
 
-TEST_CASE("metrics report: the last 14 days draw 14 bars whatever the time of day, and nothing drawn for no deployment") {
+TEST_CASE(
+    "metrics report: the last 14 days draw 14 bars whatever the time of day, and nothing drawn for no deployment") {
     const std::string url = seeded();
     TempDir dir;
     Env env = {{"GITHUB_STEP_SUMMARY", dir.write("summary", "")}};
@@ -151,8 +161,9 @@ TEST_CASE("metrics report: the last 14 days draw 14 bars whatever the time of da
     REQUIRE(r.exit_code == 0);
     const std::string summary = slurp(env["GITHUB_STEP_SUMMARY"]);
     CHECK(summary.find("octo/app, production, last 14 days (2024-05-19 to 2024-06-01)\n") != std::string::npos);
-    CHECK(summary.find("    x-axis \"day (May 19 to Jun 1, UTC)\" [\"19\", \"20\", \"21\", \"22\", \"23\", \"24\", \"25\", "
-                       "\"26\", \"27\", \"28\", \"29\", \"30\", \"31\", \"1\"]\n") != std::string::npos);
+    CHECK(summary.find(
+              "    x-axis \"day (May 19 to Jun 1, UTC)\" [\"19\", \"20\", \"21\", \"22\", \"23\", \"24\", \"25\", "
+              "\"26\", \"27\", \"28\", \"29\", \"30\", \"31\", \"1\"]\n") != std::string::npos);
     CHECK(summary.find("    y-axis \"deployments\" 0 --> 8\n") != std::string::npos);
 
     // A repository with no deployment: a sentence, no chart of zeros.
@@ -184,7 +195,8 @@ TEST_CASE("metrics prune: rows older than the cutoff go, newer ones stay") {
     auto pruned = run_sbdeploy({"metrics", "prune", "--older-than", "1d", "--db-url", url}, env);
     CHECK(pruned.exit_code == 0);
     CHECK(count(url, "pr_events") + count(url, "deployment_events") + count(url, "test_runs") +
-              count(url, "rule_compliance_events") == 0);
+              count(url, "rule_compliance_events") ==
+          0);
     // The summary: the outcome, then the rows by table.
     const std::string summary = slurp(env["GITHUB_STEP_SUMMARY"]);
     CHECK(summary.starts_with("✅ **metrics prune**: 29 rows deleted from before "));

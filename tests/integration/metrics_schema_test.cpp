@@ -13,13 +13,15 @@ const std::vector<std::string> kTables = {"deployment_events", "development_metr
                                           "rule_compliance_events", "test_runs"};
 
 std::vector<std::string> catalog(const std::string& url) {
-    return query_column(url, "select string_agg(x, E'\\n' order by x) from ("
-                             " select 'table ' || c.relname || ' rls=' || c.relrowsecurity as x from pg_class c"
-                             "  join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'metrics' and c.relkind in ('r', 'v')"
-                             " union all select 'policy ' || tablename || ' ' || policyname || ' ' || cmd || ' ' || roles::text"
-                             "  from pg_policies where schemaname = 'metrics'"
-                             " union all select 'constraint ' || conname from pg_constraint where connamespace = 'metrics'::regnamespace"
-                             " union all select 'index ' || indexname from pg_indexes where schemaname = 'metrics') s");
+    return query_column(
+        url,
+        "select string_agg(x, E'\\n' order by x) from ("
+        " select 'table ' || c.relname || ' rls=' || c.relrowsecurity as x from pg_class c"
+        "  join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'metrics' and c.relkind in ('r', 'v')"
+        " union all select 'policy ' || tablename || ' ' || policyname || ' ' || cmd || ' ' || roles::text"
+        "  from pg_policies where schemaname = 'metrics'"
+        " union all select 'constraint ' || conname from pg_constraint where connamespace = 'metrics'::regnamespace"
+        " union all select 'index ' || indexname from pg_indexes where schemaname = 'metrics') s");
 }
 
 } // namespace
@@ -50,14 +52,14 @@ TEST_CASE("metrics schema: --apply says in the step summary what it created, the
           "✅ **metrics schema**: 5 tables, 8 views and 1 function created (schema version 1)\n\n"
           // By kind, then name.
           "| created | kind |\n| --- | --- |\n"
-              "| `metrics.refresh_development_metrics` | function |\n"
-              "| `metrics.deployment_events` | table |\n| `metrics.development_metrics` | table |\n"
-              "| `metrics.pr_events` | table |\n| `metrics.rule_compliance_events` | table |\n"
-              "| `metrics.test_runs` | table |\n"
-              "| `metrics.daily_deployments` | view |\n| `metrics.daily_pr_cycle_time` | view |\n"
-              "| `metrics.daily_rule_compliance` | view |\n| `metrics.daily_test_pass_rate` | view |\n"
-              "| `metrics.daily_time_to_restore` | view |\n| `metrics.merged_prs` | view |\n"
-              "| `metrics.restores` | view |\n| `metrics.weekly_development_metrics` | view |\n\n");
+          "| `metrics.refresh_development_metrics` | function |\n"
+          "| `metrics.deployment_events` | table |\n| `metrics.development_metrics` | table |\n"
+          "| `metrics.pr_events` | table |\n| `metrics.rule_compliance_events` | table |\n"
+          "| `metrics.test_runs` | table |\n"
+          "| `metrics.daily_deployments` | view |\n| `metrics.daily_pr_cycle_time` | view |\n"
+          "| `metrics.daily_rule_compliance` | view |\n| `metrics.daily_test_pass_rate` | view |\n"
+          "| `metrics.daily_time_to_restore` | view |\n| `metrics.merged_prs` | view |\n"
+          "| `metrics.restores` | view |\n| `metrics.weekly_development_metrics` | view |\n\n");
     env["GITHUB_STEP_SUMMARY"] = dir.write("summary2", "");
     auto second = run_sbdeploy({"metrics", "schema", "--apply", "--db-url", url}, env);
     INFO(describe(second));
@@ -71,17 +73,24 @@ TEST_CASE("metrics schema: row level security on every table, writes for service
         CAPTURE(t);
         CHECK(query_column(url, "select relrowsecurity from pg_class where oid = 'metrics." + t + "'::regclass") ==
               std::vector<std::string>{"t"});
-        CHECK(query_column(url, "select string_agg(policyname || ':' || cmd || ':' || roles::text, ' ' order by policyname)"
-                                " from pg_policies where schemaname = 'metrics' and tablename = '" + t + "'") ==
-              std::vector<std::string>{"authenticated reads:SELECT:{authenticated} service role writes:ALL:{service_role}"});
-        CHECK(query_column(url, "select has_table_privilege('anon', 'metrics." + t + "', 'select')::text || "
-                                "has_table_privilege('authenticated', 'metrics." + t + "', 'insert')::text || "
-                                "has_table_privilege('service_role', 'metrics." + t + "', 'insert')::text") ==
-              std::vector<std::string>{"falsefalsetrue"});
+        CHECK(query_column(url,
+                           "select string_agg(policyname || ':' || cmd || ':' || roles::text, ' ' order by policyname)"
+                           " from pg_policies where schemaname = 'metrics' and tablename = '" +
+                               t + "'") ==
+              std::vector<std::string>{
+                  "authenticated reads:SELECT:{authenticated} service role writes:ALL:{service_role}"});
+        CHECK(query_column(url, "select has_table_privilege('anon', 'metrics." + t +
+                                    "', 'select')::text || "
+                                    "has_table_privilege('authenticated', 'metrics." +
+                                    t +
+                                    "', 'insert')::text || "
+                                    "has_table_privilege('service_role', 'metrics." +
+                                    t + "', 'insert')::text") == std::vector<std::string>{"falsefalsetrue"});
     }
     // The daily and weekly views run with the caller's rights.
-    CHECK(query_column(url, "select count(*) from pg_class where relnamespace = 'metrics'::regnamespace and relkind = 'v'"
-                            " and reloptions @> array['security_invoker=true']") == std::vector<std::string>{"8"});
+    CHECK(query_column(url,
+                       "select count(*) from pg_class where relnamespace = 'metrics'::regnamespace and relkind = 'v'"
+                       " and reloptions @> array['security_invoker=true']") == std::vector<std::string>{"8"});
 }
 
 TEST_CASE("metrics schema: the printed migration is pushed like any other and gives the same schema") {

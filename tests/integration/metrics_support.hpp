@@ -63,7 +63,6 @@ inline std::string without_masks(const std::string& text) {
     return rest;
 }
 
-
 // GitHub's webhook examples (@octokit/webhooks-examples): [{name, examples: [...]}].
 inline const rapidjson::Document& webhook_examples() {
     static rapidjson::Document d = [] {

@@ -52,9 +52,8 @@ TEST_CASE("metrics writer: a key another writer commits while the batch waits on
     auto other = db::connect_postgres(db::ConnectOptions{.url = url});
     REQUIRE(other);
     REQUIRE((*other)->exec("begin"));
-    REQUIRE(
-        (*other)->exec("insert into metrics.pr_events (repository, pr_number, event_type, event_timestamp, run_id) "
-                       "values ('octo/app', 2, 'opened', to_timestamp(1717200002), 'other')"));
+    REQUIRE((*other)->exec("insert into metrics.pr_events (repository, pr_number, event_type, event_timestamp, run_id) "
+                           "values ('octo/app', 2, 'opened', to_timestamp(1717200002), 'other')"));
 
     auto session = db::connect_postgres(db::ConnectOptions{.url = url});
     REQUIRE(session);
@@ -62,8 +61,9 @@ TEST_CASE("metrics writer: a key another writer commits while the batch waits on
     auto writer = metrics::session_writer(**session);
     std::vector<metrics::PrEvent> events{opened(1), opened(2), opened(3)};
     Result<std::size_t> inserted = 0;
-    std::thread writing(
-        [&] { inserted = writer->insert(metrics::to_rows(std::span<const metrics::PrEvent>(events))); });
+    std::thread writing([&] {
+        inserted = writer->insert(metrics::to_rows(std::span<const metrics::PrEvent>(events)));
+    });
     // The plain insert waits on the other transaction's row with the same key...
     bool waiting = false;
     for (int i = 0; i < 500 && !waiting; ++i) {
@@ -98,10 +98,9 @@ TEST_CASE("metrics writer: texts with tabs, newlines, backslashes and \\N, and N
     CHECK(*n == 2);
     CHECK(query_column(url, "select pr_title from metrics.pr_events order by pr_number") ==
           std::vector<std::string>{events[0].title, "\\N"});
-    CHECK(
-        query_column(url,
-                     "select coalesce(extract(epoch from pr_created_at)::bigint::text, 'null') from metrics.pr_events "
-                     "order by pr_number") == std::vector<std::string>{"null", "1717100000"});
+    CHECK(query_column(
+              url, "select coalesce(extract(epoch from pr_created_at)::bigint::text, 'null') from metrics.pr_events "
+                   "order by pr_number") == std::vector<std::string>{"null", "1717100000"});
 }
 
 TEST_CASE("metrics writer: a role under row-level security, which COPY refuses, writes through the insert") {

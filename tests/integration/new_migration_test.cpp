@@ -24,7 +24,8 @@ TEST_CASE("new --down: push applies the file, rollback runs its down file") {
     REQUIRE(made);
     REQUIRE_MESSAGE(made->exit_code == 0, made->err);
     std::string down;
-    for (const auto& e : std::filesystem::directory_iterator(project.root() / "supabase/migrations/down")) down = e.path().string();
+    for (const auto& e : std::filesystem::directory_iterator(project.root() / "supabase/migrations/down"))
+        down = e.path().string();
     REQUIRE_FALSE(down.empty());
     const std::string placeholder = slurp(down);
     CHECK(placeholder.starts_with("-- The undo of the migration of the same name one folder up"));
@@ -42,5 +43,6 @@ TEST_CASE("new --down: push applies the file, rollback runs its down file") {
     auto rolled = run_with_db("rollback", project, url, {"--last", "1"});
     REQUIRE_MESSAGE(rolled.exit_code == 0, describe(rolled));
     CHECK_FALSE(exists(url, "public.moods"));
-    CHECK(query_column(url, "select count(*) from supabase_migrations.schema_migrations") == std::vector<std::string>{"0"});
+    CHECK(query_column(url, "select count(*) from supabase_migrations.schema_migrations") ==
+          std::vector<std::string>{"0"});
 }

@@ -49,9 +49,7 @@ std::vector<std::string> versions_up_to(int last) {
     return v;
 }
 
-bool table_exists(const std::string& url, int i) {
-    return exists(url, "public.t" + std::to_string(i));
-}
+bool table_exists(const std::string& url, int i) { return exists(url, "public.t" + std::to_string(i)); }
 
 // The history is a prefix of the files (no file after one that is missing), and it matches
 // the schema: a file is recorded exactly when its table is there.
@@ -123,7 +121,8 @@ TEST_CASE("pipeline: a failure in file k of a batch leaves the files before k, a
     TempProject project;
     six_migrations(project);
     // File 4 creates its table, then fails on line 3; files 5 and 6 would succeed on their own.
-    project.migration(filename(4), "create table t4 (id int);\ninsert into t4 values (1);\nselect * from missing_table;\n");
+    project.migration(filename(4),
+                      "create table t4 (id int);\ninsert into t4 values (1);\nselect * from missing_table;\n");
     const std::string url = fresh_database("pipe_fail");
     auto r = run_with_db("push", project, url);
     INFO(describe(r));
@@ -147,11 +146,14 @@ TEST_CASE("pipeline: wherever the failing file falls in its batch, the files bef
             CAPTURE(failing);
             CAPTURE(batch);
             // A deferred constraint fails at the COMMIT, the last thing the file sends.
-            project.migration(filename(failing),
-                              "create table t" + std::to_string(failing) + " (id int primary key);\n"
-                              "create table fk_" + std::to_string(failing) + " (id int references t" +
-                                  std::to_string(failing) + " deferrable initially deferred);\n"
-                              "insert into fk_" + std::to_string(failing) + " values (7);\n");
+            project.migration(filename(failing), "create table t" + std::to_string(failing) +
+                                                     " (id int primary key);\n"
+                                                     "create table fk_" +
+                                                     std::to_string(failing) + " (id int references t" +
+                                                     std::to_string(failing) +
+                                                     " deferrable initially deferred);\n"
+                                                     "insert into fk_" +
+                                                     std::to_string(failing) + " values (7);\n");
             auto files = load(project);
             std::vector<const migrations::Migration*> pending;
             for (const auto& m : files) pending.push_back(&m);

@@ -86,9 +86,10 @@ TEST_CASE("projects: the data of statements that depend on the file's own transa
         for (const auto& shape : shapes())
             if (shape.name == "claim-blocks") copy_into(project, shape.files);
         const std::string url = fresh_database("claims");
-        auto r = tool == 0 ? run_supabase({"db", "push", "--db-url", url, "--yes", "--workdir", project.root().string()},
-                                          project.root().string())
-                           : run_sbdeploy({"push", "--db-url", url, "--workdir", project.root().string()});
+        auto r = tool == 0
+                     ? run_supabase({"db", "push", "--db-url", url, "--yes", "--workdir", project.root().string()},
+                                    project.root().string())
+                     : run_sbdeploy({"push", "--db-url", url, "--workdir", project.root().string()});
         INFO(describe(r));
         REQUIRE(r.exit_code == 0);
         seen[tool] = query_column(url, packages);

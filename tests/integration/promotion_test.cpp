@@ -27,9 +27,12 @@ std::string push_payload(const std::string& branch) {
 
 std::string pr_payload(const std::string& head, const std::string& base, const std::string& head_repo = "acme/app") {
     return R"({"action": "synchronize", "number": 5, "pull_request": {"number": 5, "merged": false,
-              "head": {"ref": ")" + head + R"(", "sha": "3333333333333333333333333333333333333333",
-                       "repo": {"full_name": ")" + head_repo + R"("}},
-              "base": {"ref": ")" + base + R"(", "sha": "4444444444444444444444444444444444444444",
+              "head": {"ref": ")" +
+           head + R"(", "sha": "3333333333333333333333333333333333333333",
+                       "repo": {"full_name": ")" +
+           head_repo + R"("}},
+              "base": {"ref": ")" +
+           base + R"(", "sha": "4444444444444444444444444444444444444444",
                        "repo": {"full_name": "acme/app"}}},
               "repository": {"full_name": "acme/app"}})";
 }
@@ -119,8 +122,10 @@ TEST_CASE("promotion: staging first, then production gets exactly what staging r
     CHECK(refused.result.exit_code == 1);
     CHECK(refused.result.err ==
           "::error::promotion gate: 1 migration pending for production did not run on staging first: "
-          "20240101000002_note (not applied on staging); the hotfix route did not apply: no GitHub token to find the pull request of commit 2222222: set "
-          "GITHUB_TOKEN (the action's github-token input) with pull-requests: read%0Ahint: promote them: merge them into the staging branch so "
+          "20240101000002_note (not applied on staging); the hotfix route did not apply: no GitHub token to find the "
+          "pull request of commit 2222222: set "
+          "GITHUB_TOKEN (the action's github-token input) with pull-requests: read%0Ahint: promote them: merge them "
+          "into the staging branch so "
           "its push applies them (or run 'sbdeploy push --environment staging' on this commit), then run this push "
           "again; --allow-unpromoted pushes anyway\n");
     CHECK(refused.outputs["promotion"] == "refused");
@@ -207,7 +212,8 @@ TEST_CASE("promotion: the gate's source must be reachable, and is configurable")
         CHECK(r.result.err == "::error::promotion gate: environment \"staging\" has no target: SBDEPLOY_STAGING_DB_URL "
                               "is not set%0Ahint: set SBDEPLOY_STAGING_READ_URL to the URL of a role that may only "
                               "read supabase_migrations.schema_migrations (a secret of the job's GitHub environment, "
-                              "mapped into env:), or SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
+                              "mapped into env:), or SBDEPLOY_STAGING_DB_URL, or SBDEPLOY_STAGING_PROJECT_REF with "
+                              "SUPABASE_ACCESS_TOKEN for the "
                               "Management API; --promote-from names another environment, --allow-unpromoted pushes "
                               "without the gate\n");
         CHECK(history_versions(p.production).empty());
@@ -267,11 +273,14 @@ TEST_CASE("mapping: branches that map to nothing, and targets that are missing")
         CHECK(r.result.exit_code == 2);
         CHECK(r.result.err == "::error::push: environment \"production\" has no target: SBDEPLOY_PRODUCTION_DB_URL is "
                               "not set%0Ahint: set SBDEPLOY_PRODUCTION_DB_URL to the database URL (a secret of the "
-                              "job's GitHub environment, mapped into env:), or SBDEPLOY_PRODUCTION_PROJECT_REF with SUPABASE_ACCESS_TOKEN for the "
+                              "job's GitHub environment, mapped into env:), or SBDEPLOY_PRODUCTION_PROJECT_REF with "
+                              "SUPABASE_ACCESS_TOKEN for the "
                               "Management API; --db-url gives one target for any environment\n");
     }
     SUBCASE("a project ref without a token is named") {
-        auto r = p.push("main", {}, {{"SBDEPLOY_PRODUCTION_DB_URL", ""}, {"SBDEPLOY_PRODUCTION_PROJECT_REF", "abcdefghijklmnopqrst"}});
+        auto r =
+            p.push("main", {},
+                   {{"SBDEPLOY_PRODUCTION_DB_URL", ""}, {"SBDEPLOY_PRODUCTION_PROJECT_REF", "abcdefghijklmnopqrst"}});
         CHECK(r.result.exit_code == 2);
         CHECK(r.result.err.starts_with("::error::push: environment \"production\" is the Supabase project "
                                        "\"abcdefghijklmnopqrst\" (from SBDEPLOY_PRODUCTION_PROJECT_REF), but "
@@ -285,14 +294,16 @@ TEST_CASE("mapping: branches that map to nothing, and targets that are missing")
         CHECK(p.push("next", {}, env).result.exit_code == 0);
         CHECK(p.push("release/2.0", {}, env).result.exit_code == 0);
         CHECK(history_versions(p.production) == v({"20240101000001"}));
-        CHECK(p.push("main", {}, env).result.out.starts_with("::notice::push: nothing to do: push to \"main\" maps to "
-                                                              "no environment\n"));
+        CHECK(p.push("main", {}, env)
+                  .result.out.starts_with("::notice::push: nothing to do: push to \"main\" maps to "
+                                          "no environment\n"));
         auto bad = p.push("main", {"--environments", "production main"});
         CHECK(bad.result.exit_code == 2);
         CHECK(bad.result.err.starts_with("::error::option --environments: \"production main\" has no \"=\""));
     }
     SUBCASE("workflow_dispatch pushes to its environment input") {
-        auto r = p.run("push", "workflow_dispatch", R"({"ref": "refs/heads/main", "inputs": {"environment": "staging"}})");
+        auto r =
+            p.run("push", "workflow_dispatch", R"({"ref": "refs/heads/main", "inputs": {"environment": "staging"}})");
         CHECK(r.result.exit_code == 0);
         CHECK(r.outputs["reason"] == "workflow_dispatch input \"environment\" selects staging");
         CHECK(history_versions(p.staging) == v({"20240101000001"}));
@@ -314,10 +325,11 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
               "\"main\"; an urgent fix goes on a branch matching \"hotfix/*\" (--hotfix-pattern); --no-pr-guard turns "
               "this check off\n");
         CHECK(r.outputs["valid"] == "false");
-        CHECK(r.summary.starts_with("❌ **validate against staging**: the pull request guard refused the merge\n\n"
-                                    "**sbdeploy validate**: pull\\_request \\#5 from \"feature/x\" into \"main\" -> "
-                                    "**staging**: validate (pull request \\#5 into \"main\" validates against staging)\n\n"
-                                    "**Pull request guard**: "));
+        CHECK(r.summary.starts_with(
+            "❌ **validate against staging**: the pull request guard refused the merge\n\n"
+            "**sbdeploy validate**: pull\\_request \\#5 from \"feature/x\" into \"main\" -> "
+            "**staging**: validate (pull request \\#5 into \"main\" validates against staging)\n\n"
+            "**Pull request guard**: "));
         // The console's hint, the command that fixes it, is in the summary too.
         CHECK(r.summary.find("hint: merge it into \"staging\" first") != std::string::npos);
         // --no-pr-guard turns it off; the promotion gate the merge would meet still applies.
@@ -336,8 +348,9 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         auto r = p.validate_pr("staging", "main");
         INFO(describe(r));
         CHECK(r.result.exit_code == 0);
-        CHECK(r.result.out.starts_with("Pull request guard: pull request #5 from \"staging\" into \"main\": the staging "
-                                       "branch may merge into production\n"));
+        CHECK(
+            r.result.out.starts_with("Pull request guard: pull request #5 from \"staging\" into \"main\": the staging "
+                                     "branch may merge into production\n"));
     }
     SUBCASE("hotfix/y into main passes; --hotfix-pattern changes which") {
         REQUIRE(p.push("staging").result.exit_code == 0);  // nothing unpromoted: hotfix_test.cpp has the rest
@@ -375,11 +388,13 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
             "::notice::validate: offline checks only; skipped the dry run against staging (environment \"staging\" has "
             "no target: SBDEPLOY_STAGING_DB_URL is not set; GitHub passes no secrets to workflows of fork pull "
             "requests); give the job a database of its own (--shadow-db-url, the shadow-db-url input) for a real dry "
-            "run without secrets\nok      20240101000001_moods.sql (offline: named, split into 2 statements, transaction rules "
+            "run without secrets\nok      20240101000001_moods.sql (offline: named, split into 2 statements, "
+            "transaction rules "
             "checked)\nLinting the only migration file (offline: no database tells which are pending)\n"));
         CHECK(r.outputs["offline"] == "true");
         CHECK(r.outputs["valid"] == "true");
-        CHECK(r.summary.starts_with("⚠️ **validate against staging (offline)**: 1 file checked offline; dry run skipped\n"));
+        CHECK(r.summary.starts_with(
+            "⚠️ **validate against staging (offline)**: 1 file checked offline; dry run skipped\n"));
         // Lint runs offline too: a public table without row level security fails.
         p.project.migration("20240101000003_open.sql", "create table open_data (id int);\n");
         auto linted = p.validate_pr("feature/x", "staging", {}, no_secrets, "someone/app");
@@ -389,7 +404,8 @@ TEST_CASE("pull requests: the guard, and the environment they validate against")
         CHECK(linted.outputs["valid"] == "false");
         p.project.remove_migration("20240101000003_open.sql");
         // A bad file still fails offline.
-        p.project.migration("20240101000002_broken.sql", "create table a (id int);\nrollback;\ncreate table b (id int);\n");
+        p.project.migration("20240101000002_broken.sql",
+                            "create table a (id int);\nrollback;\ncreate table b (id int);\n");
         CHECK(p.validate_pr("feature/x", "staging", {}, no_secrets, "someone/app").result.exit_code == 2);
         // The same pull request from this repository is a configuration error.
         p.project.remove_migration("20240101000002_broken.sql");

@@ -53,7 +53,8 @@ TEST_CASE("push summary: a failure opens with ❌ and the count, escapes names a
                       "`20250101000004_after.sql`.\n"));
     // No raw HTML from the server's message: every "<" of it is escaped.
     std::string unescaped = s;
-    for (auto at = unescaped.find("\\<"); at != std::string::npos; at = unescaped.find("\\<", at)) unescaped.erase(at, 2);
+    for (auto at = unescaped.find("\\<"); at != std::string::npos; at = unescaped.find("\\<", at))
+        unescaped.erase(at, 2);
     CHECK_FALSE(contains(unescaped, "<img"));
     CHECK(s.ends_with("\n\n"));
 }
@@ -67,7 +68,8 @@ TEST_CASE("push summary: the first line says what happened") {
     const std::string applied = push_summary(project, url, 0);
     INFO(applied);
     CHECK(first_line(applied) == "✅ **push to staging**: 2 migrations applied");
-    CHECK(contains(applied, "| Version | Name | Result | Time |\n| --- | --- | --- | --- |\n| 20250101000001 | a | applied | "));
+    CHECK(contains(applied,
+                   "| Version | Name | Result | Time |\n| --- | --- | --- | --- |\n| 20250101000001 | a | applied | "));
     CHECK_FALSE(contains(applied, "<details>"));
 
     const std::string nothing = push_summary(project, url, 0);

@@ -19,8 +19,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-
-
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
 std::map<std::string, std::string> outputs(const std::string& path) {
@@ -29,12 +27,12 @@ std::map<std::string, std::string> outputs(const std::string& path) {
     return m;
 }
 
-
 } // namespace
 
 TEST_CASE("push: a failing migration is reported at its file and line, and nothing of it remains") {
     TempProject project;
-    project.migration("20240101000001_first.sql", "create table before_fail (id int);\ninsert into before_fail values (1);\n");
+    project.migration("20240101000001_first.sql",
+                      "create table before_fail (id int);\ninsert into before_fail values (1);\n");
     project.migration("20240101000002_fails.sql", kFailsOnLine7);
     project.migration("20240101000003_after.sql", "create table after_fail (id int);\n");
     const std::string url = fresh_database("push_fail");
@@ -107,7 +105,8 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
                       "insert into base values (1, 'one', 'a; b');\n"
                       "create function base_count() returns bigint language sql as $$ select count(*) from base $$;\n"
                       "set search_path = '';\n");
-    project.migration("20240101000003_uses_more.sql", "insert into public.base values (2, 'two', public.base_count()::text);\n");
+    project.migration("20240101000003_uses_more.sql",
+                      "insert into public.base values (2, 'two', public.base_count()::text);\n");
     const auto schema = schema_dump(url);
     const auto history = history_rows(url);
     REQUIRE(history.size() == 1);
@@ -116,7 +115,8 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
         auto r = run_with_db("validate", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
-        CHECK(r.out.find("ok      20240101000002_more.sql\nok      20240101000003_uses_more.sql\n") != std::string::npos);
+        CHECK(r.out.find("ok      20240101000002_more.sql\nok      20240101000003_uses_more.sql\n") !=
+              std::string::npos);
         CHECK(r.out.find("All 2 pending migrations passed the dry run against ") != std::string::npos);
     }
     SUBCASE("one fails: named with its file and line") {
@@ -137,7 +137,8 @@ TEST_CASE("validate: the dry run executes pending migrations and leaves the data
 
 TEST_CASE("validate: on a database never pushed to, not even the history table is left behind") {
     TempProject project;
-    project.migration("20240101000001_base.sql", "create table base (id int);\nalter table base enable row level security;\n");
+    project.migration("20240101000001_base.sql",
+                      "create table base (id int);\nalter table base enable row level security;\n");
     const std::string url = fresh_database("validate_new");
     const auto schema = schema_dump(url);
     auto r = run_with_db("validate", project, url);
@@ -149,13 +150,13 @@ TEST_CASE("validate: on a database never pushed to, not even the history table i
 
 TEST_CASE("push: two pushes started together apply each migration exactly once") {
     TempProject project;
-    project.migration("20240101000000_counter.sql",
-                      "create table applied_once (version text not null);\n"
-                      "insert into applied_once values ('20240101000000');\n");
+    project.migration("20240101000000_counter.sql", "create table applied_once (version text not null);\n"
+                                                    "insert into applied_once values ('20240101000000');\n");
     for (int i = 1; i < 30; ++i) {
         std::string version = std::string(i < 10 ? "2024010100000" : "202401010000") + std::to_string(i);
         // The short sleep keeps the first push busy while the second one arrives.
-        project.migration(version + "_step.sql", "insert into applied_once values ('" + version + "');\nselect pg_sleep(0.01);\n");
+        project.migration(version + "_step.sql",
+                          "insert into applied_once values ('" + version + "');\nselect pg_sleep(0.01);\n");
     }
     const std::string url = fresh_database("push_race");
     ProcessResult first, second;
@@ -174,7 +175,8 @@ TEST_CASE("push: two pushes started together apply each migration exactly once")
     CHECK(pusher.out.find("Pushed 30 migrations to ") != std::string::npos);
     CHECK(waiter.out.starts_with("Remote database is up to date: "));
     CHECK(query_column(url, "SELECT count(*) FROM supabase_migrations.schema_migrations") == v({"30"}));
-    CHECK(query_column(url, "SELECT count(*) || ' rows, ' || count(DISTINCT version) || ' versions' FROM applied_once") ==
+    CHECK(query_column(url,
+                       "SELECT count(*) || ' rows, ' || count(DISTINCT version) || ' versions' FROM applied_once") ==
           v({"30 rows, 30 versions"}));
     CHECK(query_column(url, "SELECT count(*) FROM applied_once a JOIN supabase_migrations.schema_migrations h USING "
                             "(version)") == v({"30"}));
@@ -242,21 +244,24 @@ TEST_CASE("push: statements that cannot run in a transaction block") {
     const std::string url = fresh_database("push_cic");
 
     SUBCASE("a file of only CREATE INDEX CONCURRENTLY applies and is recorded") {
-        project.migration("20240101000002_index.sql",
-                          "-- built without locking writes\ncreate index concurrently events_kind_idx on events (kind);\n");
+        project.migration(
+            "20240101000002_index.sql",
+            "-- built without locking writes\ncreate index concurrently events_kind_idx on events (kind);\n");
         auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK(r.out.find("notice: applying 20240101000002_index.sql statement by statement: it cannot run in a "
                          "transaction block; it is recorded only after its last statement succeeds\n") !=
               std::string::npos);
-        CHECK(query_column(url, "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass") ==
+        CHECK(query_column(url,
+                           "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass") ==
               v({"true"}));
         CHECK(history_rows(url).back() == "20240101000002|index|[\"-- built without locking writes\\ncreate index "
                                           "concurrently events_kind_idx on events (kind)\"]");
     }
     SUBCASE("a failing one is not recorded") {
-        project.migration("20240101000002_index.sql", "create index concurrently events_kind_idx on no_such_table (kind);\n");
+        project.migration("20240101000002_index.sql",
+                          "create index concurrently events_kind_idx on no_such_table (kind);\n");
         auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
@@ -265,9 +270,8 @@ TEST_CASE("push: statements that cannot run in a transaction block") {
         CHECK(history_versions(url) == v({"20240101000001"}));
     }
     SUBCASE("mixed with other statements it is refused, naming the line") {
-        project.migration("20240101000002_mixed.sql",
-                          "alter table events add column at timestamptz;\n\n"
-                          "create index concurrently events_at_idx on events (at);\n");
+        project.migration("20240101000002_mixed.sql", "alter table events add column at timestamptz;\n\n"
+                                                      "create index concurrently events_at_idx on events (at);\n");
         auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 2);
@@ -289,9 +293,10 @@ TEST_CASE("push: the history decides what is pending, as the CLI's rules say") {
         auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(r.err == "sbdeploy: error: local migrations older than the last remote one (20240101000003) are not "
-                       "applied: 20240101000002\n"
-                       "hint: rename them to a version after 20240101000003, or apply them anyway with --include-all\n");
+        CHECK(r.err ==
+              "sbdeploy: error: local migrations older than the last remote one (20240101000003) are not "
+              "applied: 20240101000002\n"
+              "hint: rename them to a version after 20240101000003, or apply them anyway with --include-all\n");
         CHECK_FALSE(exists(url, "public.two"));
 
         auto all = run_with_db("push", project, url, {"--include-all"});
@@ -409,32 +414,40 @@ TEST_CASE("push: session state set by one file does not leak into the next") {
     const std::string role = "limited_" + query_column(url, "SELECT current_database()").front();
 
     SUBCASE("search_path") {
-        project.migration("20240101000001_empty_path.sql",
-                          "select set_config('search_path', '', false);\nset search_path = '';\n"
-                          "create table public.marker (id int);\nalter table public.marker enable row level security;\n");
+        project.migration(
+            "20240101000001_empty_path.sql",
+            "select set_config('search_path', '', false);\nset search_path = '';\n"
+            "create table public.marker (id int);\nalter table public.marker enable row level security;\n");
         project.migration("20240101000002_unqualified.sql", kUnqualified);
     }
     SUBCASE("role") {
         project.migration("20240101000001_set_role.sql",
-                          "create role " + role + " nologin;\n"
-                          "grant usage on schema supabase_migrations to " + role + ";\n"
-                          "grant insert on supabase_migrations.schema_migrations to " + role + ";\n"
-                          "set role " + role + ";\n");
+                          "create role " + role +
+                              " nologin;\n"
+                              "grant usage on schema supabase_migrations to " +
+                              role +
+                              ";\n"
+                              "grant insert on supabase_migrations.schema_migrations to " +
+                              role +
+                              ";\n"
+                              "set role " +
+                              role + ";\n");
         project.migration("20240101000002_unqualified.sql", kUnqualified);
     }
     SUBCASE("timeouts and other settings") {
         // Distinctive values, checked by the next file itself: deterministic, where a short
         // timeout that a leak would trip depends on the machine's speed.
         project.migration("20240101000001_settings.sql", "set statement_timeout = '1h';\nset lock_timeout = '2h';\n"
-                                                          "set client_min_messages = 'error';\n");
-        project.migration("20240101000002_unqualified.sql",
-                          std::string(kUnqualified) +
-                              "do $$ begin\n"
-                              "  if current_setting('statement_timeout') = '1h' or current_setting('lock_timeout') = '2h'\n"
-                              "     or current_setting('client_min_messages') = 'error' then\n"
-                              "    raise exception 'a setting leaked from the previous file';\n"
-                              "  end if;\n"
-                              "end $$;\n");
+                                                         "set client_min_messages = 'error';\n");
+        project.migration(
+            "20240101000002_unqualified.sql",
+            std::string(kUnqualified) +
+                "do $$ begin\n"
+                "  if current_setting('statement_timeout') = '1h' or current_setting('lock_timeout') = '2h'\n"
+                "     or current_setting('client_min_messages') = 'error' then\n"
+                "    raise exception 'a setting leaked from the previous file';\n"
+                "  end if;\n"
+                "end $$;\n");
     }
     const auto schema = schema_dump(url);
     auto validated = run_with_db("validate", project, url);
@@ -481,7 +494,8 @@ TEST_CASE("push: an invalid index a failed CREATE INDEX CONCURRENTLY left is dro
     // the index stays invalid (never used by the planner, yet maintained on every write).
     TempProject project;
     project.migration("20240101000001_table.sql", "create table tags (v int);\ninsert into tags values (1), (1);\n");
-    project.migration("20240101000002_unique.sql", "create unique index concurrently if not exists tags_v on tags (v);\n");
+    project.migration("20240101000002_unique.sql",
+                      "create unique index concurrently if not exists tags_v on tags (v);\n");
     const std::string url = fresh_database("push_invalid_index");
     auto failed = run_with_db("push", project, url);
     INFO(describe(failed));
@@ -504,7 +518,8 @@ TEST_CASE("push: an invalid index a failed CREATE INDEX CONCURRENTLY left is dro
     // The schema a clean run leaves.
     TempProject clean;
     clean.migration("20240101000001_table.sql", "create table tags (v int);\ninsert into tags values (1);\n");
-    clean.migration("20240101000002_unique.sql", "create unique index concurrently if not exists tags_v on tags (v);\n");
+    clean.migration("20240101000002_unique.sql",
+                    "create unique index concurrently if not exists tags_v on tags (v);\n");
     const std::string clean_url = fresh_database("push_clean_index");
     REQUIRE(run_with_db("push", clean, clean_url).exit_code == 0);
     CHECK(schema_dump(url) == schema_dump(clean_url));

@@ -79,9 +79,10 @@ public:
         GitEnv env = env_;
         env["GITHUB_ACTIONS"] = "true";
         env["GITHUB_EVENT_NAME"] = "push";
-        env["GITHUB_EVENT_PATH"] = runner.write(
-            "event.json", R"({"ref":"refs/heads/main","before":")" + before + R"(","after":")" + after +
-                              R"(","forced":false,"repository":{"default_branch":"main","full_name":"octo/app"}})");
+        env["GITHUB_EVENT_PATH"] =
+            runner.write("event.json",
+                         R"({"ref":"refs/heads/main","before":")" + before + R"(","after":")" + after +
+                             R"(","forced":false,"repository":{"default_branch":"main","full_name":"octo/app"}})");
         env["GITHUB_REF"] = "refs/heads/main";
         env["GITHUB_SHA"] = after;
         env["GITHUB_WORKSPACE"] = root.string();
@@ -107,10 +108,11 @@ public:
         env["GITHUB_ACTIONS"] = "true";
         env["GITHUB_EVENT_NAME"] = "pull_request";
         env["GITHUB_EVENT_PATH"] = runner.write(
-            "event.json", R"({"action":"opened","number":7,"pull_request":{"number":7,"merged":false,)"
-                          R"("head":{"ref":"revert-release","sha":")" + head +
-                              R"(","repo":{"full_name":"octo/app"}},"base":{"ref":"staging","sha":")" + base +
-                              R"(","repo":{"full_name":"octo/app"}}},"repository":{"default_branch":"main","full_name":"octo/app"}})");
+            "event.json",
+            R"({"action":"opened","number":7,"pull_request":{"number":7,"merged":false,)"
+            R"("head":{"ref":"revert-release","sha":")" +
+                head + R"(","repo":{"full_name":"octo/app"}},"base":{"ref":"staging","sha":")" + base +
+                R"(","repo":{"full_name":"octo/app"}}},"repository":{"default_branch":"main","full_name":"octo/app"}})");
         env["GITHUB_REF"] = "refs/pull/7/merge";
         env["GITHUB_HEAD_REF"] = "revert-release";
         env["GITHUB_BASE_REF"] = "staging";
@@ -163,7 +165,8 @@ std::string listed_applied(const std::string& version) {
 
 // main: the moods table, then the release (B with a down file, C with a down section),
 // pushed and applied; returns {first, release}.
-std::pair<std::string, std::string> applied_release(Fixture& f, const std::string& url, const char* note_down = kNoteDown) {
+std::pair<std::string, std::string> applied_release(Fixture& f, const std::string& url,
+                                                    const char* note_down = kNoteDown) {
     f.repo().write(kMoodsFile, kMoods);
     const std::string first = f.repo().commit("moods");
     f.repo().write(kNoteFile, kNote);
@@ -179,7 +182,8 @@ std::pair<std::string, std::string> applied_release(Fixture& f, const std::strin
 
 } // namespace
 
-TEST_CASE("revert push: the reverted migrations are rolled back, newest first, to the schema of a database that never had them") {
+TEST_CASE("revert push: the reverted migrations are rolled back, newest first, to the schema of a database that never "
+          "had them") {
     Fixture f;
     const std::string url = fresh_database("revert");
     auto [first, release] = applied_release(f, url);
@@ -195,7 +199,8 @@ TEST_CASE("revert push: the reverted migrations are rolled back, newest first, t
     CHECK(count != std::string::npos);
     CHECK(note != std::string::npos);
     CHECK(count < note);
-    CHECK(contains(r.all(), "::notice file=" + std::string(kCountFile) + "::rolled back 20240101000003 with its down SQL"));
+    CHECK(contains(r.all(),
+                   "::notice file=" + std::string(kCountFile) + "::rolled back 20240101000003 with its down SQL"));
     CHECK(r.outputs["reverted"] == R"(["20240101000003","20240101000002"])");
     CHECK(r.outputs["reverted_count"] == "2");
     CHECK(r.outputs["applied_count"] == "0");
@@ -280,7 +285,8 @@ TEST_CASE("revert push: without down SQL it refuses before changing anything, na
     CHECK(r.r.exit_code == 1);
     CHECK(contains(r.r.err, "push refused, nothing was changed: this push ("));
     CHECK(contains(r.r.err, "deletes the files of 2 applied migrations, and this one has no down SQL in the parent "
-                            "commit to roll back with: 20240101000002 (" + std::string(kNoteFile) + ")"));
+                            "commit to roll back with: 20240101000002 (" +
+                                std::string(kNoteFile) + ")"));
     CHECK(contains(r.r.err, "`sbdeploy rollback --last 2`"));
     CHECK(contains(r.r.err, "`sbdeploy repair --status reverted 20240101000003 20240101000002`"));
     CHECK_FALSE(contains(r.r.out, "Rolled back"));
@@ -296,8 +302,7 @@ TEST_CASE("revert push: only versions the pushed diff deleted are rolled back") 
         f.repo().git({"revert", "--no-edit", release});
         const std::string revert = f.repo().head();
         const Snapshot before = snapshot(url);
-        for (const auto& [label, args, env] :
-             std::vector<std::tuple<std::string, std::vector<std::string>, GitEnv>>{
+        for (const auto& [label, args, env] : std::vector<std::tuple<std::string, std::vector<std::string>, GitEnv>>{
                  {"flag", {"--no-rollback-on-revert"}, {}},
                  {"variable", {}, {{"SBDEPLOY_NO_ROLLBACK_ON_REVERT", "true"}}}}) {
             INFO(label);
@@ -422,7 +427,8 @@ TEST_CASE("revert pull request: validate dry-runs the rollback the push after th
         CHECK(snapshot(url) == before);
     }
     SUBCASE("down SQL that fails: invalid at its file and line, nothing changed") {
-        auto [first, release] = applied_release(f, url, "drop index public.moods_note;\nalter table public.moods drop column nope;\n");
+        auto [first, release] =
+            applied_release(f, url, "drop index public.moods_note;\nalter table public.moods drop column nope;\n");
         f.repo().git({"revert", "--no-edit", release});
         const std::string head = f.repo().head();
         const Snapshot before = snapshot(url);
@@ -430,7 +436,8 @@ TEST_CASE("revert pull request: validate dry-runs the rollback the push after th
         INFO(describe(r.r));
         CHECK(r.r.exit_code == 1);
         CHECK(contains(r.r.out, "FAILED  20240101000002_note.sql (down SQL line 2)"));
-        CHECK(contains(r.r.err, "::error file=" + std::string(kNoteDownFile) + ",line=2::rolling back 20240101000002: "));
+        CHECK(contains(r.r.err,
+                       "::error file=" + std::string(kNoteDownFile) + ",line=2::rolling back 20240101000002: "));
         CHECK(contains(r.r.err, "the push after the merge would fail here"));
         CHECK(r.outputs["valid"] == "false");
         CHECK(snapshot(url) == before);

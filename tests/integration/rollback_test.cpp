@@ -19,8 +19,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-
-
 std::vector<std::string> v(std::initializer_list<const char*> items) { return {items.begin(), items.end()}; }
 
 std::map<std::string, std::string> outputs(const std::string& path) {
@@ -250,7 +248,8 @@ TEST_CASE("rollback: refused before anything changes when a version has no down 
         // The same as the seeds' record-only rollback with repair.
         const std::string other = database(1);
         REQUIRE(run_with_db("push", project, other).exit_code == 0);
-        auto repaired = run_with_db("repair", project, other, {"--status", "reverted", "20240101000002", "20240101000003"});
+        auto repaired =
+            run_with_db("repair", project, other, {"--status", "reverted", "20240101000002", "20240101000003"});
         INFO(describe(repaired));
         REQUIRE(repaired.exit_code == 0);
         CHECK(history_rows(other) == history_rows(url));
@@ -309,9 +308,9 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
         project.file("github_output", "");
         project.file("step_summary", "");
         auto r = run_with_db("push", project, url,
-                     {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
-                      "table:public.feelings"},
-                     env);
+                             {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
+                              "table:public.feelings"},
+                             env);
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(contains(r.out, "Applied 20240101000003_count.sql ("));
@@ -323,14 +322,15 @@ TEST_CASE("push --rollback-on-verify-failure: a failed verify rolls this push ba
         auto out = outputs(project.path("github_output"));
         CHECK(out["rolled_back"] == "[\"20240101000003\",\"20240101000002\"]");
         CHECK(out["verified"] == "false");
-        CHECK(contains(slurp(project.path("step_summary")), "**Verify failed**: rolled back 2 migrations of this push"));
+        CHECK(contains(slurp(project.path("step_summary")),
+                       "**Verify failed**: rolled back 2 migrations of this push"));
         CHECK(catalog(url) == before);
         CHECK(history_rows(url) == rows);
     }
     SUBCASE("verify passes: nothing is rolled back") {
         auto r = run_with_db("push", project, url,
-                     {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
-                      "function:public.mood_count()"});
+                             {"--rollback-on-verify-failure", "--expect", "view:public.recent_moods", "--expect",
+                              "function:public.mood_count()"});
         INFO(describe(r));
         CHECK(r.exit_code == 0);
         CHECK_FALSE(contains(r.out, "Rolled back"));

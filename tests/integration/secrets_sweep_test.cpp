@@ -125,8 +125,9 @@ private:
             }
             std::string body = sbdeploy::util::replace_all(body_, "{auth}", header(request, "authorization"));
             body = sbdeploy::util::replace_all(body, "{apikey}", header(request, "apikey"));
-            std::string answer = "HTTP/1.1 " + std::to_string(status_) + " Canned\r\nContent-Type: application/json\r\n" +
-                                 "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            std::string answer =
+                "HTTP/1.1 " + std::to_string(status_) + " Canned\r\nContent-Type: application/json\r\n" +
+                "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
             for (std::size_t off = 0; off < answer.size();) {
                 auto n = ::write(c, answer.data() + off, answer.size() - off);
                 if (n <= 0) break;
@@ -167,14 +168,17 @@ struct Sweep {
     Sweep() {
         // A wrong password (the known secret) for the fixture's server.
         auto colon = good_url.find(':', good_url.find("//") + 2);
-        bad_password_url = good_url.substr(0, colon + 1) + percent_encode(kDbPassword) + good_url.substr(good_url.find('@'));
-        project.migration("20240101000001_sweep.sql", "create table sweep_a (id int);\n-- sbdeploy:down\ndrop table sweep_a;\n");
-        project.file("event.json",
-                     R"({"action":"opened","number":7,"pull_request":{"number":7,"title":"feat: sweep","merged":false,)"
-                     R"("created_at":"2026-01-01T00:00:00Z","user":{"login":"dev"},"head":{"ref":"feature/sweep","sha":")" +
-                         std::string(40, 'a') + R"(","repo":{"full_name":"octo/app"}},"base":{"ref":"main","sha":")" +
-                         std::string(40, 'b') +
-                         R"(","repo":{"full_name":"octo/app"}}},"repository":{"full_name":"octo/app","default_branch":"main"}})");
+        bad_password_url = good_url.substr(0, colon + 1) + percent_encode(kDbPassword) +
+                           good_url.substr(good_url.find('@'));
+        project.migration("20240101000001_sweep.sql",
+                          "create table sweep_a (id int);\n-- sbdeploy:down\ndrop table sweep_a;\n");
+        project.file(
+            "event.json",
+            R"({"action":"opened","number":7,"pull_request":{"number":7,"title":"feat: sweep","merged":false,)"
+            R"("created_at":"2026-01-01T00:00:00Z","user":{"login":"dev"},"head":{"ref":"feature/sweep","sha":")" +
+                std::string(40, 'a') + R"(","repo":{"full_name":"octo/app"}},"base":{"ref":"main","sha":")" +
+                std::string(40, 'b') +
+                R"(","repo":{"full_name":"octo/app"}}},"repository":{"full_name":"octo/app","default_branch":"main"}})");
     }
 
     // Every secret in the environment (so every one is masked); empty runner files of run `n`.
@@ -271,8 +275,8 @@ private:
 TEST_CASE("secrets sweep: database commands with a wrong password, an unreachable and an unresolvable host") {
     Sweep s;
     const std::string unreachable = "postgresql://postgres:" + percent_encode(kDbPassword) + "@127.0.0.1:1/postgres";
-    const std::string unresolvable =
-        "postgresql://postgres:" + percent_encode(kDbPassword) + "@nonexistent.invalid:5432/postgres";
+    const std::string unresolvable = "postgresql://postgres:" + percent_encode(kDbPassword) +
+                                     "@nonexistent.invalid:5432/postgres";
     for (const auto& url : {s.bad_password_url, unreachable, unresolvable}) {
         Env db{{"SBDEPLOY_DB_URL", url}};
         const std::vector<std::string> timeout{"--connect-timeout", "1s"};
@@ -301,8 +305,17 @@ TEST_CASE("secrets sweep: the Management API transport refused, failing, malform
     for (const std::string& api : {services().refused.url(), services().broken.url(), services().malformed201.url(),
                                    std::string(kUnreachable)}) {
         for (std::string command : {"push", "validate", "status"}) {
-            std::vector<std::string> args{command, "--environment", "staging", "--transport", "api", "--project-ref",
-                                          "abcdefghijklmnopqrst", "--api-url", api, "--api-retry-budget", "1s"};
+            std::vector<std::string> args{command,
+                                          "--environment",
+                                          "staging",
+                                          "--transport",
+                                          "api",
+                                          "--project-ref",
+                                          "abcdefghijklmnopqrst",
+                                          "--api-url",
+                                          api,
+                                          "--api-retry-budget",
+                                          "1s"};
             if (command == "validate") args.push_back("--no-pr-guard");
             s.run(args);
         }
@@ -323,13 +336,15 @@ TEST_CASE("secrets sweep: record-metrics and backfill through PostgREST refused,
     s.check_all();
 }
 
-TEST_CASE("secrets sweep: the GitHub API (paths-filter fallback, metrics backfill) refused, failing, malformed and unreachable") {
+TEST_CASE("secrets sweep: the GitHub API (paths-filter fallback, metrics backfill) refused, failing, malformed and "
+          "unreachable") {
     Sweep s;
     for (const std::string& github : {services().refused.url(), services().broken.url(), services().malformed200.url(),
                                       std::string(kUnreachable)}) {
         Env api{{"GITHUB_API_URL", github}};
         s.run({"paths-filter"}, api);
-        s.run({"metrics", "backfill", "--days", "1", "--sources", "github", "--supabase-url", services().malformed201.url()},
+        s.run({"metrics", "backfill", "--days", "1", "--sources", "github", "--supabase-url",
+               services().malformed201.url()},
               api);
     }
     s.check_all();
@@ -339,7 +354,8 @@ TEST_CASE("secrets sweep: verify's health checks with a secret header, failing a
     Sweep s;
     for (const std::string& health : {services().refused.url(), services().broken.url(), std::string(kUnreachable)}) {
         s.run({"verify", "--environment", "staging", "--db-url", s.good_url, "--health-url", health + "/health",
-               "--health-header", "Authorization: Bearer " + kHealthToken, "--health-timeout", "1s", "--health-retries", "1"});
+               "--health-header", "Authorization: Bearer " + kHealthToken, "--health-timeout", "1s", "--health-retries",
+               "1"});
     }
     s.check_all();
 }

@@ -32,8 +32,9 @@ inline std::string seed_database(const std::string& prefix, const std::string& s
     query_column(url, ddl);
     query_column(url, fixture("data-1.sql") + phases);
     // The seed's dashboard figures, one row a metric and day.
-    query_column(url, "insert into " + schema + ".development_metrics (metric_date, metric_type, metric_value) values"
-                      " ('2025-11-17', 'pr_cycle_time_median', 14400), ('2025-11-17', 'test_pass_rate_avg', 72.5)");
+    query_column(url, "insert into " + schema +
+                          ".development_metrics (metric_date, metric_type, metric_value) values"
+                          " ('2025-11-17', 'pr_cycle_time_median', 14400), ('2025-11-17', 'test_pass_rate_avg', 72.5)");
     return url;
 }
 

@@ -20,7 +20,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-
 ProcessResult push(const TempProject& project, const std::string& url, std::vector<std::string> extra = {},
                    const Env& env = {}) {
     std::vector<std::string> args{"push", "--db-url", url, "--workdir", project.root().string()};
@@ -221,8 +220,8 @@ TEST_CASE("seed: meant for staging, production needs --allow-production-seed") {
     const std::string production = database(0);
     Env env{{"SBDEPLOY_PRODUCTION_DB_URL", production}};
     auto run = [&](std::vector<std::string> extra) {
-        std::vector<std::string> args{"push", "--environment", "production", "--promote-from", "none", "--workdir",
-                                      project.root().string()};
+        std::vector<std::string> args{"push", "--environment", "production",           "--promote-from",
+                                      "none", "--workdir",     project.root().string()};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_sbdeploy(args, env);
     };

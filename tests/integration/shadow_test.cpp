@@ -59,9 +59,7 @@ struct World {
     std::string target_via_proxy = via_port(target, proxy.port());
     int runs = 0;
 
-    World() {
-        query_column(target, std::string(sbdeploy::shadow::bootstrap_sql()) + "\nselect 1");
-    }
+    World() { query_column(target, std::string(sbdeploy::shadow::bootstrap_sql()) + "\nselect 1"); }
     StepRun validate(const std::string& event, const std::string& payload, std::vector<std::string> args, Env env) {
         args.insert(args.begin(), "validate");
         return run_step(project, ++runs, event, payload, args, env);
@@ -158,7 +156,8 @@ TEST_CASE("validate: a fork pull request with a shadow database and no secrets g
     }
 }
 
-TEST_CASE("validate: a fork's SQL never runs on the target without a shadow database (pull_request_target, or secrets sent to forks)") {
+TEST_CASE("validate: a fork's SQL never runs on the target without a shadow database (pull_request_target, or secrets "
+          "sent to forks)") {
     World w;
     w.project.migration("20250101000000_notes.sql", kNotesGood);
     SUBCASE("refused, nothing run") {
@@ -209,14 +208,15 @@ TEST_CASE("validate --redact-errors: a failing dry run reports SQLSTATE, file an
         return all;
     };
     SUBCASE("default: on for a pull request into production's branch") {
-        auto run = w.validate("pull_request", pr_event("master"), {"--no-pr-guard"},
-                              {{"SBDEPLOY_STAGING_DB_URL", w.target}});
+        auto run =
+            w.validate("pull_request", pr_event("master"), {"--no-pr-guard"}, {{"SBDEPLOY_STAGING_DB_URL", w.target}});
         INFO(describe(run));
         CHECK(run.result.exit_code == 1);
         const std::string all = everything(run);
         CHECK(all.find("alice@example.com") == std::string::npos);
         CHECK(all.find("P0001") != std::string::npos);
-        CHECK(run.result.err.find("::error file=supabase/migrations/20250101000000_leak.sql,line=3") != std::string::npos);
+        CHECK(run.result.err.find("::error file=supabase/migrations/20250101000000_leak.sql,line=3") !=
+              std::string::npos);
         CHECK(run.outputs["verdicts"].find("\"line\":3") != std::string::npos);
     }
     SUBCASE("--redact-errors on a pull request into staging") {
@@ -302,9 +302,13 @@ TEST_CASE("shadow bootstrap: idempotent, and what exists stays as it is") {
 
 // A role that may only read the history table of the database at `url`, and its URL.
 std::string reader_url(const std::string& url, const std::string& role) {
-    query_column(url, "drop role if exists " + role + "; create role " + role + " login password 'reader-pw'; "
-                      "grant usage on schema supabase_migrations to " + role + "; "
-                      "grant select on supabase_migrations.schema_migrations to " + role + "; select 1");
+    query_column(url, "drop role if exists " + role + "; create role " + role +
+                          " login password 'reader-pw'; "
+                          "grant usage on schema supabase_migrations to " +
+                          role +
+                          "; "
+                          "grant select on supabase_migrations.schema_migrations to " +
+                          role + "; select 1");
     return "postgresql://" + role + ":reader-pw@" + url.substr(url.rfind('@') + 1);
 }
 
@@ -339,7 +343,8 @@ TEST_CASE("least privilege: the promotion gate and the shadow's history read wor
     SUBCASE("validate --shadow-db-url reads staging's history with the read-only URL") {
         w.project.migration("20250102000000_notes.sql", kNotesGood);
         auto run = w.validate("pull_request", pr_event("staging"), {"--shadow-db-url", w.shadow},
-                              {{"SBDEPLOY_STAGING_DB_URL", w.target_via_proxy}, {"SBDEPLOY_STAGING_READ_URL", staging_reader}});
+                              {{"SBDEPLOY_STAGING_DB_URL", w.target_via_proxy},
+                               {"SBDEPLOY_STAGING_READ_URL", staging_reader}});
         INFO(describe(run));
         CHECK(run.result.exit_code == 0);
         CHECK(run.outputs["pending_count"] == "1");

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -27,7 +27,6 @@ using namespace sbdeploy::test;
 using sbdeploy::util::ProcessResult;
 
 namespace {
-
 
 void openssl(const TempDir& dir, std::vector<std::string> args) {
     sbdeploy::util::ProcessSpec spec;
@@ -49,12 +48,14 @@ void make_certificates(const TempDir& dir) {
         head.insert(head.end(), tail.begin(), tail.end());
         return head;
     };
-    openssl(dir, with({"req", "-x509"}, {"-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=sbdeploy test CA"}));
+    openssl(dir, with({"req", "-x509"},
+                      {"-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=sbdeploy test CA"}));
     openssl(dir, with({"req"}, {"-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"}));
     dir.write("san.cnf", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     openssl(dir, {"x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
                   "server.crt", "-days", "2", "-extfile", "san.cnf"});
-    openssl(dir, with({"req", "-x509"}, {"-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=another CA"}));
+    openssl(dir, with({"req", "-x509"},
+                      {"-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=another CA"}));
 }
 
 // The server with TLS on, and TCP connections without TLS refused.
@@ -68,7 +69,8 @@ void turn_tls_on(const PrivateServer& server, const TempDir& certs) {
     for (int i = 0; i < 200; ++i) {
         try {
             if (query_column(server.url("postgres", "sslmode=require"),
-                             "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == std::vector<std::string>{"t"})
+                             "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") ==
+                std::vector<std::string>{"t"})
                 return;
         } catch (const std::exception&) {
         }
@@ -78,7 +80,8 @@ void turn_tls_on(const PrivateServer& server, const TempDir& certs) {
 }
 
 ProcessResult status(const TempProject& project, const std::string& url, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"status", "--db-url", url, "--workdir", project.root().string(), "--connect-timeout", "5s"};
+    std::vector<std::string> args{"status", "--db-url", url, "--workdir", project.root().string(), "--connect-timeout",
+                                  "5s"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_sbdeploy(args);
 }
@@ -140,8 +143,9 @@ TEST_CASE("tls: require, verify-full with the right CA and with a wrong one, aga
         auto r = status(project, url, {"--sslmode", "verify-full", "--sslrootcert", certs.path("other.crt")});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(r.err == "sbdeploy: error: cannot connect to " + target + ": connection to server at \"127.0.0.1\", port " +
-                           server.port() + " failed: SSL error: certificate verify failed\n"
+        CHECK(r.err == "sbdeploy: error: cannot connect to " + target +
+                           ": connection to server at \"127.0.0.1\", port " + server.port() +
+                           " failed: SSL error: certificate verify failed\n"
                            "hint: the server's certificate is not signed by a CA in the sslrootcert file; pass the CA "
                            "that signed it with --sslrootcert (on Supabase: the project's SSL certificate from the "
                            "database settings)\n");
@@ -151,13 +155,15 @@ TEST_CASE("tls: require, verify-full with the right CA and with a wrong one, aga
         auto r = status(project, url, {"--sslmode", "verify-full", "--sslrootcert", certs.path("missing.crt")});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(r.err.find("root certificate file \"" + certs.path("missing.crt") + "\" does not exist") != std::string::npos);
+        CHECK(r.err.find("root certificate file \"" + certs.path("missing.crt") + "\" does not exist") !=
+              std::string::npos);
         CHECK(r.err.ends_with("\nhint: sslmode verify-ca and verify-full need the CA certificate: pass it with "
                               "--sslrootcert FILE\n"));
     }
     SUBCASE("a non-loopback host name gets sslmode require by default") {
         // 0.0.0.0 reaches this machine, but it is not a loopback name: TLS, without checking the certificate.
-        auto r = status(project, "postgresql://postgres:" + server.password() + "@0.0.0.0:" + server.port() + "/postgres");
+        auto r =
+            status(project, "postgresql://postgres:" + server.password() + "@0.0.0.0:" + server.port() + "/postgres");
         INFO(describe(r));
         CHECK(r.exit_code == 0);
     }

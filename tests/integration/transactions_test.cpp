@@ -64,9 +64,10 @@ TEST_CASE("transactions: a file's own transaction control, decided deliberately"
     const std::string url = fresh_database("tx_rules");
     SUBCASE("SAVEPOINT and ROLLBACK TO inside a part work as in any transaction") {
         TempProject project;
-        project.migration("20240101000001_savepoints.sql",
-                          "create table kept (id int);\nsavepoint s;\ncreate table undone (id int);\n"
-                          "rollback to savepoint s;\nrelease savepoint s;\ncommit;\ncreate table second_part (id int);\n");
+        project.migration(
+            "20240101000001_savepoints.sql",
+            "create table kept (id int);\nsavepoint s;\ncreate table undone (id int);\n"
+            "rollback to savepoint s;\nrelease savepoint s;\ncommit;\ncreate table second_part (id int);\n");
         auto r = run_with_db("push", project, url);
         INFO(describe(r));
         CHECK(r.exit_code == 0);
@@ -78,8 +79,8 @@ TEST_CASE("transactions: a file's own transaction control, decided deliberately"
         for (const char* control : {"rollback;\n", "prepare transaction 'x';\n"}) {
             TempProject project;
             project.migration("20240101000001_first.sql", "create table first_file (id int);\n");
-            project.migration("20240101000002_control.sql",
-                              std::string("create table a (id int);\ncommit;\n") + control + "create table b (id int);\n");
+            project.migration("20240101000002_control.sql", std::string("create table a (id int);\ncommit;\n") +
+                                                                control + "create table b (id int);\n");
             auto r = run_with_db("push", project, url);
             INFO(describe(r));
             CHECK(r.exit_code == 2);
@@ -174,7 +175,8 @@ TEST_CASE("names the CLI skips: push skips them with a warning, validate fails o
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.err.find("::error file=" + skipped + "::the file name does not match") != std::string::npos);
-        auto ignored = run_with_db("validate", project, url, {"--lint-fail-on", "never", "--ignore-unmatched"}, kActions);
+        auto ignored =
+            run_with_db("validate", project, url, {"--lint-fail-on", "never", "--ignore-unmatched"}, kActions);
         INFO(describe(ignored));
         CHECK(ignored.exit_code == 0);
         CHECK(ignored.err.find(annotation) != std::string::npos);

@@ -18,8 +18,12 @@ namespace {
 sbdeploy::util::ProcessResult under_valgrind(const std::vector<std::string>& args) {
     sbdeploy::util::ProcessSpec spec;
     spec.program = "valgrind";
-    spec.args = {"--quiet", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                 "--show-leak-kinds=definite", SBDEPLOY_BINARY};
+    spec.args = {"--quiet",
+                 "--error-exitcode=99",
+                 "--leak-check=full",
+                 "--errors-for-leak-kinds=definite",
+                 "--show-leak-kinds=definite",
+                 SBDEPLOY_BINARY};
     spec.args.insert(spec.args.end(), args.begin(), args.end());
     if (const char* path = std::getenv("PATH")) spec.env["PATH"] = path;
     spec.timeout = std::chrono::milliseconds(120'000);
@@ -40,7 +44,8 @@ TEST_CASE("memory: a push that applies a file and fails on the next is clean und
     project.migration("20240101000001_first.sql",
                       "create table t1 (id int primary key, label text);\n"
                       "create function t1_count() returns bigint language sql as $$ select count(*) from t1 $$;\n");
-    project.migration("20240101000002_fails.sql", "insert into t1 values (1, 'one');\ninsert into missing values (2);\n");
+    project.migration("20240101000002_fails.sql",
+                      "insert into t1 values (1, 'one');\ninsert into missing values (2);\n");
     const std::string url = fresh_database("valgrind");
     const std::vector<std::string> push{"push", "--db-url", url, "--workdir", project.root().string()};
 
@@ -48,12 +53,13 @@ TEST_CASE("memory: a push that applies a file and fails on the next is clean und
     auto failed = under_valgrind(push);
     INFO("stderr:\n" << failed.err);
     CHECK(failed.exit_code == 1);  // the migration's failure, not valgrind's 99
-    CHECK(failed.err == "sbdeploy: error: supabase/migrations/20240101000002_fails.sql:2: relation \"missing\" does not "
-                        "exist (SQLSTATE 42P01)\n"
-                        "  statement 2 of 2:\n"
-                        "  2 | insert into missing values (2)\n"
-                        "    |             ^\n"
-                        "hint: fix the migration and run again: nothing of this file was applied\n");
+    CHECK(failed.err ==
+          "sbdeploy: error: supabase/migrations/20240101000002_fails.sql:2: relation \"missing\" does not "
+          "exist (SQLSTATE 42P01)\n"
+          "  statement 2 of 2:\n"
+          "  2 | insert into missing values (2)\n"
+          "    |             ^\n"
+          "hint: fix the migration and run again: nothing of this file was applied\n");
     CHECK(query_column(url, "SELECT count(*) FROM t1") == std::vector<std::string>{"0"});
 #endif
 }

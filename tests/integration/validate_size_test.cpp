@@ -86,7 +86,8 @@ TEST_CASE("validate size: a set larger than the server's lock table fails once, 
                           "create table public.t" + std::to_string(i) + " (id serial primary key, note text);\n");
     const auto schema = schema_dump(url);
 
-    for (const std::vector<std::string>& flags : {std::vector<std::string>{}, std::vector<std::string>{"--keep-going"}}) {
+    for (const std::vector<std::string>& flags :
+         {std::vector<std::string>{}, std::vector<std::string>{"--keep-going"}}) {
         auto s = validate(project, url, flags);
         INFO(describe(s.r));
         CHECK(s.r.exit_code == 1);
@@ -97,10 +98,12 @@ TEST_CASE("validate size: a set larger than the server's lock table fails once, 
         while (passed < v.size() && v[passed] == "ok") ++passed;
         CHECK(passed > 10);
         CHECK(passed < 60);
-        CHECK(std::vector<std::string>(v.begin() + static_cast<long>(passed), v.end()) == repeat("not run", 60 - passed));
+        CHECK(std::vector<std::string>(v.begin() + static_cast<long>(passed), v.end()) ==
+              repeat("not run", 60 - passed));
         CHECK(contains(s.log(), "::error::files 1-" + std::to_string(passed) +
                                     " passed the dry run; the rest need more locks than this server allows in one "
-                                    "transaction%0A" + std::to_string(60 - passed) + " migrations from \"" +
+                                    "transaction%0A" +
+                                    std::to_string(60 - passed) + " migrations from \"" +
                                     version(static_cast<int>(passed) + 1) + "_t" + std::to_string(passed + 1) +
                                     ".sql\" on were not run: a dry run holds a lock on every object it creates or "
                                     "changes until it rolls back; the lock table holds max_locks_per_transaction 10 x "
@@ -112,7 +115,8 @@ TEST_CASE("validate size: a set larger than the server's lock table fails once, 
         CHECK(s.outputs["failed_count"] == "0");
         INFO("summary: " << s.summary);
         CHECK(s.summary.starts_with("❌ **validate"));
-        CHECK(contains(s.summary, "**: stopped at the server's lock capacity: " + std::to_string(passed) + " of 60 dry-run"));
+        CHECK(contains(s.summary,
+                       "**: stopped at the server's lock capacity: " + std::to_string(passed) + " of 60 dry-run"));
         CHECK(contains(s.summary, "files 1-" + std::to_string(passed) + " passed the dry run; the rest need more"));
         CHECK(contains(s.summary, "hint: validate them on a shadow database (--shadow-db-url) or raise "
                                   "max\\_locks\\_per\\_transaction"));
@@ -130,8 +134,8 @@ TEST_CASE("validate size: a full lock table the estimate cannot see (SQLSTATE 53
     for (int i = 1; i <= 10; ++i)
         project.migration(version(i) + "_d" + std::to_string(i) + ".sql",
                           "do $$ begin for i in 1..40 loop\n"
-                          "  execute format('create table d" + std::to_string(i) +
-                              "_%s (id int primary key, note text)', i);\nend loop; end $$;\n");
+                          "  execute format('create table d" +
+                              std::to_string(i) + "_%s (id int primary key, note text)', i);\nend loop; end $$;\n");
     const auto schema = schema_dump(url);
     auto s = validate(project, url);
     INFO(describe(s.r));
@@ -147,8 +151,10 @@ TEST_CASE("validate size: a full lock table the estimate cannot see (SQLSTATE 53
     const std::string files = passed == 1 ? "file 1" : "files 1-" + std::to_string(passed);
     CHECK(contains(s.log(), "::error::" + files +
                                 " passed the dry run; the rest need more locks than this server allows in one "
-                                "transaction%0A" + std::to_string(10 - passed) + " migrations from \""));
-    CHECK(contains(s.log(), "were not run: the server ran out of lock memory in it (SQLSTATE 53200, out of shared memory)"));
+                                "transaction%0A" +
+                                std::to_string(10 - passed) + " migrations from \""));
+    CHECK(contains(s.log(),
+                   "were not run: the server ran out of lock memory in it (SQLSTATE 53200, out of shared memory)"));
     CHECK_FALSE(contains(s.log(), "FAILED"));
     CHECK(s.outputs["failed_count"] == "0");
     CHECK(schema_dump(url) == schema);
@@ -173,9 +179,9 @@ TEST_CASE("validate size: a failing file among ten is one failure, and --keep-go
         CHECK(s.r.exit_code == 1);
         CHECK(s.errors() == 1);
         CHECK(contains(s.log(), "::error file=supabase/migrations/" + version(3) + "_f3.sql,line=2::division by zero"));
-        CHECK(verdicts(s.outputs["verdicts"]) ==
-              std::vector<std::string>{"ok", "ok", "failed", "not run", "not run", "not run", "not run", "not run",
-                                       "not run", "not run"});
+        CHECK(verdicts(s.outputs["verdicts"]) == std::vector<std::string>{"ok", "ok", "failed", "not run", "not run",
+                                                                          "not run", "not run", "not run", "not run",
+                                                                          "not run"});
         CHECK(s.outputs["failed_count"] == "1");
         CHECK(contains(s.log(), "FAILED  " + version(3) + "_f3.sql line 2\nnot run " + version(4) + "_f4.sql\n"));
         CHECK(contains(s.log(), "1 of 10 migrations failed the dry run (7 not run after it); nothing was changed\n"));
@@ -193,8 +199,9 @@ TEST_CASE("validate size: a failing file among ten is one failure, and --keep-go
         CHECK(s.outputs["failed_count"] == "2");
         CHECK(count_of(s.outputs["verdicts"], "\"possibly_consequential\":true") == 1);
         CHECK(contains(s.outputs["verdicts"], "\"sqlstate\":\"42P01\",\"possibly_consequential\":true}"));
-        CHECK(contains(s.log(), "FAILED  " + version(6) + "_f6.sql line 1 (possibly a consequence of the failure of \"" +
-                                    version(3) + "_f3.sql\")\n"));
+        CHECK(contains(s.log(), "FAILED  " + version(6) +
+                                    "_f6.sql line 1 (possibly a consequence of the failure of \"" + version(3) +
+                                    "_f3.sql\")\n"));
         CHECK(contains(s.log(), "hint: possibly a consequence of the failure of \"" + version(3) +
                                     "_f3.sql\" before it: fix that one first"));
         CHECK(contains(s.log(), "2 of 10 migrations failed the dry run (1 possibly as a consequence of the first); "
@@ -227,7 +234,8 @@ private:
 
 // Objects this session holds a lock on, each once (what the shared lock table counts).
 constexpr const char* kHeld =
-    "SELECT count(DISTINCT (locktype, database, relation, page, tuple, classid, objid, objsubid)) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype NOT IN ('virtualxid', 'transactionid')";
+    "SELECT count(DISTINCT (locktype, database, relation, page, tuple, classid, objid, objsubid)) FROM pg_locks WHERE "
+    "pid = pg_backend_pid() AND locktype NOT IN ('virtualxid', 'transactionid')";
 
 } // namespace
 

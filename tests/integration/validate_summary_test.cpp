@@ -74,7 +74,8 @@ TEST_CASE("validate summary: a failure names the file and line first, and the ta
     auto r = validate(project, fresh_database("vsum_fail"));
     INFO(describe(r));
     CHECK(r.result.exit_code == 1);
-    CHECK(r.summary.starts_with("❌ **validate against staging**: 1 of 3 failed — `20250101000002_pipe|name.sql` line 3\n"));
+    CHECK(r.summary.starts_with(
+        "❌ **validate against staging**: 1 of 3 failed — `20250101000002_pipe|name.sql` line 3\n"));
     // The failing row keeps its four cells: the pipe of the name and the message stay text.
     const std::string row = row_of(r.summary, "20250101000002");
     CHECK(cell_pipes(row) == 4);

@@ -21,7 +21,6 @@ using sbdeploy::util::ProcessResult;
 
 namespace {
 
-
 // What the seeds' releases create: a table with row level security and a policy, a
 // function, a view, an index, and a table left open.
 constexpr const char* kRelease =
@@ -141,7 +140,8 @@ TEST_CASE("verify summary: the first line says verify, where, and how many objec
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         const auto summary = slurp(d.project.path("summary"));
-        CHECK(summary.starts_with("❌ **verify on production**: 1 of 2 missing: table public.no\\_such is missing\n\n"));
+        CHECK(
+            summary.starts_with("❌ **verify on production**: 1 of 2 missing: table public.no\\_such is missing\n\n"));
         CHECK(summary.find("| table public.no\\_such | ❌ table public.no\\_such is missing |\n") != std::string::npos);
     }
 }
@@ -151,8 +151,8 @@ TEST_CASE("verify: what is missing is named, and verify exits 1") {
     SUBCASE("in a terminal") {
         auto r = d.verify({"--expect", "table:public.moods", "--expect", "table:public.feelings", "--expect",
                            "rls:metrics.open_data", "--expect", "policy:public.moods:Owners only", "--expect",
-                           "function:public.mood_count(integer)", "--expect", "table:public.recent_moods",
-                           "--expect", "column:public.nothing.id"});
+                           "function:public.mood_count(integer)", "--expect", "table:public.recent_moods", "--expect",
+                           "column:public.nothing.id"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
         CHECK(r.out == "ok       table public.moods\n"
@@ -164,11 +164,12 @@ TEST_CASE("verify: what is missing is named, and verify exits 1") {
                        "MISSING  table public.recent_moods (table public.recent_moods: public.recent_moods is a view)\n"
                        "MISSING  column public.nothing.id (column public.nothing.id is missing: there is no table "
                        "public.nothing)\n");
-        CHECK(r.err == "sbdeploy: error: verify: 6 checks failed: table public.feelings is missing; row level security "
-                       "is not enabled on metrics.open_data; policy \"Owners only\" on public.moods is missing; function "
-                       "public.mood_count(integer) is missing; table public.recent_moods: public.recent_moods is a "
-                       "view; column public.nothing.id is missing: there is no table public.nothing\n"
-                       "hint: push the migrations that create them, or fix --expect\n");
+        CHECK(r.err ==
+              "sbdeploy: error: verify: 6 checks failed: table public.feelings is missing; row level security "
+              "is not enabled on metrics.open_data; policy \"Owners only\" on public.moods is missing; function "
+              "public.mood_count(integer) is missing; table public.recent_moods: public.recent_moods is a "
+              "view; column public.nothing.id is missing: there is no table public.nothing\n"
+              "hint: push the migrations that create them, or fix --expect\n");
     }
     SUBCASE("under Actions: outputs, summary, one error annotation") {
         d.project.file("out", "");
@@ -197,9 +198,10 @@ TEST_CASE("verify: what is missing is named, and verify exits 1") {
     SUBCASE("--json") {
         auto r = d.verify({"--json", "--expect", "table:public.moods", "--expect", "view:public.nope"});
         CHECK(r.exit_code == 1);
-        CHECK(r.out == R"({"verified":false,"objects":[{"expect":"table:public.moods","ok":true},)"
-                       R"({"expect":"view:public.nope","ok":false,"problem":"view public.nope is missing"}],"health":[]})"
-                       "\n");
+        CHECK(r.out ==
+              R"({"verified":false,"objects":[{"expect":"table:public.moods","ok":true},)"
+              R"({"expect":"view:public.nope","ok":false,"problem":"view public.nope is missing"}],"health":[]})"
+              "\n");
     }
 }
 
@@ -319,7 +321,8 @@ TEST_CASE("verify: health URLs, retried with backoff within a timeout") {
         auto r = health({"--health-url", s.url() + "/status/500", "--health-retries", "1"});
         INFO(describe(r));
         CHECK(r.exit_code == 1);
-        CHECK(r.out.starts_with("FAILED   GET " + s.url() + "/status/500: answered HTTP 500, expected 2xx (2 attempts, "));
+        CHECK(r.out.starts_with("FAILED   GET " + s.url() +
+                                "/status/500: answered HTTP 500, expected 2xx (2 attempts, "));
     }
     SUBCASE("--health-status: the status a check expects") {
         CHECK(health({"--health-url", s.url() + "/status/404", "--health-status", "404"}).exit_code == 0);

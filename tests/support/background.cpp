@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 BackgroundProcess::BackgroundProcess(const std::string& program, const std::vector<std::string>& args, const Env& env,
                                      const std::string& workdir) {
     std::random_device rd;
-    std::string base = (fs::temp_directory_path() / ("sbdeploy-bg-" + std::to_string(rd()) + std::to_string(rd()))).string();
+    std::string base =
+        (fs::temp_directory_path() / ("sbdeploy-bg-" + std::to_string(rd()) + std::to_string(rd()))).string();
     out_path_ = base + ".out";
     err_path_ = base + ".err";
 
@@ -96,8 +97,7 @@ BackgroundProcess start_sbdeploy(const std::vector<std::string>& args, const Env
 void wait_until(const std::function<bool()>& condition, const std::string& what, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("timed out waiting for " + what);
+        if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("timed out waiting for " + what);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }

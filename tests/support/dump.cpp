@@ -14,7 +14,8 @@ namespace {
 // PGBINDIR from the fixture's state file (tests/pg/start).
 std::string bindir() {
     const char* state = std::getenv("SBDEPLOY_TEST_PG_STATE");
-    if (state == nullptr || *state == '\0') throw std::runtime_error("SBDEPLOY_TEST_PG_STATE is not set: run through ctest");
+    if (state == nullptr || *state == '\0')
+        throw std::runtime_error("SBDEPLOY_TEST_PG_STATE is not set: run through ctest");
     std::ifstream in(state);
     std::string line;
     while (std::getline(in, line))

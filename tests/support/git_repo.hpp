@@ -110,8 +110,8 @@ public:
 
     // A checkout at `dir` as actions/checkout makes it: `sha` fetched `depth` commits deep
     // (0: all) into `tracking_ref`, and checked out detached.
-    std::filesystem::path checkout(const std::filesystem::path& dir, const std::string& sha, const std::string& tracking_ref,
-                                   int depth = 1) const {
+    std::filesystem::path checkout(const std::filesystem::path& dir, const std::string& sha,
+                                   const std::string& tracking_ref, int depth = 1) const {
         std::filesystem::create_directories(dir);
         run_git(dir, env_, {"init", "--quiet"});
         run_git(dir, env_, {"remote", "add", "origin", origin_url()});

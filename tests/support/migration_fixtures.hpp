@@ -36,7 +36,8 @@ inline void write_all(TempProject& project, const std::vector<MigrationSource>& 
 // The `statements` of a version's history row, in order.
 inline std::vector<std::string> stored_statements(const std::string& url, const std::string& version) {
     return query_column(url, "SELECT s FROM supabase_migrations.schema_migrations, unnest(statements) WITH ORDINALITY "
-                             "AS u(s, n) WHERE version = '" + version + "' ORDER BY n");
+                             "AS u(s, n) WHERE version = '" +
+                                 version + "' ORDER BY n");
 }
 
 // The statements the Supabase CLI stored for `source` (its .json beside it).

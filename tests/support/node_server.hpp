@@ -81,17 +81,19 @@ public:
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
         }
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* user) {
-            static_cast<std::string*>(user)->append(data, size * n);
-            return size * n;
-        });
+        curl_easy_setopt(
+            c, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* user) {
+                static_cast<std::string*>(user)->append(data, size * n);
+                return size * n;
+            });
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &a.body);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10'000L);
         CURLcode rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a.status);
         curl_slist_free_all(headers);
         curl_easy_cleanup(c);
-        if (rc != CURLE_OK) throw std::runtime_error(std::string("request to the test server failed: ") + curl_easy_strerror(rc));
+        if (rc != CURLE_OK)
+            throw std::runtime_error(std::string("request to the test server failed: ") + curl_easy_strerror(rc));
         return a;
     }
 
@@ -100,7 +102,8 @@ private:
         std::string line;
         auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return line;
             pollfd p{fd, POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return line;

@@ -31,7 +31,9 @@ void TempProject::file(const std::string& relative, const std::string& content) 
     out << content;
 }
 
-void TempProject::remove_migration(const std::string& filename) { fs::remove(root_ / "supabase" / "migrations" / filename); }
+void TempProject::remove_migration(const std::string& filename) {
+    fs::remove(root_ / "supabase" / "migrations" / filename);
+}
 
 util::ProcessResult run_sbdeploy(const std::vector<std::string>& args, const Env& env, const std::string& workdir) {
     util::ProcessSpec spec;
@@ -48,12 +50,16 @@ util::ProcessResult run_sbdeploy(const std::vector<std::string>& args, const Env
 
 util::ProcessResult run_supabase(const std::vector<std::string>& args, const std::string& workdir) {
     std::string bin = std::string(SBDEPLOY_SOURCE_DIR) + "/tests/node_modules/@supabase/cli-linux-x64/bin/supabase";
-    if (!fs::exists(bin)) throw std::runtime_error("the Supabase CLI is not installed: run scripts/setup (npm ci in tests/)");
+    if (!fs::exists(bin))
+        throw std::runtime_error("the Supabase CLI is not installed: run scripts/setup (npm ci in tests/)");
     util::ProcessSpec spec;
     spec.program = bin;
     spec.args = args;
-    spec.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", fs::temp_directory_path().string()},
-                {"SUPABASE_TELEMETRY_DISABLED", "1"}, {"DO_NOT_TRACK", "1"}, {"CI", "true"}};
+    spec.env = {{"PATH", "/usr/bin:/bin"},
+                {"HOME", fs::temp_directory_path().string()},
+                {"SUPABASE_TELEMETRY_DISABLED", "1"},
+                {"DO_NOT_TRACK", "1"},
+                {"CI", "true"}};
     spec.workdir = workdir;
     spec.timeout = std::chrono::milliseconds(300'000);
     auto r = util::run_process(spec);
@@ -76,8 +82,9 @@ util::ProcessResult run_with_db(const std::string& command, const TempProject& p
 }
 
 std::string describe(const util::ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + (r.signal != 0 ? " signal " + std::to_string(r.signal) : std::string()) +
-           "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+    return "exit " + std::to_string(r.exit_code) +
+           (r.signal != 0 ? " signal " + std::to_string(r.signal) : std::string()) + "\nstdout:\n" + r.out +
+           "\nstderr:\n" + r.err;
 }
 
 } // namespace sbdeploy::test

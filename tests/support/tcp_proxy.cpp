@@ -152,10 +152,12 @@ void TcpProxy::loop() {
             const pollfd& c = fds[2 + 2 * i];
             const pollfd& s = fds[3 + 2 * i];
             bool closed = false;
-            for (auto [from, to, ev] : {std::tuple{p.client, p.server, c.revents}, std::tuple{p.server, p.client, s.revents}}) {
+            for (auto [from, to, ev] :
+                 {std::tuple{p.client, p.server, c.revents}, std::tuple{p.server, p.client, s.revents}}) {
                 if (closed || !(ev & (POLLIN | POLLHUP | POLLERR))) continue;
                 ssize_t n = ::recv(from, buffer.data(), buffer.size(), 0);
-                if (n <= 0 || !send_all(to, buffer.data(), static_cast<std::size_t>(n))) closed = true;
+                if (n <= 0 || !send_all(to, buffer.data(), static_cast<std::size_t>(n)))
+                    closed = true;
                 else if (from == p.client) {
                     to_server_ += static_cast<std::size_t>(n);
                     const std::lock_guard lock(sent_mutex_);

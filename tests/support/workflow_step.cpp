@@ -4,9 +4,7 @@
 
 namespace sbdeploy::test {
 
-std::string describe(const StepRun& r) {
-    return describe(r.result) + "\nsummary:\n" + r.summary;
-}
+std::string describe(const StepRun& r) { return describe(r.result) + "\nsummary:\n" + r.summary; }
 
 std::string unmasked(const std::string& text) {
     std::string out;

@@ -5,9 +5,7 @@
 using namespace sbdeploy::db;
 
 namespace {
-std::optional<std::string> text(const char* s) {
-    return std::string(s);
-}
+std::optional<std::string> text(const char* s) { return std::string(s); }
 } // namespace
 
 TEST_CASE("api rows: cells read as libpq's text format would give them, numbers exactly as written") {

@@ -20,9 +20,9 @@ Result<std::unique_ptr<db::Session>> open(const std::string& api_url) {
 } // namespace
 
 TEST_CASE("api url: https anywhere, plain http only to a loopback host") {
-    for (const char* url : {"https://api.supabase.com", "https://example.invalid:8443/base/", "http://127.0.0.1:4000",
-                            "http://127.9.8.7", "http://localhost:8080/", "http://LOCALHOST", "http://[::1]:3000",
-                            "http://user:pw@127.0.0.1:1/x"}) {
+    for (const char* url :
+         {"https://api.supabase.com", "https://example.invalid:8443/base/", "http://127.0.0.1:4000", "http://127.9.8.7",
+          "http://localhost:8080/", "http://LOCALHOST", "http://[::1]:3000", "http://user:pw@127.0.0.1:1/x"}) {
         INFO(std::string(url));
         auto s = open(url);
         CHECK(s.has_value());
@@ -31,14 +31,13 @@ TEST_CASE("api url: https anywhere, plain http only to a loopback host") {
     for (const char* url : {"http://example.invalid", "http://192.0.2.1:8080", "http://127.0.0.1.example.invalid",
                             "http://127.0.0.1@example.invalid", "http://localhost.example.invalid/", "http://[::2]",
                             "http://128.0.0.1", "http://127.0.0.256", "http://0x7f.0.0.1", "http://", "http://:80",
-                            "http://localhost@192.0.2.1/",
-                            "http://127.000.0.1", "http://localhost."}) {
+                            "http://localhost@192.0.2.1/", "http://127.000.0.1", "http://localhost."}) {
         INFO(std::string(url));
         auto s = open(url);
         REQUIRE_FALSE(s.has_value());
         CHECK(s.error().kind == ErrorKind::config);
-        CHECK(s.error().message == "--api-url \"" + std::string(url) +
-                                       "\" is not https: the access token would travel in clear");
+        CHECK(s.error().message ==
+              "--api-url \"" + std::string(url) + "\" is not https: the access token would travel in clear");
         CHECK(s.error().hint == "use an https:// URL (the default, https://api.supabase.com); plain http is only for a "
                                 "loopback host (127.0.0.0/8, ::1, localhost)");
     }

@@ -33,9 +33,7 @@ const CatalogObject kId = object(5, "column", "public.t.id", "public.t", {{"type
 
 TEST_CASE("catalog differences: one line per object, in report order") {
     const auto before = snapshot({kTable, kId});
-    SUBCASE("the same catalog: nothing") {
-        CHECK(catalog_differences(before, before, before).empty());
-    }
+    SUBCASE("the same catalog: nothing") { CHECK(catalog_differences(before, before, before).empty()); }
     SUBCASE("a table the file created and the down SQL left: the table alone, not its parts") {
         const auto up =
             snapshot({kTable, kId, object(4, "table", "public.u", ""), object(5, "column", "public.u.id", "public.u"),

@@ -92,13 +92,14 @@ TEST_CASE("changes: malformed raw output is an error saying where") {
         return r.error().message;
     };
     // Control characters escaped: a newline in a message would start a line of its own.
-    CHECK(message("M\tfile\n") == "git diff: unexpected output at byte 0 (a record starts with \":\"): \"M\\tfile\\n\"");
+    CHECK(message("M\tfile\n") ==
+          "git diff: unexpected output at byte 0 (a record starts with \":\"): \"M\\tfile\\n\"");
     CHECK(message(rec(":100644 100644 " + A + " M", {"f"})) ==
           "git diff: unexpected output at byte 0 (five header fields): \":100644 100644 " + A + " M f \"");
     // The excerpt is the record's first 60 bytes, NULs shown as spaces.
     CHECK(message(rec(":100644 100644 " + A + " " + B + " X", {"f"})) ==
-          "git diff: unexpected output at byte 0 (a known status letter): \":100644 100644 " + A + " " + B.substr(0, 4) +
-              "\"");
+          "git diff: unexpected output at byte 0 (a known status letter): \":100644 100644 " + A + " " +
+              B.substr(0, 4) + "\"");
     std::string rename_one_path = rec(":100644 100644 " + A + " " + A + " R100", {"old"});
     CHECK(message(rename_one_path).starts_with("git diff: unexpected output at byte 0 (a second path)"));
     std::string ok = rec(":000000 100644 " + Z + " " + B + " A", {"f"});
@@ -204,7 +205,8 @@ TEST_CASE("github api: the next page from a Link header") {
     CHECK(github::next_link(R"(<https://api.github.com/repositories/1/pulls/7/files?page=2>; rel="next", )"
                             R"(<https://api.github.com/repositories/1/pulls/7/files?page=30>; rel="last")") ==
           "https://api.github.com/repositories/1/pulls/7/files?page=2");
-    CHECK(github::next_link(R"(<https://h/x?page=1>; rel="prev", <https://h/x?page=3>; rel="next")") == "https://h/x?page=3");
+    CHECK(github::next_link(R"(<https://h/x?page=1>; rel="prev", <https://h/x?page=3>; rel="next")") ==
+          "https://h/x?page=3");
     CHECK(github::next_link(R"(<https://h/x?page=1>; rel="first", <https://h/x?page=2>; rel="prev")") == "");
     CHECK(github::next_link(R"(<https://h/x?page=4>; rel=next)") == "https://h/x?page=4");
     CHECK(github::next_link(R"(<https://h/x?page=5>; rel="next last")") == "https://h/x?page=5");

@@ -75,13 +75,14 @@ TEST_CASE("select: list formats as dorny/paths-filter names them") {
     CHECK_FALSE(changes::parse_list_format("CSV"));
     CHECK_FALSE(changes::parse_list_format(""));
 
-    const std::vector<std::string> files = {"a/plain-1.sql", "with space", "q\"uote", "it's", "new\nline", "c,omma",
-                                            "caf\xc3\xa9", "$HOME"};
+    const std::vector<std::string> files = {"a/plain-1.sql", "with space", "q\"uote",     "it's",
+                                            "new\nline",     "c,omma",     "caf\xc3\xa9", "$HOME"};
     CHECK(changes::format_list(files, ListFormat::none) == "");
     CHECK(changes::format_list(files, ListFormat::csv) ==
           "a/plain-1.sql,\"with space\",\"q\"\"uote\",\"it's\",\"new\nline\",\"c,omma\",\"caf\xc3\xa9\",\"$HOME\"");
     CHECK(changes::format_list(files, ListFormat::json) ==
-          "[\"a/plain-1.sql\",\"with space\",\"q\\\"uote\",\"it's\",\"new\\nline\",\"c,omma\",\"caf\xc3\xa9\",\"$HOME\"]");
+          "[\"a/plain-1.sql\",\"with "
+          "space\",\"q\\\"uote\",\"it's\",\"new\\nline\",\"c,omma\",\"caf\xc3\xa9\",\"$HOME\"]");
     CHECK(changes::format_list(files, ListFormat::shell) ==
           "a/plain-1.sql 'with space' 'q\"uote' \"it's\" 'new\nline' c,omma 'caf\xc3\xa9' '$HOME'");
     // dorny's shellEscape splits at single quotes when the rest is not plain.

@@ -60,9 +60,9 @@ TEST_CASE("no command: the help on stderr and exit 2") {
 }
 
 TEST_CASE("secrets in the environment are masked before anything else under Actions") {
-    auto r = run({"push", "--frobnicate"},
-                 {{"GITHUB_ACTIONS", "true"}, {"SUPABASE_ACCESS_TOKEN", "sbp_0123456789abcdef"},
-                  {"SBDEPLOY_DB_URL", "postgresql://u:p%40ss-word@db.example.com/postgres"}});
+    auto r = run({"push", "--frobnicate"}, {{"GITHUB_ACTIONS", "true"},
+                                            {"SUPABASE_ACCESS_TOKEN", "sbp_0123456789abcdef"},
+                                            {"SBDEPLOY_DB_URL", "postgresql://u:p%40ss-word@db.example.com/postgres"}});
     CHECK(r.code == 2);
     CHECK(r.out.starts_with("::add-mask::"));
     CHECK(r.out.find("::add-mask::sbp_0123456789abcdef\n") != std::string::npos);

@@ -115,8 +115,12 @@ TEST_CASE("workflow_dispatch inputs, merge_group, workflow_run and deployment_st
             "inputs": {"environment": "staging", "dry": true, "count": 3, "ratio": 1.5, "none": null, "big": 1e300}})",
                              "workflow_dispatch");
         REQUIRE(e);
-        CHECK(e->inputs == std::map<std::string, std::string>{
-                               {"environment", "staging"}, {"dry", "true"}, {"count", "3"}, {"ratio", "1.5"}, {"none", ""}, {"big", "1e300"}});
+        CHECK(e->inputs == std::map<std::string, std::string>{{"environment", "staging"},
+                                                              {"dry", "true"},
+                                                              {"count", "3"},
+                                                              {"ratio", "1.5"},
+                                                              {"none", ""},
+                                                              {"big", "1e300"}});
     }
     SUBCASE("merge_group") {
         auto e = parse_event(R"({"action": "checks_requested", "merge_group": {"base_sha": "b", "head_sha": "h",
@@ -185,8 +189,8 @@ TEST_CASE("malformed payloads are refused with the line and column") {
           "the event payload is truncated at line 3, column 15: missing a comma or '}' after an object member");
     CHECK(parse_error("{\n  \"ref\" \"x\"\n}").message ==
           "the event payload is not valid JSON at line 2, column 9: missing a colon after a name of object member");
-    CHECK(parse_error("{\"a\": 1}}").message ==
-          "the event payload is not valid JSON at line 1, column 9: the document root must not be followed by other values");
+    CHECK(parse_error("{\"a\": 1}}").message == "the event payload is not valid JSON at line 1, column 9: the document "
+                                                "root must not be followed by other values");
     CHECK(parse_error("{\"a\": tru").message == "the event payload is truncated at line 1, column 10: invalid value");
     CHECK(parse_error(std::string("{\"a\": \"x\"}\0{}", 12)).message ==
           "the event payload is not valid JSON at line 1, column 11: a NUL byte");
@@ -194,8 +198,9 @@ TEST_CASE("malformed payloads are refused with the line and column") {
           "the event payload is not valid JSON at line 1, column 8: invalid encoding in string");
     SUBCASE("a byte order mark is skipped and still counted in columns") {
         CHECK(parse_event("\xEF\xBB\xBF{\"ref\": \"refs/heads/x\"}", "push")->ref == "refs/heads/x");
-        CHECK(parse_error("\xEF\xBB\xBF{\"ref\" 1}").message ==
-              "the event payload is not valid JSON at line 1, column 11: missing a colon after a name of object member");
+        CHECK(
+            parse_error("\xEF\xBB\xBF{\"ref\" 1}").message ==
+            "the event payload is not valid JSON at line 1, column 11: missing a colon after a name of object member");
     }
 }
 
@@ -211,7 +216,8 @@ TEST_CASE("a field of the wrong type is named by its JSON path") {
         const char* message;
     };
     const Row rows[] = {
-        {R"({"pull_request": {"number": "7"}})", "event payload field pull_request.number: expected a number, got a string"},
+        {R"({"pull_request": {"number": "7"}})",
+         "event payload field pull_request.number: expected a number, got a string"},
         {R"({"pull_request": {"number": 2.5}})",
          "event payload field pull_request.number: expected a positive whole number, got 2.5"},
         {R"({"pull_request": {"number": -1}})",
@@ -223,14 +229,17 @@ TEST_CASE("a field of the wrong type is named by its JSON path") {
         {R"({"pull_request": []})", "event payload field pull_request: expected an object, got an array"},
         {R"({"pull_request": {"head": {"repo": {"full_name": 5}}}})",
          "event payload field pull_request.head.repo.full_name: expected a string, got a number"},
-        {R"({"pull_request": {"merged": "yes"}})", "event payload field pull_request.merged: expected a boolean, got a string"},
+        {R"({"pull_request": {"merged": "yes"}})",
+         "event payload field pull_request.merged: expected a boolean, got a string"},
         {R"({"ref": ["refs/heads/main"]})", "event payload field ref: expected a string, got an array"},
         {R"({"deleted": 0})", "event payload field deleted: expected a boolean, got a number"},
         {R"({"repository": "octo/app"})", "event payload field repository: expected an object, got a string"},
         {R"({"inputs": {"environment": {"name": "x"}}})",
          "event payload field inputs.environment: expected a string, got an object"},
-        {R"({"merge_group": {"base_sha": true}})", "event payload field merge_group.base_sha: expected a string, got a boolean"},
-        {R"({"workflow_run": {"head_branch": 1}})", "event payload field workflow_run.head_branch: expected a string, got a number"},
+        {R"({"merge_group": {"base_sha": true}})",
+         "event payload field merge_group.base_sha: expected a string, got a boolean"},
+        {R"({"workflow_run": {"head_branch": 1}})",
+         "event payload field workflow_run.head_branch: expected a string, got a number"},
         {R"({"ref": 1, "after": 2})", "event payload field ref: expected a string, got a number"},  // the first one
     };
     for (const auto& row : rows) {
@@ -266,7 +275,9 @@ TEST_CASE("a payload over 64 MiB is refused") {
     SUBCASE("a file is refused by its size, without being read") {
         TempDir dir;
         auto path = dir.path("huge.json");
-        { std::ofstream(path).put('{'); }
+        {
+            std::ofstream(path).put('{');
+        }
         std::filesystem::resize_file(path, 200ull * 1024 * 1024);  // sparse
         auto e = read_event(path, "push");
         REQUIRE_FALSE(e);
@@ -283,8 +294,8 @@ TEST_CASE("read_event names the file in every error") {
         REQUIRE_FALSE(e);
         CHECK(e.error().message == "cannot read the event payload: no such file or directory");
         CHECK(e.error().file == path);
-        CHECK(e.error().hint ==
-              "set GITHUB_EVENT_PATH or --event-path to the event payload file, or leave both unset outside GitHub Actions");
+        CHECK(e.error().hint == "set GITHUB_EVENT_PATH or --event-path to the event payload file, or leave both unset "
+                                "outside GitHub Actions");
         CHECK(e.error().exit_code() == 2);
     }
     SUBCASE("a directory") {

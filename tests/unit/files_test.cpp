@@ -53,9 +53,10 @@ TEST_CASE("files: listing the migrations folder") {
         CHECK(l->files[0].filename == "20250101000000_a.sql");
         CHECK(l->files[0].display == "supabase/migrations/20250101000000_a.sql");
         CHECK(l->files[1].version == "20250102000000");
-        CHECK(l->notices == std::vector<std::string>{
-                                "ignored \"supabase/migrations/.DS_Store\" (not a .sql file)",
-                                "ignored subfolder \"supabase/migrations/meta\" (only files directly in the folder are migrations)"});
+        CHECK(l->notices ==
+              std::vector<std::string>{
+                  "ignored \"supabase/migrations/.DS_Store\" (not a .sql file)",
+                  "ignored subfolder \"supabase/migrations/meta\" (only files directly in the folder are migrations)"});
         CHECK(l->warnings.empty());
     }
     SUBCASE("a .sql file that does not match is skipped as the CLI skips it, listed with the rename that fixes it") {
@@ -99,15 +100,17 @@ TEST_CASE("files: listing the migrations folder") {
         d.file("20250101000000_b.sql");
         auto l = list_migrations(d.path.string(), "m");
         REQUIRE_FALSE(l);
-        CHECK(l.error().message == "migrations \"m/20250101000000_a.sql\" and \"m/20250101000000_b.sql\" share version \"20250101000000\"");
+        CHECK(l.error().message ==
+              "migrations \"m/20250101000000_a.sql\" and \"m/20250101000000_b.sql\" share version \"20250101000000\"");
     }
     SUBCASE("versions of different widths: a warning") {
         d.file("0001_a.sql");
         d.file("20250101000000_b.sql");
         auto l = list_migrations(d.path.string(), "m");
         REQUIRE(l);
-        CHECK(l->warnings == std::vector<std::string>{"migration versions have different widths (4, 14 digits); they are "
-                                                      "applied in file name order, as the Supabase CLI does"});
+        CHECK(l->warnings ==
+              std::vector<std::string>{"migration versions have different widths (4, 14 digits); they are "
+                                       "applied in file name order, as the Supabase CLI does"});
     }
     SUBCASE("a missing folder") {
         auto l = list_migrations((d.path / "nope").string(), "supabase/migrations");

@@ -66,7 +66,8 @@ TEST_CASE("secrets per scope: database URLs, or the access token where config.to
     auto files = init::release_workflows(s);
     REQUIRE(files.size() == 4);
     CHECK(files[2].path == ".github/workflows/migrations-production.yml");
-    CHECK(files[2].content.find("    env:\n      SUPABASE_ACCESS_TOKEN: ${{ secrets.SUPABASE_ACCESS_TOKEN }}\n    steps:\n") !=
+    CHECK(files[2].content.find(
+              "    env:\n      SUPABASE_ACCESS_TOKEN: ${{ secrets.SUPABASE_ACCESS_TOKEN }}\n    steps:\n") !=
           std::string::npos);
     for (const auto& f : files) CHECK(f.content.find('%') == std::string::npos);
 }
@@ -86,10 +87,11 @@ TEST_CASE("the protection PUT body: defaults, and what the branch already requir
         R"("allow_force_pushes":{"enabled":false},"required_signatures":{"enabled":true}})",
         {"validate-migrations"});
     REQUIRE(kept);
-    CHECK(*kept == R"({"required_status_checks":{"strict":false,"checks":[{"context":"build","app_id":15368},)"
-                   R"({"context":"validate-migrations"}]},"enforce_admins":true,)"
-                   R"("required_pull_request_reviews":{"required_approving_review_count":2,"dismiss_stale_reviews":true},)"
-                   R"("restrictions":{"users":["octocat"],"teams":["core"],"apps":[]},"allow_force_pushes":false})");
+    CHECK(*kept ==
+          R"({"required_status_checks":{"strict":false,"checks":[{"context":"build","app_id":15368},)"
+          R"({"context":"validate-migrations"}]},"enforce_admins":true,)"
+          R"("required_pull_request_reviews":{"required_approving_review_count":2,"dismiss_stale_reviews":true},)"
+          R"("restrictions":{"users":["octocat"],"teams":["core"],"apps":[]},"allow_force_pushes":false})");
     auto bad = github::protection_body("[1]", {});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().exit_code() == 2);

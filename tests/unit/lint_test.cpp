@@ -42,7 +42,8 @@ std::vector<std::string> found(std::string_view sql, const lint::Config& config 
     std::vector<lint::SourceFile> files{lint::source_file("m.sql", sql, lint::Role::target)};
     std::vector<std::string> out;
     for (const auto& f : lint::lint(files, config))
-        out.push_back(std::to_string(f.line) + ":" + std::to_string(f.column) + " " + std::string(lint::info(f.rule).id));
+        out.push_back(std::to_string(f.line) + ":" + std::to_string(f.column) + " " +
+                      std::string(lint::info(f.rule).id));
     return out;
 }
 
@@ -77,7 +78,8 @@ TEST_CASE("the corpus: every migration gives exactly its expected findings") {
             for (const auto& p : paths) {
                 auto name = p.filename().string();
                 files.push_back(lint::source_file(name, slurp(p),
-                                                  name.ends_with(".applied.sql") ? lint::Role::context : lint::Role::target));
+                                                  name.ends_with(".applied.sql") ? lint::Role::context
+                                                                                 : lint::Role::target));
             }
             lint::check_file_names(files);  // as `sbdeploy lint` checks a migrations folder
         } else {
@@ -164,9 +166,7 @@ TEST_CASE("--lint-fail-on: which severities fail the check") {
 }
 
 TEST_CASE("ignore comments: on the comment lines right above a statement") {
-    SUBCASE("the line before") {
-        CHECK(found("-- sbdeploy-lint-ignore: drop-table\ndrop table public.a;\n").empty());
-    }
+    SUBCASE("the line before") { CHECK(found("-- sbdeploy-lint-ignore: drop-table\ndrop table public.a;\n").empty()); }
     SUBCASE("several rules, then a reason with commas") {
         CHECK(found("-- sbdeploy-lint-ignore: drop-column,truncate   unused, checked in #12\n"
                     "alter table public.a drop column x;\n")
@@ -176,7 +176,8 @@ TEST_CASE("ignore comments: on the comment lines right above a statement") {
                   .empty());
     }
     SUBCASE("a run of comment lines above the statement") {
-        CHECK(found("-- sbdeploy-lint-ignore: drop-table\n-- the table went away in v2\ndrop table public.a;\n").empty());
+        CHECK(
+            found("-- sbdeploy-lint-ignore: drop-table\n-- the table went away in v2\ndrop table public.a;\n").empty());
     }
     SUBCASE("after the previous statement on its line") {
         CHECK(found("select 1; -- sbdeploy-lint-ignore: truncate\ntruncate public.a;\n").empty());
@@ -230,10 +231,11 @@ TEST_CASE("file roles: context files are read, never reported") {
               Lines{"f1.sql:1 rls-missing"});
     }
     SUBCASE("row level security enabled in any file of the set counts") {
-        CHECK(run({{"create table public.t (a int);\n", target}, {"alter table public.t enable row level security;\n", ctx}})
+        CHECK(run({{"create table public.t (a int);\n", target},
+                   {"alter table public.t enable row level security;\n", ctx}})
                   .empty());
-        CHECK(run({{"alter table public.t enable row level security;\n", ctx}, {"create table public.t (a int);\n", target}}) ==
-              Lines{"f2.sql:1 rls-missing"});
+        CHECK(run({{"alter table public.t enable row level security;\n", ctx},
+                   {"create table public.t (a int);\n", target}}) == Lines{"f2.sql:1 rls-missing"});
     }
     SUBCASE("findings of context files are not reported") {
         CHECK(run({{"drop table public.a;\ncreate table public.b (id int);\ncommit;\nselect from;\n", ctx}}).empty());
@@ -255,13 +257,25 @@ TEST_CASE("column type changes: which keep the table and which rewrite it") {
         bool rewrites;
     };
     const Case cases[] = {
-        {"varchar(10)", "varchar(20)", false}, {"varchar(20)", "varchar(10)", true}, {"varchar(10)", "varchar", false},
-        {"varchar(10)", "text", false},        {"varchar", "varchar(10)", true},     {"text", "varchar", false},
-        {"text", "varchar(5)", true},          {"numeric(10,2)", "numeric(11,2)", false},
-        {"numeric(10,2)", "numeric", false},   {"numeric(10,2)", "numeric(9,2)", true},
-        {"numeric(10,2)", "numeric(12,3)", true}, {"numeric", "numeric(10,2)", true}, {"int", "bigint", true},
-        {"int", "integer", false},             {"cidr", "inet", false},              {"inet", "cidr", true},
-        {"text", "text[]", true},              {"text[]", "text[]", false},          {"varbit(3)", "varbit(4)", false},
+        {"varchar(10)", "varchar(20)", false},
+        {"varchar(20)", "varchar(10)", true},
+        {"varchar(10)", "varchar", false},
+        {"varchar(10)", "text", false},
+        {"varchar", "varchar(10)", true},
+        {"text", "varchar", false},
+        {"text", "varchar(5)", true},
+        {"numeric(10,2)", "numeric(11,2)", false},
+        {"numeric(10,2)", "numeric", false},
+        {"numeric(10,2)", "numeric(9,2)", true},
+        {"numeric(10,2)", "numeric(12,3)", true},
+        {"numeric", "numeric(10,2)", true},
+        {"int", "bigint", true},
+        {"int", "integer", false},
+        {"cidr", "inet", false},
+        {"inet", "cidr", true},
+        {"text", "text[]", true},
+        {"text[]", "text[]", false},
+        {"varbit(3)", "varbit(4)", false},
         {"timestamp", "timestamptz", true},
     };
     for (const auto& c : cases) {
@@ -282,8 +296,9 @@ TEST_CASE("column type changes: which keep the table and which rewrite it") {
             lint::source_file("new.sql", "alter table public.t alter column c type bigint;\n", lint::Role::target)};
         auto findings = lint::lint(files, lint::default_config());
         REQUIRE(findings.size() == 1);
-        CHECK(findings[0].message == "changing column \"c\" of existing table \"public.t\" from integer to bigint rewrites "
-                                     "the table under an access exclusive lock");
+        CHECK(findings[0].message ==
+              "changing column \"c\" of existing table \"public.t\" from integer to bigint rewrites "
+              "the table under an access exclusive lock");
     }
 }
 
@@ -300,16 +315,20 @@ TEST_CASE("policies: what counts as always true, and for whom") {
     CHECK(policy("for select to anon using (true)").empty());
     CHECK(policy("for all to service_role, postgres using (true)").empty());
     CHECK(policy("as restrictive for all using (true)").empty());
-    CHECK(found("create policy p on public.t for update to anon, authenticated using (true) with check (true);\n").size() == 1);
+    CHECK(found("create policy p on public.t for update to anon, authenticated using (true) with check (true);\n")
+              .size() == 1);
     auto all = lint::lint(std::vector<lint::SourceFile>{lint::source_file(
-                              "m.sql", "create policy \"p\" on public.t for all to anon, authenticated, public using (true);\n",
+                              "m.sql",
+                              "create policy \"p\" on public.t for all to anon, authenticated, public using (true);\n",
                               lint::Role::target)},
                           lint::default_config());
     REQUIRE(all.size() == 1);
-    CHECK(all[0].message == "policy \"p\" on \"public.t\" lets \"anon\", \"authenticated\" and \"public\" read, insert, "
-                            "update and delete any row: using (true)");
-    CHECK(all[0].fix == "limit the rows, e.g. using (auth.uid() = user_id), or grant the policy to a narrower role; if "
-                        "the table is meant to be public, list it under [lint.public_policies] in supabase/sbdeploy.toml");
+    CHECK(all[0].message ==
+          "policy \"p\" on \"public.t\" lets \"anon\", \"authenticated\" and \"public\" read, insert, "
+          "update and delete any row: using (true)");
+    CHECK(all[0].fix ==
+          "limit the rows, e.g. using (auth.uid() = user_id), or grant the policy to a narrower role; if "
+          "the table is meant to be public, list it under [lint.public_policies] in supabase/sbdeploy.toml");
 }
 
 TEST_CASE("positions: lines and columns in the file, in characters") {
@@ -336,11 +355,12 @@ TEST_CASE("reports: text line, JSON, summary table, counts") {
     };
     CHECK(lint::text_line(findings[0]) ==
           "supabase/migrations/1_a.sql:3:1: error: table \"public.a|b\" is created [rls-missing]");
-    CHECK(lint::findings_json(findings) ==
-          R"([{"rule":"rls-missing","severity":"error","file":"supabase/migrations/1_a.sql","line":3,"column":1,)"
-          R"("message":"table \"public.a|b\" is created","fix":"alter table public.\"a|b\" enable row level security;"},)"
-          R"({"rule":"truncate","severity":"warning","file":"x.sql","line":1,"column":10,"message":"truncate *all*",)"
-          R"("fix":"don't"}])");
+    CHECK(
+        lint::findings_json(findings) ==
+        R"([{"rule":"rls-missing","severity":"error","file":"supabase/migrations/1_a.sql","line":3,"column":1,)"
+        R"("message":"table \"public.a|b\" is created","fix":"alter table public.\"a|b\" enable row level security;"},)"
+        R"({"rule":"truncate","severity":"warning","file":"x.sql","line":1,"column":10,"message":"truncate *all*",)"
+        R"("fix":"don't"}])");
     // Four columns (rule and severity in one cell), the file by its name with the full path as a
     // tooltip, errors before warnings whatever the order found.
     const std::vector<lint::Finding> warning_first{findings[1], findings[0]};
@@ -359,11 +379,12 @@ TEST_CASE("reports: text line, JSON, summary table, counts") {
 
 TEST_CASE("sbdeploy.toml [lint]: rule levels, exposed schemas, public policies") {
     SUBCASE("every setting") {
-        auto c = lint::parse_project_config("[lint]\nexposed_schemas = [\"public\", \"API\"]\n\n"
-                                            "[lint.rules]\nsecurity-definer-search-path = \"error\"\ndrop-table = \"off\"\n\n"
-                                            "[lint.public_policies]\ncontact_messages = [\"insert\"]\n"
-                                            "\"logs.errors\" = [\"insert\", \"select\"]\n",
-                                            "supabase/sbdeploy.toml");
+        auto c = lint::parse_project_config(
+            "[lint]\nexposed_schemas = [\"public\", \"API\"]\n\n"
+            "[lint.rules]\nsecurity-definer-search-path = \"error\"\ndrop-table = \"off\"\n\n"
+            "[lint.public_policies]\ncontact_messages = [\"insert\"]\n"
+            "\"logs.errors\" = [\"insert\", \"select\"]\n",
+            "supabase/sbdeploy.toml");
         REQUIRE(c.has_value());
         CHECK(c->exposed_schemas == std::vector<std::string>{"public", "api"});
         CHECK(c->levels.at(lint::Rule::security_definer_search_path) == lint::Level::error);
@@ -392,9 +413,9 @@ TEST_CASE("sbdeploy.toml [lint]: rule levels, exposed schemas, public policies")
         CHECK(rule.error().hint == "did you mean \"rls-missing\"?");
         auto level = lint::parse_project_config("[lint.rules]\ndrop-table = \"warn\"\n", "supabase/sbdeploy.toml");
         REQUIRE_FALSE(level.has_value());
-        CHECK(level.error().message ==
-              "[lint.rules] drop-table must be \"error\", \"warning\" or \"off\"");
-        auto command = lint::parse_project_config("[lint.public_policies]\nforms = [\"write\"]\n", "supabase/sbdeploy.toml");
+        CHECK(level.error().message == "[lint.rules] drop-table must be \"error\", \"warning\" or \"off\"");
+        auto command =
+            lint::parse_project_config("[lint.public_policies]\nforms = [\"write\"]\n", "supabase/sbdeploy.toml");
         REQUIRE_FALSE(command.has_value());
         CHECK(command.error().message == "[lint.public_policies] \"forms\" must be a list of "
                                          "commands (\"insert\", \"select\", \"update\", \"delete\", \"all\")");
@@ -409,11 +430,12 @@ TEST_CASE("sbdeploy.toml [lint]: rule levels, exposed schemas, public policies")
 }
 
 TEST_CASE("rule levels and public policies change what the set reports") {
-    const std::string sql = "create table public.contact (id int, body text);\n"
-                            "alter table public.contact enable row level security;\n"
-                            "create policy \"send\" on public.contact for insert to anon, authenticated with check (true);\n"
-                            "create function public.f() returns int language sql security definer as "
-                            "'select count(*)::int from public.contact';\n";
+    const std::string sql =
+        "create table public.contact (id int, body text);\n"
+        "alter table public.contact enable row level security;\n"
+        "create policy \"send\" on public.contact for insert to anon, authenticated with check (true);\n"
+        "create function public.f() returns int language sql security definer as "
+        "'select count(*)::int from public.contact';\n";
     lint::Config config = lint::default_config();
     std::vector<lint::SourceFile> files{lint::source_file("m.sql", sql, lint::Role::target)};
     auto severities = [&] {
@@ -456,14 +478,22 @@ TEST_CASE("column type changes: PostgreSQL 15's binary-coercible casts keep the 
         bool rewrites;
     };
     const Case cases[] = {
-        {"xml", "text", nullptr, false},       {"text", "xml", nullptr, true},
-        {"int", "oid", nullptr, false},        {"oid", "integer", nullptr, false},
-        {"bit(3)", "varbit", nullptr, false},  {"varbit", "bit(3)", nullptr, true},
-        {"varchar(10)", "char(10)", nullptr, true}, {"text", "text", "c", false},
-        {"text", "text", "c::text", false},    {"text", "text", "upper(c)", true},
-        {"varchar(5)", "text", "c::text", false}, {"text", "varchar(5)", "c::varchar(5)", true},
-        {"status", "public.status", "c::public.status", false}, {"status", "private.status", nullptr, true},
-        {"text", "status", "c::status", true}, {"int", "bigint", "c::bigint", true},
+        {"xml", "text", nullptr, false},
+        {"text", "xml", nullptr, true},
+        {"int", "oid", nullptr, false},
+        {"oid", "integer", nullptr, false},
+        {"bit(3)", "varbit", nullptr, false},
+        {"varbit", "bit(3)", nullptr, true},
+        {"varchar(10)", "char(10)", nullptr, true},
+        {"text", "text", "c", false},
+        {"text", "text", "c::text", false},
+        {"text", "text", "upper(c)", true},
+        {"varchar(5)", "text", "c::text", false},
+        {"text", "varchar(5)", "c::varchar(5)", true},
+        {"status", "public.status", "c::public.status", false},
+        {"status", "private.status", nullptr, true},
+        {"text", "status", "c::status", true},
+        {"int", "bigint", "c::bigint", true},
     };
     for (const auto& c : cases) {
         std::string applied = "create table public.t (c " + std::string(c.from) + ");\n";
@@ -485,16 +515,17 @@ TEST_CASE("file names: what the Supabase CLI skips or fails on is a finding, and
     };
     lint::check_file_names(files);
     auto findings = lint::lint(files, lint::default_config());
-    CHECK(render(findings) ==
-          "supabase/migrations/20240101000000_b.sql:1:1: error: version \"20240101000000\" is also the version of "
-          "\"20240101000000_a.sql\": push refuses both, and the Supabase CLI applies the first and fails on this one "
-          "[duplicate-version]\n  fix: give this file a new version: a timestamp after the newest migration's\n"
-          "supabase/migrations/2026-01-26_triage.sql:1:1: error: \"2026-01-26_triage.sql\" is not a migration name (its "
-          "version is a date written with dashes, and a version is digits only): the Supabase CLI and push skip the "
-          "file, so its SQL never runs [file-name]\n  fix: rename it to \"20260126000000_triage.sql\"\n"
-          "supabase/migrations/2026-01-26_triage.sql:1:10: warning: truncate deletes every row of existing table "
-          "\"public.x\" [truncate]\n  fix: delete only the rows you mean (delete ... where ...), and keep one-off data "
-          "fixes out of schema migrations\n");
+    CHECK(
+        render(findings) ==
+        "supabase/migrations/20240101000000_b.sql:1:1: error: version \"20240101000000\" is also the version of "
+        "\"20240101000000_a.sql\": push refuses both, and the Supabase CLI applies the first and fails on this one "
+        "[duplicate-version]\n  fix: give this file a new version: a timestamp after the newest migration's\n"
+        "supabase/migrations/2026-01-26_triage.sql:1:1: error: \"2026-01-26_triage.sql\" is not a migration name (its "
+        "version is a date written with dashes, and a version is digits only): the Supabase CLI and push skip the "
+        "file, so its SQL never runs [file-name]\n  fix: rename it to \"20260126000000_triage.sql\"\n"
+        "supabase/migrations/2026-01-26_triage.sql:1:10: warning: truncate deletes every row of existing table "
+        "\"public.x\" [truncate]\n  fix: delete only the rows you mean (delete ... where ...), and keep one-off data "
+        "fixes out of schema migrations\n");
 }
 
 TEST_CASE("realistic projects: their last three migrations as a pull request fail only where there is a real risk") {

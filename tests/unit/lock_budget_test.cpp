@@ -83,5 +83,6 @@ TEST_CASE("lock budget: the files that fit, and the capacity") {
     CHECK(c.describe() == "max_locks_per_transaction 10 x (max_connections 20 + max_prepared_transactions 0) = 200");
     LockCapacity big{64, 100, 0, 0};
     CHECK(big.budget() == 6400 - 640 - 64);
-    CHECK(big.describe() == "max_locks_per_transaction 64 x (max_connections 100 + max_prepared_transactions 0) = 6,400");
+    CHECK(big.describe() ==
+          "max_locks_per_transaction 64 x (max_connections 100 + max_prepared_transactions 0) = 6,400");
 }

@@ -75,9 +75,11 @@ TEST_CASE("the default mapping") {
         {"push other", push("feature/x"), no, "", Action::none, "push to \"feature/x\" maps to no environment"},
         {"push main-ish", push("main2"), no, "", Action::none, "push to \"main2\" maps to no environment"},
         {"push tag", push_tag("v1.0"), no, "", Action::none, "push of tag \"v1.0\" deploys nothing"},
-        {"branch deletion", deleted(push("main")), no, "", Action::none, "branch \"main\" was deleted, nothing to deploy"},
+        {"branch deletion", deleted(push("main")), no, "", Action::none,
+         "branch \"main\" was deleted, nothing to deploy"},
         {"tag deletion", deleted(push_tag("v1")), no, "", Action::none, "tag \"v1\" was deleted, nothing to deploy"},
-        {"delete event", deleted(other("delete", "x")), no, "", Action::none, "branch \"x\" was deleted, nothing to deploy"},
+        {"delete event", deleted(other("delete", "x")), no, "", Action::none,
+         "branch \"x\" was deleted, nothing to deploy"},
         {"pr opened", pr("opened", "staging"), no, "staging", Action::validate,
          "pull request #2 into \"staging\" validates against staging"},
         {"pr into main", pr("synchronize", "main"), no, "staging", Action::validate,
@@ -95,8 +97,8 @@ TEST_CASE("the default mapping") {
          Action::push, "workflow_dispatch input \"environment\" selects staging"},
         {"dispatch without input", other("workflow_dispatch", "main"), no, "", Action::none,
          "workflow_dispatch gives no environment: set the \"environment\" input or --environment"},
-        {"dispatch with a blank input", other("workflow_dispatch", "main", {{"environment", "  "}}), no, "", Action::none,
-         "workflow_dispatch gives no environment: set the \"environment\" input or --environment"},
+        {"dispatch with a blank input", other("workflow_dispatch", "main", {{"environment", "  "}}), no, "",
+         Action::none, "workflow_dispatch gives no environment: set the \"environment\" input or --environment"},
         {"workflow_run", other("workflow_run", "master"), no, "", Action::none,
          "event \"workflow_run\" on \"master\" maps to no environment"},
         {"schedule", other("schedule"), no, "", Action::none, "event \"schedule\" maps to no environment"},
@@ -114,7 +116,8 @@ TEST_CASE("the default mapping") {
         {"override no event", other(""), "staging", "staging", Action::push, "--environment selects staging"},
         {"override closed pr", pr("closed", "main", true), "qa", "", Action::none,
          "pull request #2 was merged: the push to \"main\" deploys it"},
-        {"override deletion", deleted(push("x")), "qa", "", Action::none, "branch \"x\" was deleted, nothing to deploy"},
+        {"override deletion", deleted(push("x")), "qa", "", Action::none,
+         "branch \"x\" was deleted, nothing to deploy"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.name);
@@ -205,12 +208,15 @@ TEST_CASE("--environments: environments, their branches, in order") {
     };
     const Bad bad[] = {
         {"production", "option --environments: \"production\" has no \"=\" between the environment and its branches"},
-        {"prod uction=main", "option --environments: \"prod uction\" is not an environment name (letters, digits, \"-\" and \"_\")"},
+        {"prod uction=main",
+         "option --environments: \"prod uction\" is not an environment name (letters, digits, \"-\" and \"_\")"},
         {"none=main", "option --environments: \"none\" cannot name an environment: it is a keyword"},
         {"production=", "option --environments: environment \"production\" has no branches"},
-        {"production=main,,master", "option --environments: environment \"production\": an empty branch in \"main,,master\""},
+        {"production=main,,master",
+         "option --environments: environment \"production\": an empty branch in \"main,,master\""},
         {"production=main;production=master", "option --environments: environment \"production\" is given twice"},
-        {"production=main;staging=main", "option --environments: branch \"main\" is mapped to both production and staging"},
+        {"production=main;staging=main",
+         "option --environments: branch \"main\" is mapped to both production and staging"},
         {"production=/main", "option --environments: environment \"production\": branch \"/main\": "},
         {" ; ", "option --environments: no environment given"},
     };
@@ -220,8 +226,9 @@ TEST_CASE("--environments: environments, their branches, in order") {
         REQUIRE_FALSE(r);
         CHECK(r.error().message.starts_with(b.message));
         CHECK(r.error().kind == ErrorKind::config);
-        CHECK(r.error().hint == "write --environments as NAME=BRANCH,BRANCH;NAME=BRANCH, such as "
-                                "\"production=main,master;staging=staging,develop\" (branches may be globs: release/*)");
+        CHECK(r.error().hint ==
+              "write --environments as NAME=BRANCH,BRANCH;NAME=BRANCH, such as "
+              "\"production=main,master;staging=staging,develop\" (branches may be globs: release/*)");
     }
 }
 
@@ -257,8 +264,8 @@ TEST_CASE("--validate-against base: a pull request validates against where its b
     CHECK(resolve(pr("opened", "develop"), no, *m)->environment == "staging");
     auto unmapped = resolve(pr("opened", "feature/y"), no, *m);
     CHECK(unmapped->action == Action::none);
-    CHECK(unmapped->reason ==
-          "pull request #2 into \"feature/y\" validates against the environment of its base, and \"feature/y\" maps to none");
+    CHECK(unmapped->reason == "pull request #2 into \"feature/y\" validates against the environment of its base, and "
+                              "\"feature/y\" maps to none");
     CHECK(resolve(merge_group("master"), no, *m)->environment == "production");
     CHECK(resolve(pr("opened", "feature/y"), std::string("qa"), *m)->environment == "qa");
 }

@@ -16,10 +16,17 @@ TEST_CASE("metrics adopt: CHECK definitions that are lists of values, as pg_get_
         std::vector<std::string> values;
     };
     const Case cases[] = {
-        {"CHECK ((event_type = ANY (ARRAY['created'::text, 'merged'::text])))", "event_type", true, {"created", "merged"}},
-        {"CHECK (((status)::text = ANY ((ARRAY['a'::character varying, 'b''c'::character varying])::text[])))", "status",
-         true, {"a", "b'c"}},
-        {"CHECK (((test_type IS NULL) OR (test_type = ANY (ARRAY['unit'::text, 'e2e'::text]))))", "test_type", true,
+        {"CHECK ((event_type = ANY (ARRAY['created'::text, 'merged'::text])))",
+         "event_type",
+         true,
+         {"created", "merged"}},
+        {"CHECK (((status)::text = ANY ((ARRAY['a'::character varying, 'b''c'::character varying])::text[])))",
+         "status",
+         true,
+         {"a", "b'c"}},
+        {"CHECK (((test_type IS NULL) OR (test_type = ANY (ARRAY['unit'::text, 'e2e'::text]))))",
+         "test_type",
+         true,
          {"unit", "e2e"}},
         {"CHECK ((kind = 'x'::text))", "kind", true, {"x"}},
         {"CHECK ((cycle_time_seconds >= 0))", "cycle_time_seconds", false, {}},
@@ -38,8 +45,10 @@ namespace {
 Catalog seed_pr_events(const std::string& schema) {
     Catalog cat;
     cat.tables = {schema + ".pr_events"};
-    for (auto [name, type, category] : {std::tuple{"id", "uuid", 'U'}, {"pr_number", "integer", 'N'},
-                                        {"event_type", "text", 'S'}, {"event_timestamp", "timestamp with time zone", 'D'},
+    for (auto [name, type, category] : {std::tuple{"id", "uuid", 'U'},
+                                        {"pr_number", "integer", 'N'},
+                                        {"event_type", "text", 'S'},
+                                        {"event_timestamp", "timestamp with time zone", 'D'},
                                         {"deployment_note", "text", 'S'}})
         cat.columns.push_back({schema, "pr_events", name, type, category, true, std::string(name) == "id", false});
     cat.checks.push_back({schema, "pr_events", "pr_events_event_type_check", "event_type",
@@ -68,9 +77,10 @@ TEST_CASE("metrics adopt: a seed-shaped pr_events in public is moved, completed 
                    "ready_for_review, reviewed, closed");
     CHECK(d[12] == "metrics.pr_events: unique key (repository, pr_number, event_type, event_timestamp) created, so "
                    "that recording an event twice adds it once");
-    CHECK(plan.steps[11].sql == "alter table metrics.pr_events drop constraint pr_events_event_type_check, add constraint "
-                                "pr_events_event_type_check check (event_type in ('created', 'merged', 'opened', "
-                                "'reopened', 'ready_for_review', 'reviewed', 'closed'));\n");
+    CHECK(plan.steps[11].sql ==
+          "alter table metrics.pr_events drop constraint pr_events_event_type_check, add constraint "
+          "pr_events_event_type_check check (event_type in ('created', 'merged', 'opened', "
+          "'reopened', 'ready_for_review', 'reviewed', 'closed'));\n");
 }
 
 TEST_CASE("metrics adopt: a public table beside the metrics one, or without the seed's columns, is left alone") {
@@ -99,8 +109,9 @@ TEST_CASE("metrics adopt: a column of another kind is a conflict, a narrower num
     auto plan = plan_adoption(cat, "");
     REQUIRE(plan.conflicts.size() == 2);
     CHECK(plan.conflicts[0].description == "metrics.pr_events.pr_number is text, sbdeploy writes integer");
-    CHECK(plan.conflicts[1].fix.starts_with("alter table metrics.pr_events alter column event_timestamp type timestamptz "
-                                            "using event_timestamp at time zone 'UTC'; "));
+    CHECK(
+        plan.conflicts[1].fix.starts_with("alter table metrics.pr_events alter column event_timestamp type timestamptz "
+                                          "using event_timestamp at time zone 'UTC'; "));
 }
 
 TEST_CASE("metrics report: seed 001's default threshold, unless one is given") {

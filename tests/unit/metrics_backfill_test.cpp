@@ -30,10 +30,12 @@ std::string pr(int number, const char* title, const char* created, const char* u
 } // namespace
 
 TEST_CASE("metrics backfill: a page of pull requests becomes their histories") {
-    std::string page = "[" + pr(3, "feat: a", "2024-05-01T00:00:00Z", "2024-05-03T00:00:00Z", "2024-05-02T00:00:00Z",
-                                "2024-05-02T00:00:00Z") +
-                       "," + pr(2, "Fix it", "2024-04-01T00:00:00Z", "2024-04-30T00:00:00Z", nullptr,
-                                "2024-04-30T00:00:00Z", "fix/it", "main") +
+    std::string page = "[" +
+                       pr(3, "feat: a", "2024-05-01T00:00:00Z", "2024-05-03T00:00:00Z", "2024-05-02T00:00:00Z",
+                          "2024-05-02T00:00:00Z") +
+                       "," +
+                       pr(2, "Fix it", "2024-04-01T00:00:00Z", "2024-04-30T00:00:00Z", nullptr, "2024-04-30T00:00:00Z",
+                          "fix/it", "main") +
                        "," + pr(1, "feat: open", "2024-04-01T00:00:00Z", "2024-04-29T00:00:00Z", nullptr, nullptr) +
                        "," + pr(0, "old", "2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z", nullptr, nullptr) + "]";
     auto r = pulls_page(page, at("2024-04-15T00:00:00Z"), "o/r", rules());
@@ -80,7 +82,7 @@ TEST_CASE("metrics backfill: a saved list reaches the sink a part at a time, nev
     std::string big = "[";
     for (int i = 1; i <= 1500; ++i)
         big += (i > 1 ? "," : "") + pr(i, "feat: a", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z",
-                                        "2024-05-02T00:00:00Z", "2024-05-02T00:00:00Z");
+                                       "2024-05-02T00:00:00Z", "2024-05-02T00:00:00Z");
     big += "]\n[" + pr(9999, "feat: b", "2024-05-01T00:00:00Z", "2024-05-01T00:00:00Z", nullptr, nullptr) + "]";
     std::vector<std::size_t> handed;  // pull request events per hand-over
     std::size_t rules_seen = 0;
@@ -167,9 +169,15 @@ TEST_CASE("metrics backfill: workflow runs of the named deployment workflows") {
 }
 
 TEST_CASE("metrics backfill: git log subjects and commit times") {
-    std::string log = "aaa\x1f" "2024-05-01T12:00:00+02:00\x1f" "feat: one\x1e\n"
-                      "bbb\x1f" "2024-05-02T12:00:00Z\x1f" "wip \"quoted\" ; drop table x\x1e\n"
-                      "ccc\x1f" "2024-05-03T12:00:00Z\x1f" "Merge branch 'main' into staging\x1e\n";
+    std::string log = "aaa\x1f"
+                      "2024-05-01T12:00:00+02:00\x1f"
+                      "feat: one\x1e\n"
+                      "bbb\x1f"
+                      "2024-05-02T12:00:00Z\x1f"
+                      "wip \"quoted\" ; drop table x\x1e\n"
+                      "ccc\x1f"
+                      "2024-05-03T12:00:00Z\x1f"
+                      "Merge branch 'main' into staging\x1e\n";
     auto rules = commits_from_git_log(log, "o/r");
     REQUIRE(rules.size() == 2);
     CHECK(rules[0].context_id == "aaa");
@@ -178,6 +186,7 @@ TEST_CASE("metrics backfill: git log subjects and commit times") {
     CHECK(rules[1].subject == "wip \"quoted\" ; drop table x");
     CHECK(rules[1].status == Compliance::violation);
 
-    auto times = commit_times("aaa\x1f" "2024-05-01T12:00:00Z\nbbb\x1fnot a time\n");
+    auto times = commit_times("aaa\x1f"
+                              "2024-05-01T12:00:00Z\nbbb\x1fnot a time\n");
     CHECK(times == std::map<std::string, std::int64_t>{{"aaa", at("2024-05-01T12:00:00Z")}});
 }

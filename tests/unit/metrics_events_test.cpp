@@ -78,7 +78,8 @@ TEST_CASE("metrics events: every webhook example gives the rows its event and ac
             std::size_t prs = 0, rule_rows = 0, deployments = 0;
             bool note = true;
             if (name == "pull_request") {
-                bool recorded = action == "opened" || action == "reopened" || action == "ready_for_review" || action == "closed";
+                bool recorded = action == "opened" || action == "reopened" || action == "ready_for_review" ||
+                                action == "closed";
                 prs = recorded ? 1 : 0;
                 rule_rows = recorded || action == "edited" ? 3 : 0;
                 note = !recorded && action != "edited";

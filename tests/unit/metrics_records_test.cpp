@@ -23,7 +23,8 @@ TEST_CASE("metrics records: array elements quote every text and escape quotes an
 TEST_CASE("metrics records: texts and numbers as the database reads them") {
     CHECK(text_value("") == std::nullopt);
     CHECK(text_value("a") == db::Value("a"));
-    CHECK(text_value(std::string_view("a\0b", 3)) == db::Value("a\xEF\xBF\xBD" "b"));
+    CHECK(text_value(std::string_view("a\0b", 3)) == db::Value("a\xEF\xBF\xBD"
+                                                               "b"));
     CHECK(decimal_text(12.5) == "12.5");
     CHECK(decimal_text(3) == "3");
     CHECK(decimal_text(0.0004) == "0");
@@ -43,7 +44,7 @@ TEST_CASE("metrics records: pr_events rows in table column order") {
     auto rows = to_rows(std::span<const PrEvent>(&e, 1));
     REQUIRE(rows.rows() == 1);
     REQUIRE(rows.table->columns.size() == 11);
-    std::vector<db::Value> expected = {"o/r",       "7",         "merged",  "2019-05-15T15:20:33Z", "feat: x",
+    std::vector<db::Value> expected = {"o/r",        "7",          "merged",     "2019-05-15T15:20:33Z", "feat: x",
                                        std::nullopt, std::nullopt, std::nullopt, "2019-05-15T15:20:00Z", "33",
                                        std::nullopt};
     CHECK(rows.cells == expected);
@@ -62,7 +63,8 @@ public:
 
     [[nodiscard]] std::string describe() const override { return "fake"; }
     Result<std::size_t> insert(const TableRows& rows) override {
-        if (fail_next) return fail(ErrorKind::database, "metrics: writing metrics." + std::string(rows.table->name) + ": boom");
+        if (fail_next)
+            return fail(ErrorKind::database, "metrics: writing metrics." + std::string(rows.table->name) + ": boom");
         calls.emplace_back(std::string(rows.table->name), rows.rows());
         std::size_t inserted = 0;
         const std::size_t width = rows.table->columns.size();

@@ -45,15 +45,12 @@ History history() {
     };
     h.merged = {
         {at("2024-05-20T10:00:00Z"), 999},  // before the window
-        {at("2024-05-22T10:00:00Z"), 3600},
-        {at("2024-05-22T12:00:00Z"), 86400},
-        {at("2024-05-24T10:00:00Z"), 7200},
-        {at("2024-05-26T10:00:00Z"), 14400},
-        {at("2024-05-31T23:59:59Z"), 10800},
-        {at("2024-05-27T10:00:00Z"), std::nullopt},  // merged, cycle time unknown
+        {at("2024-05-22T10:00:00Z"), 3600},  {at("2024-05-22T12:00:00Z"), 86400},
+        {at("2024-05-24T10:00:00Z"), 7200},  {at("2024-05-26T10:00:00Z"), 14400},
+        {at("2024-05-31T23:59:59Z"), 10800}, {at("2024-05-27T10:00:00Z"), std::nullopt}, // merged, cycle time unknown
     };
     h.tests = {
-        {at("2024-05-21T10:00:00Z"), 10, 0, 10, 0},  // before the window
+        {at("2024-05-21T10:00:00Z"), 10, 0, 10, 0}, // before the window
         {at("2024-05-23T10:00:00Z"), 100, 95, 3, 2},
         {at("2024-05-29T10:00:00Z"), 50, 40, 10, 0},
     };
@@ -63,7 +60,7 @@ History history() {
         {at("2024-05-24T10:00:00Z"), "branch-naming", true},
         {at("2024-05-24T10:00:00Z"), "conventional-title", true},
         {at("2024-05-24T10:00:00Z"), "conventional-title", false},
-        {at("2024-05-10T10:00:00Z"), "conventional-title", false},  // before the window
+        {at("2024-05-10T10:00:00Z"), "conventional-title", false}, // before the window
     };
     return h;
 }
@@ -168,65 +165,67 @@ TEST_CASE("metrics report: terminal table, JSON and Markdown") {
     l.min_test_pass_rate = 80;
     l.max_change_failure_rate = 15;
     auto t = check_thresholds(f, l);
-    CHECK(render_table(f, t) ==
-          "development metrics: octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n"
-          "  deployment frequency    0.40/day    4 successful deployments in 10 days\n"
-          "  lead time for changes   1h 30m      median of 4 deployments\n"
-          "  change failure rate     50.0%       4 of 8 deployments failed\n"
-          "  time to restore         2h          median of 1 restored outage (2 outages)\n"
-          "  PR cycle time           3h          median over 5 of 6 merged PRs, p90 16h\n"
-          "  test pass rate          91.2%       135 of 148 tests passed (2 skipped)\n"
-          "  rule compliance         60.0%       3 of 5 checks compliant\n"
-          "rules:\n"
-          "  branch-naming           66.7%       2 of 3 checks\n"
-          "  conventional-title      50.0%       1 of 2 checks\n"
-          "thresholds:\n"
-          "  FAIL  change failure rate 50.0% (at most 15%, --max-change-failure-rate)\n"
-          "  ok    test pass rate 91.2% (at least 80%, --min-test-pass-rate)\n");
-    CHECK(render_json(f, t) ==
-          R"({"repository":"octo/app","environment":"production","days":10,"from":"2024-05-22T00:00:00Z",)"
-          R"("until":"2024-06-01T00:00:00Z","deployments":4,"failed_deployments":4,"deployment_frequency_per_day":0.4,)"
-          R"("lead_time_seconds_median":5400.0,"change_failure_rate_percent":50.0,"outages":2,"restored_outages":1,)"
-          R"("time_to_restore_seconds_median":7200.0,"prs_merged":6,"pr_cycle_time_seconds_median":10800.0,)"
-          R"("pr_cycle_time_seconds_p90":57600.0,"tests_total":150,"tests_passed":135,"tests_failed":13,)"
-          R"("test_pass_rate_percent":91.22,"rule_checks":5,"rule_compliance_percent":60.0,)"
-          R"("rules":[{"rule":"branch-naming","checks":3,"compliant":2},{"rule":"conventional-title","checks":2,"compliant":1}],)"
-          R"("thresholds":[{"option":"max-change-failure-rate","limit":15.0,"value":50.0,"ok":false},)"
-          R"({"option":"min-test-pass-rate","limit":80.0,"value":91.22,"ok":true}],)"
-          R"("daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)"
-          R"({"date":"2024-05-23","deployments":1,"failed_deployments":0,"prs_merged":0},)"
-          R"({"date":"2024-05-24","deployments":0,"failed_deployments":0,"prs_merged":1},)"
-          R"({"date":"2024-05-25","deployments":1,"failed_deployments":2,"prs_merged":0},)"
-          R"({"date":"2024-05-26","deployments":0,"failed_deployments":0,"prs_merged":1},)"
-          R"({"date":"2024-05-27","deployments":0,"failed_deployments":0,"prs_merged":1},)"
-          R"({"date":"2024-05-28","deployments":1,"failed_deployments":0,"prs_merged":0},)"
-          R"({"date":"2024-05-29","deployments":0,"failed_deployments":0,"prs_merged":0},)"
-          R"({"date":"2024-05-30","deployments":0,"failed_deployments":1,"prs_merged":0},)"
-          R"({"date":"2024-05-31","deployments":0,"failed_deployments":0,"prs_merged":1}]})");
-    CHECK(render_markdown(f, t) ==
-          "octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n\n"
-          "| threshold | limit | value | result |\n| --- | --- | --- | --- |\n"
-          "| change failure rate | at most 15% | 50.0% | ❌ not met |\n"
-          "| test pass rate | at least 80% | 91.2% | ✅ met |\n\n"
-          "| metric | value | based on |\n| --- | --- | --- |\n"
-          "| deployment frequency | 0.40/day | 4 successful deployments in 10 days |\n"
-          "| lead time for changes | 1h 30m | median of 4 deployments |\n"
-          "| change failure rate | 50.0% | 4 of 8 deployments failed |\n"
-          "| time to restore | 2h | median of 1 restored outage (2 outages) |\n"
-          "| PR cycle time | 3h | median over 5 of 6 merged PRs, p90 16h |\n"
-          "| test pass rate | 91.2% | 135 of 148 tests passed (2 skipped) |\n"
-          "| rule compliance | 60.0% | 3 of 5 checks compliant |\n\n"
-          "| rule | compliance | checks |\n| --- | --- | --- |\n"
-          "| branch-naming | 66.7% | 2 of 3 |\n"
-          "| conventional-title | 50.0% | 1 of 2 |\n\n"
-          "```mermaid\n---\nconfig:\n  themeVariables:\n    xyChart:\n      plotColorPalette: \"#4493f8, #e5534b\"\n---\n"
-          "xychart-beta\n"
-          "    title \"Deployments per day (production)\"\n"
-          "    x-axis \"day (May 22 to May 31, UTC)\" [\"22\", \"23\", \"24\", \"25\", \"26\", \"27\", \"28\", \"29\", \"30\", \"31\"]\n"
-          "    y-axis \"deployments\" 0 --> 8\n"
-          "    bar [2, 1, 0, 3, 0, 0, 1, 0, 1, 0]\n"
-          "    line [1, 0, 0, 2, 0, 0, 0, 0, 1, 0]\n"
-          "```\n\nBars: deployments per day (UTC), failed ones included; red line: the failed ones.\n\n");
+    CHECK(render_table(f, t) == "development metrics: octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n"
+                                "  deployment frequency    0.40/day    4 successful deployments in 10 days\n"
+                                "  lead time for changes   1h 30m      median of 4 deployments\n"
+                                "  change failure rate     50.0%       4 of 8 deployments failed\n"
+                                "  time to restore         2h          median of 1 restored outage (2 outages)\n"
+                                "  PR cycle time           3h          median over 5 of 6 merged PRs, p90 16h\n"
+                                "  test pass rate          91.2%       135 of 148 tests passed (2 skipped)\n"
+                                "  rule compliance         60.0%       3 of 5 checks compliant\n"
+                                "rules:\n"
+                                "  branch-naming           66.7%       2 of 3 checks\n"
+                                "  conventional-title      50.0%       1 of 2 checks\n"
+                                "thresholds:\n"
+                                "  FAIL  change failure rate 50.0% (at most 15%, --max-change-failure-rate)\n"
+                                "  ok    test pass rate 91.2% (at least 80%, --min-test-pass-rate)\n");
+    CHECK(
+        render_json(f, t) ==
+        R"({"repository":"octo/app","environment":"production","days":10,"from":"2024-05-22T00:00:00Z",)"
+        R"("until":"2024-06-01T00:00:00Z","deployments":4,"failed_deployments":4,"deployment_frequency_per_day":0.4,)"
+        R"("lead_time_seconds_median":5400.0,"change_failure_rate_percent":50.0,"outages":2,"restored_outages":1,)"
+        R"("time_to_restore_seconds_median":7200.0,"prs_merged":6,"pr_cycle_time_seconds_median":10800.0,)"
+        R"("pr_cycle_time_seconds_p90":57600.0,"tests_total":150,"tests_passed":135,"tests_failed":13,)"
+        R"("test_pass_rate_percent":91.22,"rule_checks":5,"rule_compliance_percent":60.0,)"
+        R"("rules":[{"rule":"branch-naming","checks":3,"compliant":2},{"rule":"conventional-title","checks":2,"compliant":1}],)"
+        R"("thresholds":[{"option":"max-change-failure-rate","limit":15.0,"value":50.0,"ok":false},)"
+        R"({"option":"min-test-pass-rate","limit":80.0,"value":91.22,"ok":true}],)"
+        R"("daily":[{"date":"2024-05-22","deployments":1,"failed_deployments":1,"prs_merged":2},)"
+        R"({"date":"2024-05-23","deployments":1,"failed_deployments":0,"prs_merged":0},)"
+        R"({"date":"2024-05-24","deployments":0,"failed_deployments":0,"prs_merged":1},)"
+        R"({"date":"2024-05-25","deployments":1,"failed_deployments":2,"prs_merged":0},)"
+        R"({"date":"2024-05-26","deployments":0,"failed_deployments":0,"prs_merged":1},)"
+        R"({"date":"2024-05-27","deployments":0,"failed_deployments":0,"prs_merged":1},)"
+        R"({"date":"2024-05-28","deployments":1,"failed_deployments":0,"prs_merged":0},)"
+        R"({"date":"2024-05-29","deployments":0,"failed_deployments":0,"prs_merged":0},)"
+        R"({"date":"2024-05-30","deployments":0,"failed_deployments":1,"prs_merged":0},)"
+        R"({"date":"2024-05-31","deployments":0,"failed_deployments":0,"prs_merged":1}]})");
+    CHECK(
+        render_markdown(f, t) ==
+        "octo/app, production, last 10 days (2024-05-22 to 2024-05-31)\n\n"
+        "| threshold | limit | value | result |\n| --- | --- | --- | --- |\n"
+        "| change failure rate | at most 15% | 50.0% | ❌ not met |\n"
+        "| test pass rate | at least 80% | 91.2% | ✅ met |\n\n"
+        "| metric | value | based on |\n| --- | --- | --- |\n"
+        "| deployment frequency | 0.40/day | 4 successful deployments in 10 days |\n"
+        "| lead time for changes | 1h 30m | median of 4 deployments |\n"
+        "| change failure rate | 50.0% | 4 of 8 deployments failed |\n"
+        "| time to restore | 2h | median of 1 restored outage (2 outages) |\n"
+        "| PR cycle time | 3h | median over 5 of 6 merged PRs, p90 16h |\n"
+        "| test pass rate | 91.2% | 135 of 148 tests passed (2 skipped) |\n"
+        "| rule compliance | 60.0% | 3 of 5 checks compliant |\n\n"
+        "| rule | compliance | checks |\n| --- | --- | --- |\n"
+        "| branch-naming | 66.7% | 2 of 3 |\n"
+        "| conventional-title | 50.0% | 1 of 2 |\n\n"
+        "```mermaid\n---\nconfig:\n  themeVariables:\n    xyChart:\n      plotColorPalette: \"#4493f8, #e5534b\"\n---\n"
+        "xychart-beta\n"
+        "    title \"Deployments per day (production)\"\n"
+        "    x-axis \"day (May 22 to May 31, UTC)\" [\"22\", \"23\", \"24\", \"25\", \"26\", \"27\", \"28\", \"29\", "
+        "\"30\", \"31\"]\n"
+        "    y-axis \"deployments\" 0 --> 8\n"
+        "    bar [2, 1, 0, 3, 0, 0, 1, 0, 1, 0]\n"
+        "    line [1, 0, 0, 2, 0, 0, 0, 0, 1, 0]\n"
+        "```\n\nBars: deployments per day (UTC), failed ones included; red line: the failed ones.\n\n");
     // Thresholds all met: after the figures.
     l.max_change_failure_rate = 60;
     auto met = render_markdown(f, check_thresholds(f, l));
@@ -244,7 +243,8 @@ TEST_CASE("metrics report: the outcome line says what was found, thresholds not 
     CHECK(report_headline(f, check_thresholds(f, l), Strict::no) ==
           "⚠️ **metrics report for production**: 2 thresholds not met (change failure rate 50.0%, at most 15% wanted; "
           "rule compliance 60.0%, at least 75% wanted); 8 deployments (4 failed) in the last 10 days");
-    CHECK(report_headline(f, check_thresholds(f, l), Strict::yes).starts_with("❌ **metrics report for production**: 2 thresholds not met"));
+    CHECK(report_headline(f, check_thresholds(f, l), Strict::yes)
+              .starts_with("❌ **metrics report for production**: 2 thresholds not met"));
     History tests_only;
     tests_only.deployments = {{at("2024-05-23T10:00:00Z"), true, std::nullopt}};
     auto no_tests = compute_figures(tests_only, window());
@@ -294,7 +294,7 @@ TEST_CASE("metrics report: chart labels are short, distinct and at most ~21") {
         for (const auto& b : chart_of(compute_figures({}, window_of_days(until, days))).buckets) r.push_back(b.label);
         return r;
     };
-    const std::int64_t until = at("2026-11-30T09:00:00Z");  // a Monday
+    const std::int64_t until = at("2026-11-30T09:00:00Z"); // a Monday
     SUBCASE("14 days: day of month") {
         CHECK(labels(until, 14) == std::vector<std::string>{"17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
                                                             "27", "28", "29", "30"});
@@ -312,7 +312,7 @@ TEST_CASE("metrics report: chart labels are short, distinct and at most ~21") {
     }
     SUBCASE("a year: months, then years") {
         CHECK(labels(until, 300).front() == "Feb");
-        CHECK(labels(until, 300).size() == 10);  // Feb 4 to Nov 30
+        CHECK(labels(until, 300).size() == 10); // Feb 4 to Nov 30
         CHECK(labels(until, 730) == std::vector<std::string>{"2024", "2025", "2026"});
     }
     for (int days : {1, 7, 14, 21, 22, 30, 60, 90, 105, 106, 200, 334, 335, 730, 3650}) {

@@ -44,9 +44,10 @@ TEST_CASE("metrics test reports: JUnit XML counted by test case") {
         CHECK_FALSE(c->timestamp);
     }
     SUBCASE("suites without test cases count their attributes") {
-        auto c = parse_junit(R"(<testsuites><testsuite name="s" tests="10" failures="2" errors="1" skipped="3" time="1"/>
+        auto c =
+            parse_junit(R"(<testsuites><testsuite name="s" tests="10" failures="2" errors="1" skipped="3" time="1"/>
             <testsuite name="t" tests="5" time="2"/></testsuites>)",
-                             "r.xml");
+                        "r.xml");
         REQUIRE(c);
         CHECK(c->total == 15);
         CHECK(c->failed == 3);

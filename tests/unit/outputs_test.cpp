@@ -50,7 +50,8 @@ TEST_CASE("uuid_v4 formats 16 random bytes with the version and variant bits set
 TEST_CASE("outputs are written as name<<delimiter, value, delimiter") {
     auto text = format_file_commands({{"environment", "staging"}, {"empty", ""}}, "GITHUB_OUTPUT", sequence({0}));
     REQUIRE(text);
-    CHECK(*text == "environment<<" + kZeros + "\nstaging\n" + kZeros + "\n" + "empty<<" + kZeros + "\n\n" + kZeros + "\n");
+    CHECK(*text ==
+          "environment<<" + kZeros + "\nstaging\n" + kZeros + "\n" + "empty<<" + kZeros + "\n\n" + kZeros + "\n");
     CHECK(test::parse_file_commands(*text) == NameValues{{"environment", "staging"}, {"empty", ""}});
     CHECK(*format_file_commands({}, "GITHUB_OUTPUT", sequence({0})) == "");
 }
@@ -132,8 +133,8 @@ TEST_CASE("a file that cannot be written is an io error naming it") {
     CHECK(r.error().exit_code() == 1);
     auto s = append_step_summary(dir.path("missing-folder/summary"), "x");
     REQUIRE_FALSE(s);
-    CHECK(s.error().message ==
-          "cannot write the GITHUB_STEP_SUMMARY file \"" + dir.path("missing-folder/summary") + "\": no such file or directory");
+    CHECK(s.error().message == "cannot write the GITHUB_STEP_SUMMARY file \"" + dir.path("missing-folder/summary") +
+                                   "\": no such file or directory");
 }
 
 TEST_CASE("the Outputs collector keeps order, replaces in place and flushes once") {
@@ -142,7 +143,8 @@ TEST_CASE("the Outputs collector keeps order, replaces in place and flushes once
     outputs.set("reason", "first");
     outputs.set("environment", "staging");
     outputs.set("reason", "line \"one\"\nline two");
-    CHECK(outputs.items() == NameValues{{"event", "push"}, {"reason", "line \"one\"\nline two"}, {"environment", "staging"}});
+    CHECK(outputs.items() ==
+          NameValues{{"event", "push"}, {"reason", "line \"one\"\nline two"}, {"environment", "staging"}});
     CHECK(outputs.get("environment") == "staging");
     CHECK_FALSE(outputs.get("nope"));
     CHECK(outputs.to_json() == R"({"event":"push","reason":"line \"one\"\nline two","environment":"staging"})");

@@ -6,7 +6,8 @@ using namespace sbdeploy::migrations;
 
 namespace {
 LocalEntry local(std::string v, std::vector<std::string> stmts = {"select 1"}) { return {v, "n" + v, stmts}; }
-RemoteEntry remote(std::string v, std::optional<std::vector<std::string>> stmts = std::vector<std::string>{"select 1"}) {
+RemoteEntry remote(std::string v,
+                   std::optional<std::vector<std::string>> stmts = std::vector<std::string>{"select 1"}) {
     return {v, "n" + v, stmts};
 }
 std::vector<std::string> versions(const Plan& p) {
@@ -38,10 +39,12 @@ TEST_CASE("plan: pending, applied, missing locally, out of order and edited") {
         CHECK(states(p) == std::vector<std::string>{"1:applied", "5:missing locally"});
     }
     SUBCASE("a local version older than the newest remote is out of order, applied first with --include-all") {
-        auto p = make_plan({local("1"), local("2"), local("3"), local("4")}, {remote("1"), remote("3")}, IncludeAll::no);
+        auto p =
+            make_plan({local("1"), local("2"), local("3"), local("4")}, {remote("1"), remote("3")}, IncludeAll::no);
         CHECK(p.out_of_order == std::vector<std::string>{"2"});
         CHECK(versions(p) == std::vector<std::string>{"4"});
-        auto all = make_plan({local("1"), local("2"), local("3"), local("4")}, {remote("1"), remote("3")}, IncludeAll::yes);
+        auto all =
+            make_plan({local("1"), local("2"), local("3"), local("4")}, {remote("1"), remote("3")}, IncludeAll::yes);
         CHECK(versions(all) == std::vector<std::string>{"2", "4"});
     }
     SUBCASE("versions compare as text, as the CLI compares them") {

@@ -75,7 +75,8 @@ TEST_CASE("hotfix: the warning names the branch to merge back, the refusal why t
                        "20240101000003_extra (applied on staging with different statements); the hotfix route covers "
                        "only what pull request #12 from \"hotfix/note\" brought (20240101000002)");
     CHECK(e.hint == refusal(d.refused, "staging", "production").hint);
-    auto none = gate_refusal(gaps(), HotfixRoute{std::nullopt, "commit 2222222 is in no merged pull request into \"main\""},
+    auto none = gate_refusal(gaps(),
+                             HotfixRoute{std::nullopt, "commit 2222222 is in no merged pull request into \"main\""},
                              "staging", "production");
     CHECK(none.message.ends_with("; the hotfix route did not apply: commit 2222222 is in no merged pull request into "
                                  "\"main\""));

@@ -50,14 +50,13 @@ TEST_CASE("promotion: what the source has not run, as it is") {
         CHECK(describe(gaps[1], "staging") == "20240101000003_policy (applied on staging with different statements)");
     }
     SUBCASE("one statement more is different") {
-        const std::vector<SourceEntry> source{{"20240101000001", Statements{"create table moods (id int)", "select 1"}}};
+        const std::vector<SourceEntry> source{
+            {"20240101000001", Statements{"create table moods (id int)", "select 1"}}};
         auto gaps = unpromoted(std::span(pending).first(1), source);
         REQUIRE(gaps.size() == 1);
         CHECK(gaps[0].gap == Gap::different_statements);
     }
-    SUBCASE("an empty source") {
-        CHECK(unpromoted(pending, {}).size() == 4);
-    }
+    SUBCASE("an empty source") { CHECK(unpromoted(pending, {}).size() == 4); }
 }
 
 TEST_CASE("promotion: the refusal names every version and says how to promote") {
@@ -67,8 +66,9 @@ TEST_CASE("promotion: the refusal names every version and says how to promote") 
     CHECK(e.exit_code() == 1);
     CHECK(e.message == "promotion gate: 1 migration pending for production did not run on staging first: "
                        "20240101000002_rls (not applied on staging)");
-    CHECK(e.hint == "promote them: merge them into the staging branch so its push applies them (or run 'sbdeploy push "
-                    "--environment staging' on this commit), then run this push again; --allow-unpromoted pushes anyway");
+    CHECK(e.hint ==
+          "promote them: merge them into the staging branch so its push applies them (or run 'sbdeploy push "
+          "--environment staging' on this commit), then run this push again; --allow-unpromoted pushes anyway");
 
     const std::vector<Unpromoted> both{{"20240101000002", "rls", Gap::not_applied},
                                        {"20240101000003", "policy", Gap::different_statements}};

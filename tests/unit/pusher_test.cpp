@@ -33,7 +33,7 @@ public:
         return items.size();
     }
     std::expected<Result<db::QueryResult>, db::BatchFailure> exec_batch_answer(std::span<const db::BatchItem> items,
-                                                                                db::BatchMode mode) override {
+                                                                               db::BatchMode mode) override {
         (void)exec_batch(items, mode);
         return Result<db::QueryResult>(db::QueryResult{});
     }
@@ -91,21 +91,20 @@ TEST_CASE("pusher: batches bounded by count, ended by files that cannot share a 
         migration(7, "create table g (id int);\n"),
     };
     Settings settings;
-    SUBCASE("the default bound") {
-        CHECK(push(files, settings) == "batch of 3, alone, batch of 1, alone, batch of 1");
-    }
+    SUBCASE("the default bound") { CHECK(push(files, settings) == "batch of 3, alone, batch of 1, alone, batch of 1"); }
     SUBCASE("two files a batch") {
         settings.batch_files = 2;
-        CHECK(push(files, settings) ==
-              "batch of 2, batch of 1, alone, batch of 1, alone, batch of 1");
+        CHECK(push(files, settings) == "batch of 2, batch of 1, alone, batch of 1, alone, batch of 1");
     }
 }
 
 TEST_CASE("pusher: batches bounded by bytes, and a file larger than the bound goes alone") {
     const std::string big = "create table big (id int);\n-- " + std::string(5000, 'x') + "\n";
     const std::vector<Migration> files{
-        migration(1, "create table a (id int);\n"), migration(2, "create table b (id int);\n"),
-        migration(3, big),                           migration(4, "create table c (id int);\n"),
+        migration(1, "create table a (id int);\n"),
+        migration(2, "create table b (id int);\n"),
+        migration(3, big),
+        migration(4, "create table c (id int);\n"),
     };
     Settings settings;
     settings.batch_bytes = 4096;

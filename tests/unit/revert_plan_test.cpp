@@ -39,9 +39,9 @@ std::vector<std::string> versions(const RevertPlan& plan) {
 } // namespace
 
 TEST_CASE("down_candidates: down/ first, then its .down.sql, then the sibling") {
-    CHECK(down_candidates("20240101000002_note.sql") ==
-          std::vector<std::string>{"down/20240101000002_note.sql", "down/20240101000002_note.down.sql",
-                                   "20240101000002_note.down.sql"});
+    CHECK(down_candidates("20240101000002_note.sql") == std::vector<std::string>{"down/20240101000002_note.sql",
+                                                                                 "down/20240101000002_note.down.sql",
+                                                                                 "20240101000002_note.down.sql"});
 }
 
 TEST_CASE("plan_revert: applied versions whose files were removed, newest first, with the parent's down SQL") {

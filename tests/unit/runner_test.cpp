@@ -136,17 +136,22 @@ TEST_CASE("run facts of a push") {
         CHECK(g.repository == "octo/renamed");
     }
     SUBCASE("a new branch has no base, a deleted one no head") {
-        auto created = run_facts(c, parsed(R"({"ref": "refs/heads/x", "before": ")" + kZero + R"(", "after": "a2", "created": true})", "push"));
+        auto created = run_facts(c, parsed(R"({"ref": "refs/heads/x", "before": ")" + kZero +
+                                               R"(", "after": "a2", "created": true})",
+                                           "push"));
         CHECK(created.base_sha.empty());
         CHECK(created.head_sha == "a2");
-        auto deleted = run_facts(c, parsed(R"({"ref": "refs/heads/x", "before": "b1", "after": ")" + kZero + R"(", "deleted": true})", "push"));
+        auto deleted = run_facts(c, parsed(R"({"ref": "refs/heads/x", "before": "b1", "after": ")" + kZero +
+                                               R"(", "deleted": true})",
+                                           "push"));
         CHECK(deleted.deleted);
         CHECK(deleted.base_sha == "b1");
         CHECK(deleted.head_sha.empty());
         CHECK(deleted.sha.empty());
     }
     SUBCASE("a tag") {
-        auto tag = run_facts(c, parsed(R"({"ref": "refs/tags/v1.0", "before": ")" + kZero + R"(", "after": "a2"})", "push"));
+        auto tag =
+            run_facts(c, parsed(R"({"ref": "refs/tags/v1.0", "before": ")" + kZero + R"(", "after": "a2"})", "push"));
         CHECK(tag.ref_type == "tag");
         CHECK(tag.tag == "v1.0");
         CHECK(tag.branch.empty());
@@ -176,9 +181,10 @@ TEST_CASE("run facts of a pull request") {
 TEST_CASE("run facts of merge groups, workflow runs, create and delete") {
     RunnerContext c;
     SUBCASE("merge_group") {
-        auto f = run_facts(c, parsed(R"({"merge_group": {"base_sha": "b", "head_sha": "h", "base_ref": "refs/heads/main",
+        auto f =
+            run_facts(c, parsed(R"({"merge_group": {"base_sha": "b", "head_sha": "h", "base_ref": "refs/heads/main",
             "head_ref": "refs/heads/gh-readonly-queue/main/pr-1-abc"}})",
-                                     "merge_group"));
+                                "merge_group"));
         CHECK(f.base_ref == "main");
         CHECK(f.branch == "gh-readonly-queue/main/pr-1-abc");
         CHECK(f.ref == "refs/heads/gh-readonly-queue/main/pr-1-abc");

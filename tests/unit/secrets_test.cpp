@@ -22,7 +22,7 @@ TEST_CASE("secrets: the password of a database URL is masked, not its host") {
 
 TEST_CASE("secrets: an http URL is an address, only a password written into it is secret") {
     Environment env(Vars{{"SBDEPLOY_SUPABASE_URL", "https://abcdefghijklmnopqrst.supabase.co"},
-                     {"SBDEPLOY_HEALTH_URL", "https://user:hunter2@example.com/health"}});
+                         {"SBDEPLOY_HEALTH_URL", "https://user:hunter2@example.com/health"}});
     auto s = collect_secrets(env, nullptr);
     CHECK_FALSE(has(s, "https://abcdefghijklmnopqrst.supabase.co"));
     CHECK(has(s, "hunter2"));
@@ -31,8 +31,8 @@ TEST_CASE("secrets: an http URL is an address, only a password written into it i
 
 TEST_CASE("secrets: tokens, keys and passwords are masked whole") {
     Environment env(Vars{{"SUPABASE_ACCESS_TOKEN", "sbp_0123456789abcdef"},
-                     {"SBDEPLOY_SUPABASE_KEY", "eyJhbGciOi.secret"},
-                     {"GITHUB_TOKEN", "ghs_abc"}});
+                         {"SBDEPLOY_SUPABASE_KEY", "eyJhbGciOi.secret"},
+                         {"GITHUB_TOKEN", "ghs_abc"}});
     auto s = collect_secrets(env, nullptr);
     CHECK(has(s, "sbp_0123456789abcdef"));
     CHECK(has(s, "eyJhbGciOi.secret"));

@@ -132,8 +132,8 @@ TEST_CASE("seed: the files the patterns select, in the CLI's order") {
         const Strings patterns{"./seeds/*.sql", "./seed.sql", "seeds/a.sql", "./seeds/**/*.sql", "./nothing/*.sql"};
         auto l = list_seed_files(root, patterns);
         REQUIRE(l);
-        CHECK(displays(*l) == v({"supabase/seeds/a.sql", "supabase/seeds/b.sql", "supabase/seed.sql",
-                                 "supabase/seeds/sub/c.sql"}));
+        CHECK(displays(*l) ==
+              v({"supabase/seeds/a.sql", "supabase/seeds/b.sql", "supabase/seed.sql", "supabase/seeds/sub/c.sql"}));
         CHECK(l->unmatched == v({"supabase/nothing/*.sql"}));
         CHECK(l->files[2].hash == util::sha256_hex("insert into t values (4);\n"));
         CHECK(l->files[2].sql.texts() == v({"insert into t values (4)"}));

@@ -97,7 +97,8 @@ TEST_CASE("statements are split on semicolons, trimmed, and placed in the file")
               std::vector<Placed>{{"select 'é'", 1, 1, 1, 1}, {"select 2", 1, 14, 1, 1}, {"select 3", 1, 24, 1, 1}});
     }
     SUBCASE("the last statement needs no semicolon") {
-        CHECK(placed("select 1;\nselect 2\n") == std::vector<Placed>{{"select 1", 1, 1, 1, 1}, {"select 2", 2, 1, 2, 2}});
+        CHECK(placed("select 1;\nselect 2\n") ==
+              std::vector<Placed>{{"select 1", 1, 1, 1, 1}, {"select 2", 2, 1, 2, 2}});
     }
     SUBCASE("a comment after a statement on the same line belongs to the next one") {
         CHECK(placed("select 1; -- one\nselect 2;") ==
@@ -133,20 +134,27 @@ TEST_CASE("semicolons inside quotes, identifiers, comments and dollar quotes do 
         {"escape string continued after a newline",
          "select E'a'\n'\\'; b'; select 2",
          {"select E'a'\n'\\'; b'", "select 2"}},
-        {"quoted identifier", "create table \"a;b\"\"c\" (x int); select 2", {"create table \"a;b\"\"c\" (x int)", "select 2"}},
+        {"quoted identifier",
+         "create table \"a;b\"\"c\" (x int); select 2",
+         {"create table \"a;b\"\"c\" (x int)", "select 2"}},
         {"line comment", "select 1 -- a; b\n; select 2", {"select 1 -- a; b", "select 2"}},
         {"line comment ended by a carriage return", "select 1 -- a\r; select 2", {"select 1 -- a", "select 2"}},
-        {"nested block comments", "select 1 /* a /* b; */ c; */; select 2", {"select 1 /* a /* b; */ c; */", "select 2"}},
-        {"/*/ opens a comment that /*/ does not close", "/*/ ; /*/ ; */ */ select 1; select 2",
+        {"nested block comments",
+         "select 1 /* a /* b; */ c; */; select 2",
+         {"select 1 /* a /* b; */ c; */", "select 2"}},
+        {"/*/ opens a comment that /*/ does not close",
+         "/*/ ; /*/ ; */ */ select 1; select 2",
          {"/*/ ; /*/ ; */ */ select 1", "select 2"}},
         {"operator before a comment", "select 2*/*;*/3; select 4", {"select 2*/*;*/3", "select 4"}},
         {"dollar quote", "do $$ begin perform 1; end $$; select 2", {"do $$ begin perform 1; end $$", "select 2"}},
         {"tagged dollar quote with other tags inside",
          "select $a$ $b$ ; $$ ; $b$ $a$; select 2",
          {"select $a$ $b$ ; $$ ; $b$ $a$", "select 2"}},
-        {"dollar after a word character is part of the word", "select a$b; select $1; select 2",
+        {"dollar after a word character is part of the word",
+         "select a$b; select $1; select 2",
          {"select a$b", "select $1", "select 2"}},
-        {"quotes and dollars inside comments are ignored", "-- it's $$\nselect 1; /* \" */ select 2",
+        {"quotes and dollars inside comments are ignored",
+         "-- it's $$\nselect 1; /* \" */ select 2",
          {"-- it's $$\nselect 1", "/* \" */ select 2"}},
     });
 }
@@ -163,14 +171,17 @@ TEST_CASE("BEGIN ATOMIC bodies are kept whole") {
         {"whitespace of any kind between BEGIN and ATOMIC",
          "create function f() returns int language sql BEGIN\n\tATOMIC select 1; END;select 2",
          {"create function f() returns int language sql BEGIN\n\tATOMIC select 1; END", "select 2"}},
-        {"comments before END", "create function f() returns int language sql begin atomic select 1; -- x;\n end; select 2",
+        {"comments before END",
+         "create function f() returns int language sql begin atomic select 1; -- x;\n end; select 2",
          {"create function f() returns int language sql begin atomic select 1; -- x;\n end", "select 2"}},
         {"a word starting with END does not end the body",
          "create function f() returns int language sql begin atomic select 1; endx; end; select 2",
          {"create function f() returns int language sql begin atomic select 1; endx; end", "select 2"}},
-        {"empty body", "create function f() returns void language sql begin atomic end; select 2",
+        {"empty body",
+         "create function f() returns void language sql begin atomic end; select 2",
          {"create function f() returns void language sql begin atomic end", "select 2"}},
-        {"body at the end of the file", "create function f() returns int language sql begin atomic select 1; end",
+        {"body at the end of the file",
+         "create function f() returns int language sql begin atomic select 1; end",
          {"create function f() returns int language sql begin atomic select 1; end"}},
         // The CLI only looks for whitespace between BEGIN and ATOMIC; Postgres would reject
         // the pieces, so such a file fails to apply with the CLI and with sbdeploy.
@@ -182,7 +193,8 @@ TEST_CASE("BEGIN ATOMIC bodies are kept whole") {
 
 TEST_CASE("parentheses hold semicolons, and the first ')' closes every open '(' as in the CLI") {
     check_texts({
-        {"multi-action rule", "create rule r as on insert to t do also (insert into a select 1; insert into b select 2); select 3",
+        {"multi-action rule",
+         "create rule r as on insert to t do also (insert into a select 1; insert into b select 2); select 3",
          {"create rule r as on insert to t do also (insert into a select 1; insert into b select 2)", "select 3"}},
         {"nested parentheses close together",
          "create rule r as on insert to t do also (insert into a values (1); insert into b values (2));",
@@ -201,7 +213,8 @@ TEST_CASE("syntax newer than PostgreSQL 15 splits like any other") {
          {"create function f() returns setof int language sql begin atomic select a from json_table('[1]', '$[*]' "
           "columns (a int path '$')); select 1; end",
           "select 2"}},
-        {"PG 16 GRANT ... WITH INHERIT", "grant r1 to r2 with inherit true, set false; select 1",
+        {"PG 16 GRANT ... WITH INHERIT",
+         "grant r1 to r2 with inherit true, set false; select 1",
          {"grant r1 to r2 with inherit true, set false", "select 1"}},
     });
 }
@@ -215,7 +228,8 @@ TEST_CASE("the text is decoded as the CLI decodes it") {
         {"JavaScript whitespace is trimmed (no-break space, ideographic space, line separator)",
          "select 1;\xC2\xA0select 2\xE3\x80\x80;\xE2\x80\xA8select 3",
          {"select 1", "select 2", "select 3"}},
-        {"a backslash outside quotes hides the next character (as in the CLI)", "select 1 \\; select 2; select 3",
+        {"a backslash outside quotes hides the next character (as in the CLI)",
+         "select 1 \\; select 2; select 3",
          {"select 1 \\; select 2", "select 3"}},
     });
 }

@@ -38,11 +38,10 @@ TEST_CASE("table cells escape pipes in text and in code spans") {
     Table t({"File", "Result"}, {Align::left, Align::right});
     t.row({Cell::code("20240101_pipe|name.sql"), Cell::text("ok|fine")});
     t.row({Cell::raw("❌ a|b \\| c")});
-    CHECK(t.render() ==
-          "| File | Result |\n"
-          "| --- | ---: |\n"
-          "| `20240101_pipe\\|name.sql` | ok\\|fine |\n"
-          "| ❌ a\\|b \\| c |  |\n");
+    CHECK(t.render() == "| File | Result |\n"
+                        "| --- | ---: |\n"
+                        "| `20240101_pipe\\|name.sql` | ok\\|fine |\n"
+                        "| ❌ a\\|b \\| c |  |\n");
     CHECK(t.size() == 2);
 }
 

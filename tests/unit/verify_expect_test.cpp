@@ -87,7 +87,8 @@ TEST_CASE("verify: a bad expectation is refused with the reason") {
 }
 
 TEST_CASE("verify: a file of expectations") {
-    auto ok = parse_expectation_lines("# after the release\n\ntable:public.moods\n  rls:public.moods  \n", "expect.txt");
+    auto ok =
+        parse_expectation_lines("# after the release\n\ntable:public.moods\n  rls:public.moods  \n", "expect.txt");
     REQUIRE(ok);
     REQUIRE(ok->size() == 2);
     CHECK((*ok)[0].origin == "expect.txt:3");
@@ -133,5 +134,6 @@ TEST_CASE("verify: health headers and URLs") {
     CHECK(net::printable_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/");
     CHECK(check_url("HTTPS://x"));
     CHECK_FALSE(check_url("file:///etc/passwd"));
-    CHECK(check_url("ftp://x?k=secret").error().message == "option --health-url: \"ftp://x\" is not an http or https URL");
+    CHECK(check_url("ftp://x?k=secret").error().message ==
+          "option --health-url: \"ftp://x\" is not an http or https URL");
 }

@@ -10,9 +10,7 @@ TEST_CASE("message data escapes % \\r \\n and nothing else") {
     CHECK(escape_data("percent % percent % cr \r cr \r lf \n lf \n") ==
           "percent %25 percent %25 cr %0D cr %0D lf %0A lf %0A");
     CHECK(escape_data("colon : comma , stay") == "colon : comma , stay");
-    SUBCASE("% is escaped first, so an escape in the input survives") {
-        CHECK(escape_data("%0A") == "%250A");
-    }
+    SUBCASE("% is escaped first, so an escape in the input survives") { CHECK(escape_data("%0A") == "%250A"); }
     CHECK(escape_data("") == "");
 }
 
@@ -23,7 +21,9 @@ TEST_CASE("property values also escape : and ,") {
 }
 
 TEST_CASE("format_command writes ::name props::message") {
-    SUBCASE("message only") { CHECK(format_command("some-command", {}, "some message") == "::some-command::some message"); }
+    SUBCASE("message only") {
+        CHECK(format_command("some-command", {}, "some message") == "::some-command::some message");
+    }
     SUBCASE("carriage returns in the message") {
         CHECK(format_command("some-command", {}, "some\r\nmessage") == "::some-command::some%0D%0Amessage");
     }

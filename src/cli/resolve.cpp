@@ -43,16 +43,36 @@ std::optional<Candidate> from_variable(const Context& ctx, const std::string& na
     return Candidate{*v, name};
 }
 
-// No target was found: the target of the kind --transport excludes, or the variable to set.
-Error no_target(const Context& ctx, const Target& t, Sources sources, std::string_view context,
-                const std::optional<std::pair<bool, Candidate>>& other_kind) {
-    const std::string transport = ctx.options.get_or("transport", "auto");
+// What a target lookup looks for: the kinds --transport allows (postgres only URLs, api only
+// project refs, auto both) and the environment's own variables.
+struct Lookup {
+    std::string transport;
+    bool urls;
+    bool refs;
+    std::string url_var;   // SBDEPLOY_<ENV>_DB_URL
+    std::string ref_var;   // SBDEPLOY_<ENV>_PROJECT_REF
+    // Another environment's target is only read (the promotion gate reads its history): a
+    // read-only role's URL, when given, comes first, so a job need not hold its write credential.
+    std::string read_var;  // SBDEPLOY_<ENV>_READ_URL
+};
+
+Lookup lookup_for(const Context& ctx, const Target& t) {
+    std::string transport = ctx.options.get_or("transport", "auto");
+    const std::string part = t.environment.empty() ? std::string() : policy::environment_variable_part(t.environment);
     const bool urls = transport != "api";
     const bool refs = transport != "postgres";
-    const std::string part = t.environment.empty() ? std::string() : policy::environment_variable_part(t.environment);
-    const std::string url_var = "SBDEPLOY_" + part + "_DB_URL";
-    const std::string ref_var = "SBDEPLOY_" + part + "_PROJECT_REF";
-    const std::string read_var = "SBDEPLOY_" + part + "_READ_URL";
+    return {std::move(transport),
+            urls,
+            refs,
+            "SBDEPLOY_" + part + "_DB_URL",
+            "SBDEPLOY_" + part + "_PROJECT_REF",
+            "SBDEPLOY_" + part + "_READ_URL"};
+}
+
+// No target was found: the target of the kind --transport excludes, or the variable to set.
+Error no_target(const Lookup& look, const Target& t, Sources sources, std::string_view context,
+                const std::optional<std::pair<bool, Candidate>>& other_kind) {
+    const auto& [transport, urls, refs, url_var, ref_var, read_var] = look;
     // The target was given, but of the kind --transport excludes: say that, not "set it".
     if (other_kind)
         return make_error(ErrorKind::config,
@@ -89,15 +109,8 @@ Error no_target(const Context& ctx, const Target& t, Sources sources, std::strin
 // Fills the connection of `t` (environment already decided). --transport postgres only
 // looks for URLs, api only for project refs, auto for both in precedence order.
 Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view context) {
-    const std::string transport = ctx.options.get_or("transport", "auto");
-    const bool urls = transport != "api";
-    const bool refs = transport != "postgres";
-    const std::string part = t.environment.empty() ? std::string() : policy::environment_variable_part(t.environment);
-    const std::string url_var = "SBDEPLOY_" + part + "_DB_URL";
-    const std::string ref_var = "SBDEPLOY_" + part + "_PROJECT_REF";
-    // Another environment's target is only read (the promotion gate reads its history): a
-    // read-only role's URL, when given, comes first, so a job need not hold its write credential.
-    const std::string read_var = "SBDEPLOY_" + part + "_READ_URL";
+    const Lookup look = lookup_for(ctx, t);
+    const auto& [transport, urls, refs, url_var, ref_var, read_var] = look;
 
     // Precedence: flags, then the environment's own variables, then the generic variables
     // (for metrics the generic ones first: they name the metrics database), then config.toml.
@@ -149,7 +162,7 @@ Result<void> locate(Context& ctx, Target& t, Sources sources, std::string_view c
         return {};
     }
 
-    return fail(no_target(ctx, t, sources, context, other_kind));
+    return fail(no_target(look, t, sources, context, other_kind));
 }
 
 } // namespace

@@ -37,6 +37,17 @@ void add_setup(std::vector<db::BatchItem>& items, const Settings& s, std::vector
     }
 }
 
+std::vector<std::size_t> append_statements(std::vector<db::BatchItem>& items, const Migration& m, std::size_t from,
+                                           std::size_t to) {
+    std::vector<std::size_t> item_to_statement;
+    for (std::size_t i = from; i < std::min(to, m.statements.size()); ++i) {
+        if (m.plan.skip[i]) continue;
+        items.push_back({m.statements[i].text, {}});
+        item_to_statement.push_back(i);
+    }
+    return item_to_statement;
+}
+
 double elapsed_ms(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
@@ -147,12 +158,7 @@ Result<Applied> apply_in_session(db::Session& session, const Migration& m, const
     for (std::size_t part = 0; part < parts; ++part) {
         const bool last = part + 1 == parts;
         const std::size_t to = last ? m.statements.size() : m.plan.part_ends[part];
-        std::vector<std::size_t> item_to_statement;
-        for (std::size_t i = from; i < to; ++i) {
-            if (m.plan.skip[i]) continue;
-            items.push_back({m.statements[i].text, {}});
-            item_to_statement.push_back(i);
-        }
+        const std::vector<std::size_t> item_to_statement = detail::append_statements(items, m, from, to);
         if (last) {
             reset.append_to(items);
             items.push_back(db::insert_history_item(m.file.version, m.file.name, literal));

@@ -169,13 +169,7 @@ Result<Applied> apply_in_one_call(db::Session& session, const Migration& m, cons
 
     add_local_timeouts(items, lock_sql, statement_sql);
     const std::size_t setup = items.size();
-    std::vector<std::size_t> item_to_statement;
-    item_to_statement.reserve(m.statements.size());
-    for (std::size_t i = 0; i < m.statements.size(); ++i) {
-        if (m.plan.skip[i]) continue;
-        items.push_back({m.statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    const std::vector<std::size_t> item_to_statement = detail::append_statements(items, m);
     const BookkeepingReset reset(s);
     reset.append_to(items);
     // The row it wrote is the answer: the last statement that returns rows (COMMIT returns none).
@@ -225,11 +219,7 @@ Result<std::vector<DryRun>> dry_run_in_one_call(db::Session& session, std::span<
             items.push_back({"SET SESSION AUTHORIZATION DEFAULT", {}});  // a SET ROLE survives RESET ALL
             add_local_timeouts(items, lock_sql, statement_sql);
             p.setup = items.size() - p.begin;
-            for (std::size_t i = 0; i < m.statements.size(); ++i) {
-                if (m.plan.skip[i]) continue;
-                items.push_back({m.statements[i].text, {}});
-                p.item_to_statement.push_back(i);
-            }
+            p.item_to_statement = detail::append_statements(items, m);
             reset.append_to(items);
             items.push_back(db::insert_history_item(m.file.version, m.file.name, literals[k]));
             // What the commit would check: deferred constraints (as in the session dry run).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <span>
@@ -25,6 +26,12 @@ double elapsed_ms(std::chrono::steady_clock::time_point since);
 // The session state every file starts from (RESET ALL, the role, our timeouts); `storage` holds
 // the texts the items point into.
 void add_setup(std::vector<db::BatchItem>& items, const Settings& s, std::vector<std::string>& storage);
+
+// Appends the statements of `m` in [from, to) that run (those its plan does not skip) to
+// `items`, which then point into `m`; returns each appended item's statement index, the map
+// batch_error reads a failure back through.
+std::vector<std::size_t> append_statements(std::vector<db::BatchItem>& items, const Migration& m, std::size_t from = 0,
+                                           std::size_t to = SIZE_MAX);
 
 // The connection ended while `m` was in flight over a session transport; `sent_after` more
 // files were sent with it in one batch (each committed whole or not at all, as it is).

@@ -66,12 +66,7 @@ void Pusher::start_batch() {
             break;
         bytes += size;
         std::vector<db::BatchItem> items = setup_;
-        std::vector<std::size_t> to_statement;
-        for (std::size_t s = 0; s < m.statements.size(); ++s) {
-            if (m.plan.skip[s]) continue;
-            items.push_back({m.statements[s].text, {}});
-            to_statement.push_back(s);
-        }
+        std::vector<std::size_t> to_statement = detail::append_statements(items, m);
         batch->reset.append_to(items);
         items.push_back(db::insert_history_item(m.file.version, m.file.name, db::text_array_literal(m.texts())));
         // Every file but the push's last commits without waiting for the WAL flush (one fsync per

@@ -67,12 +67,7 @@ Result<DryRun> dry_run_one(db::Session& session, const Migration* m, const Setti
     storage.reserve(2);  // items hold views into it
     detail::add_local_setup(items, settings, storage);
     std::size_t setup = items.size();
-    std::vector<std::size_t> item_to_statement;
-    for (std::size_t i = 0; i < m->statements.size(); ++i) {
-        if (m->plan.skip[i]) continue;
-        items.push_back({m->statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    const std::vector<std::size_t> item_to_statement = detail::append_statements(items, *m);
     auto literal = db::text_array_literal(m->texts());
     reset.append_to(items);
     items.push_back(db::insert_history_item(m->file.version, m->file.name, literal));

@@ -4,15 +4,15 @@
 #include <chrono>
 
 #include "db/history.hpp"
+#include "migrations/apply_internal.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::migrations {
 
-namespace {
+using detail::append_statements;
+using detail::elapsed_ms;
 
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
-}
+namespace {
 
 std::string with_sqlstate(const Error& e) {
     return e.message + (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")");
@@ -169,12 +169,7 @@ Result<RolledBack> roll_back(db::Session& session, const RollbackStep& step, con
         return RolledBack{elapsed_ms(start), session.take_notices()};
     }
 
-    std::vector<std::size_t> item_to_statement;
-    for (std::size_t i = 0; i < down->statements.size(); ++i) {
-        if (down->plan.skip[i]) continue;
-        items.push_back({down->statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    const std::vector<std::size_t> item_to_statement = append_statements(items, *down);
     const BookkeepingReset reset(settings);
     reset.append_to(items);
     items.push_back(deletion);
@@ -227,12 +222,7 @@ Result<std::vector<RollbackDryRun>> dry_run_rollback(db::Session& session, std::
         Placed p;
         p.result = results.size();
         p.begin = items.size();
-        if (down != nullptr)
-            for (std::size_t i = 0; i < down->statements.size(); ++i) {
-                if (down->plan.skip[i]) continue;
-                items.push_back({down->statements[i].text, {}});
-                p.item_to_statement.push_back(i);
-            }
+        if (down != nullptr) p.item_to_statement = append_statements(items, *down);
         reset.append_to(items);
         items.push_back({db::delete_history_sql(), {step.version}});
         items.push_back({"SAVEPOINT sbdeploy_commit_check", {}});

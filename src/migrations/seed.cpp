@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "migrations/apply_internal.hpp"
 #include "migrations/config_toml.hpp"
 #include "migrations/content.hpp"
 #include "migrations/rollback.hpp"
@@ -19,6 +20,8 @@ namespace sbdeploy::migrations {
 namespace {
 
 namespace fs = std::filesystem;
+using detail::append_statements;
+using detail::elapsed_ms;
 
 // The files under `workdir` that `pattern` (relative to it, "/" separated) matches, sorted.
 Result<std::vector<std::string>> match_files(const std::string& workdir, const std::string& pattern) {
@@ -52,10 +55,6 @@ Result<SeedFile> load_seed(const std::string& workdir, const std::string& rel) {
     if (!sql) return fail(std::move(sql.error()));
     seed.sql = std::move(*sql);
     return seed;
-}
-
-double elapsed_ms(std::chrono::steady_clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
 }
 
 Error seed_error(const SeedFile& seed, const std::vector<std::size_t>& item_to_statement, std::size_t setup,
@@ -152,12 +151,7 @@ Result<double> apply_seed(db::Session& session, const SeedFile& seed, CreateTabl
         return elapsed_ms(start);
     }
 
-    std::vector<std::size_t> item_to_statement;
-    for (std::size_t i = 0; i < m.statements.size(); ++i) {
-        if (m.plan.skip[i]) continue;
-        items.push_back({m.statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    const std::vector<std::size_t> item_to_statement = append_statements(items, m);
     const BookkeepingReset reset(settings);
     reset.append_to(items);
     items.push_back(db::upsert_seed_item(seed.display, seed.hash));

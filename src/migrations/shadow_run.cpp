@@ -33,12 +33,7 @@ Result<DryRun> apply_watched(db::Session& s, const Migration& m, const Settings&
     storage.reserve(2);  // items hold views into it
     detail::add_setup(items, settings, storage);
     const std::size_t setup = items.size();
-    std::vector<std::size_t> item_to_statement;
-    for (std::size_t i = 0; i < m.statements.size(); ++i) {
-        if (m.plan.skip[i]) continue;
-        items.push_back({m.statements[i].text, {}});
-        item_to_statement.push_back(i);
-    }
+    const std::vector<std::size_t> item_to_statement = detail::append_statements(items, m);
     const BookkeepingReset reset(settings);
     reset.append_to(items);
     items.push_back(db::insert_history_item(m.file.version, m.file.name, db::text_array_literal(m.texts())));

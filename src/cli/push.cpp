@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/hotfix_route.hpp"
 #include "cli/promotion_gate.hpp"
+#include "cli/push_bet.hpp"
 #include "cli/push_run.hpp"
 #include "db/history.hpp"
 #include "github/summary.hpp"
@@ -111,8 +112,9 @@ Result<void> prepare_push(Context& ctx, PushRun& run) {
     // The lock comes before reading the history, so a push that waited sees what the
     // other one applied and never applies a file twice (over libpq one round trip, with the
     // history table's check).
-    TRY_ASSIGN(run.history, run.dry_run ? db::read_history(*run.session)
-                                        : db::lock_and_read_history(*run.session, run.settings.lock_wait_ms));
+    // A bet on the history (push_bet.hpp) sends the first batch with it.
+    TRY_ASSIGN(run.history, run.dry_run ? db::read_history(*run.session) : start_push(ctx, run));
+    if (run.pusher) return {};  // the bet's plan, which the server checked, is the push's
     // Applied files this push deleted (a revert) are rolled back below; they leave the history plan.
     TRY_ASSIGN(run.reverted, find_reverted(ctx, run.project, run.history));
     return plan_pending(ctx, run);

@@ -48,9 +48,11 @@ Applied apply_pending(Context& ctx, PushRun& run) {
     const auto& pending = run.pending;
     // Files go in batches (one round trip each over libpq); a file already sent commits or not
     // whatever we do now, so a stop waits for its answer and stops before the next batch.
-    migrations::Pusher pusher(*run.session, pending, run.settings);
+    std::optional<migrations::Pusher> own;  // unless the bet on the history sent the first batch
+    migrations::Pusher& pusher = run.pusher ? *run.pusher : own.emplace(*run.session, pending, run.settings);
     // Nothing after the migrations needs the lock: its release goes with the last batch.
-    if (!run.extras.seed && !run.extras.rollback_on_verify) pusher.send_after_last({db::release_push_lock_item()});
+    if (own && !run.extras.seed && !run.extras.rollback_on_verify)
+        pusher.send_after_last({db::release_push_lock_item()});
     for (const auto* m : pending) {
         if (!pusher.in_flight() && interrupted()) {  // SIGINT/SIGTERM: stop between batches
             out.failure = push_stopped_before(*m, out.applied.size(), pending.size());

@@ -11,6 +11,7 @@
 #include "cli/push_extras.hpp"
 #include "cli/revert.hpp"
 #include "github/summary.hpp"
+#include "migrations/apply.hpp"
 
 namespace sbdeploy::cli {
 
@@ -28,6 +29,10 @@ struct PushRun {
     Revert reverted;  // applied files this push deleted: rolled back first
     std::vector<const migrations::Migration*> pending;
     std::string gate;  // the promotion gate's status ("" when it did not run)
+    // The bet on the history (src/cli/push_bet.hpp): the files it sent with the history read,
+    // and, when the server ran them, the Pusher that holds their results (apply_pending uses it).
+    std::vector<const migrations::Migration*> bet_pending;
+    std::unique_ptr<migrations::Pusher> pusher;
 };
 
 struct AppliedFile {

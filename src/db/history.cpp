@@ -3,7 +3,9 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <array>
 
+#include "util/sha256.hpp"
 #include "util/strings.hpp"
 
 namespace sbdeploy::db {
@@ -112,6 +114,28 @@ BEGIN
   END IF;
 END
 $sbdeploy_guard$)sql";
+
+// history_is_items: the push lock is this session's, and the history is exactly the rows
+// whose digest sbdeploy.history_is holds (history_digest), else SQLSTATE SB004; then the
+// session takes the "bet won" lock (kWonKey).
+constexpr std::string_view kHistoryIs = R"sql(DO $sbdeploy_history_is$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+      AND objsubid = 1
+      AND objid = (hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0) & 4294967295)::oid
+      AND classid = ((hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0) >> 32) & 4294967295)::oid)
+  THEN
+    RAISE EXCEPTION USING ERRCODE = 'SB004', MESSAGE = 'the push lock is not held';
+  END IF;
+  IF (SELECT encode(sha256(convert_to(coalesce(string_agg(h.version || ':' || coalesce(
+        (SELECT string_agg(coalesce(octet_length(s)::text || ':' || s, 'N'), '' ORDER BY o)
+           FROM unnest(h.statements) WITH ORDINALITY AS u(s, o)), '-'), ',' ORDER BY h.version COLLATE "C"), ''),
+        'UTF8')), 'hex') FROM supabase_migrations.schema_migrations h) <> current_setting('sbdeploy.history_is') THEN
+    RAISE EXCEPTION USING ERRCODE = 'SB004', MESSAGE = 'the history is not the one expected';
+  END IF;
+  PERFORM pg_try_advisory_lock(hashtextextended('sbdeploy:bet won', 0));
+END
+$sbdeploy_history_is$)sql";
 
 } // namespace
 
@@ -328,6 +352,20 @@ std::string lock_timeout_sql(long wait_ms) {
 }
 const std::string kLockSql = "SELECT pg_advisory_lock(" + std::string(kLockKey) + ")";
 const std::string kUnlockSql = "SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")";
+// history_is_items takes this session lock once the guard passed (a bet won): unlike a session
+// setting it stays when the transaction then fails.
+constexpr std::string_view kWonKey = "hashtextextended('sbdeploy:bet won', 0)";
+std::string held_by_me(std::string_view key) {
+    const std::string k(key);
+    return "SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1 "
+           "AND objid = (" +
+           k + " & 4294967295)::oid AND classid = ((" + k + " >> 32) & 4294967295)::oid";
+}
+// Both locks released, the bet's first, only when the bet was won.
+const std::string kUnlockIfWonSql = "SELECT pg_advisory_unlock(k) FROM (VALUES (" + std::string(kWonKey) + "), (" +
+                                    std::string(kLockKey) + ")) AS l(k) WHERE EXISTS (" + held_by_me(kWonKey) + ")";
+const std::string kForgetWonSql = "SELECT pg_advisory_unlock(" + std::string(kWonKey) + ") WHERE EXISTS (" +
+                                  held_by_me(kWonKey) + ")";
 
 // The push lock did not come within `wait_ms`: who holds it?
 Error lock_busy(Session& session, long wait_ms) {
@@ -362,25 +400,78 @@ Result<void> acquire_push_lock(Session& session, long wait_ms) {
     return fail(lock_busy(session, wait_ms));
 }
 
+namespace {
+
+// One pipeline, one Sync: one implicit transaction, as acquire_push_lock's three. Each statement
+// takes a new snapshot (READ COMMITTED), so the read sees what the lock's previous holder
+// committed; the session lock outlives the transaction, also when a later one fails.
+struct LockAndRead {
+    explicit LockAndRead(long wait_ms) : set_timeout(lock_timeout_sql(wait_ms)) {}
+    LockAndRead(const LockAndRead&) = delete;  // items point into set_timeout
+    LockAndRead& operator=(const LockAndRead&) = delete;
+    std::string set_timeout;
+    std::array<BatchItem, 5> items{BatchItem{set_timeout, {}}, BatchItem{kLockSql, {}},
+                                   BatchItem{"RESET lock_timeout", {}}, BatchItem{kEnsureTable, {}},
+                                   BatchItem{kSelect, {}}};
+    static constexpr std::size_t kEnsure = 3, kRead = 4;
+
+    Result<std::vector<HistoryRow>> rows(Session& session, long wait_ms,
+                                         std::expected<Result<QueryResult>, BatchFailure> res) const {
+        if (res && *res) return parse_history(**res);
+        Error e = res ? res->error() : res.error().error;
+        const std::size_t at = res ? kRead : res.error().index;
+        if (e.sqlstate == "55P03" && at < kEnsure) return fail(lock_busy(session, wait_ms));
+        if (e.kind != ErrorKind::connection && at == kEnsure)
+            e.message = "cannot create the migration history table: " + e.message;
+        else if (e.kind != ErrorKind::connection && at == kRead)
+            e.message = "cannot read the migration history: " + e.message;
+        return fail(std::move(e));
+    }
+};
+
+} // namespace
+
 Result<std::vector<HistoryRow>> lock_and_read_history(Session& session, long wait_ms) {
     if (session.scope() == Scope::call) return read_history(session);
-    // One pipeline, one Sync: one implicit transaction, as acquire_push_lock's three. Each
-    // statement takes a new snapshot (READ COMMITTED), so the read sees what the lock's previous
-    // holder committed; the session lock outlives the transaction, also when a later one fails.
-    const std::string set_timeout = lock_timeout_sql(wait_ms);
-    const BatchItem items[] = {
-        {set_timeout, {}}, {kLockSql, {}}, {"RESET lock_timeout", {}}, {kEnsureTable, {}}, {kSelect, {}}};
-    constexpr std::size_t kEnsure = 3, kRead = 4;
-    auto res = session.exec_batch_answer(items, BatchMode::in_caller);
-    if (res && *res) return parse_history(**res);
-    Error e = res ? res->error() : res.error().error;
-    const std::size_t at = res ? kRead : res.error().index;
-    if (e.sqlstate == "55P03" && at < kEnsure) return fail(lock_busy(session, wait_ms));
-    if (e.kind != ErrorKind::connection && at == kEnsure)
-        e.message = "cannot create the migration history table: " + e.message;
-    else if (e.kind != ErrorKind::connection && at == kRead)
-        e.message = "cannot read the migration history: " + e.message;
-    return fail(std::move(e));
+    const LockAndRead start(wait_ms);
+    return start.rows(session, wait_ms, session.exec_batch_answer(start.items, BatchMode::in_caller));
+}
+
+Speculated lock_and_read_history_then(Session& session, long wait_ms,
+                                      std::span<const std::vector<BatchItem>> transactions,
+                                      std::span<const BatchItem> after) {
+    const LockAndRead start(wait_ms);
+    Speculated sent{Result<QueryResult>(QueryResult{}), nullptr};
+    sent.pipeline = session.pipeline_after(start.items, sent.answer, transactions, after);
+    return sent;
+}
+
+Result<std::vector<HistoryRow>> speculated_history(Session& session, long wait_ms,
+                                                   std::expected<Result<QueryResult>, BatchFailure> answer) {
+    return LockAndRead(wait_ms).rows(session, wait_ms, std::move(answer));
+}
+
+BatchItem release_push_lock_if_won_item() { return BatchItem{kUnlockIfWonSql, {}}; }
+
+BatchItem forget_won_item() { return BatchItem{kForgetWonSql, {}}; }
+
+std::vector<BatchItem> history_is_items(std::string digest) {
+    return {BatchItem{"SELECT set_config('sbdeploy.history_is', $1, true)", {std::move(digest)}},
+            BatchItem{kHistoryIs, {}}};
+}
+
+std::string history_digest(std::vector<std::pair<std::string, std::span<const std::string>>> rows) {
+    // What kHistoryIs computes on the server: per row "version:" then each statement as
+    // "<bytes>:<text>" ("-" for none), rows joined by "," in bytewise version order.
+    std::ranges::sort(rows, {}, &std::pair<std::string, std::span<const std::string>>::first);
+    std::string text;
+    for (const auto& [version, statements] : rows) {
+        if (!text.empty()) text += ',';
+        text += version + ':';
+        if (statements.empty()) text += '-';
+        for (const auto& st : statements) text += std::to_string(st.size()) + ':' + st;
+    }
+    return util::sha256_hex(text);
 }
 
 Result<void> release_push_lock(Session& session) {

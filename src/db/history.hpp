@@ -3,6 +3,7 @@
 // Every SQL statement about bookkeeping lives in history.cpp.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -78,12 +79,38 @@ Result<void> release_push_lock(Session& session);
 // the other applied. Over a Scope::call session read_history alone (the table is left to
 // ensure_history_table, the lock to each batch).
 Result<std::vector<HistoryRow>> lock_and_read_history(Session& session, long wait_ms);
+// lock_and_read_history over a session, and `transactions` sent with it speculatively (libpq:
+// in the same round trip), as Session::pipeline_after sends them: they run whether or not the
+// lock came, so each must begin with history_is_items. `pipeline` reads their answers;
+// speculated_history makes the history of `answer` once they are read (a busy lock's message
+// asks the session who holds it).
+struct Speculated {
+    std::expected<Result<QueryResult>, BatchFailure> answer;
+    std::unique_ptr<TransactionPipeline> pipeline;
+};
+Speculated lock_and_read_history_then(Session& session, long wait_ms,
+                                      std::span<const std::vector<BatchItem>> transactions,
+                                      std::span<const BatchItem> after);
+Result<std::vector<HistoryRow>> speculated_history(Session& session, long wait_ms,
+                                                   std::expected<Result<QueryResult>, BatchFailure> answer);
+// Behind a speculative batch: the push lock's release only if its guard passed (the bet was
+// won, whether or not a file then failed), or just the forgetting of that.
+BatchItem release_push_lock_if_won_item();
+BatchItem forget_won_item();
+// The items that make a transaction fail with kNotAsExpected unless this session holds the push
+// lock and the history is exactly the rows of `digest` (history_digest).
+std::vector<BatchItem> history_is_items(std::string digest);
+inline constexpr std::size_t kHistoryIsItems = 2;
+// The digest of a history of these (version, statements) rows, in any order.
+std::string history_digest(std::vector<std::pair<std::string, std::span<const std::string>>> rows);
+
 // What releases the push lock, as an item for Session::pipeline_then.
 BatchItem release_push_lock_item();
 
 // sbdeploy's own SQLSTATEs, raised by the history guard.
 inline constexpr std::string_view kAlreadyRecorded = "SB001";  // the version is in the history (detail: which)
 inline constexpr std::string_view kNewerRecorded = "SB002";    // a newer version is (detail: which)
+inline constexpr std::string_view kNotAsExpected = "SB004";  // history_is_items: not the lock or history expected
 inline constexpr std::string_view kLockBusy = "SB003"; // the push lock did not come in time (detail: the version)
 
 enum class CheckNewer { no, yes };

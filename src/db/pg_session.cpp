@@ -200,6 +200,13 @@ public:
         return std::make_unique<Pipelined>(*this, transactions, after);
     }
 
+    std::unique_ptr<TransactionPipeline> pipeline_after(std::span<const BatchItem> before,
+                                                        std::expected<Result<QueryResult>, BatchFailure>& before_answer,
+                                                        std::span<const std::vector<BatchItem>> transactions,
+                                                        std::span<const BatchItem> after) override {
+        return std::make_unique<Pipelined>(*this, transactions, after, Before{before, &before_answer});
+    }
+
     std::vector<std::string> take_notices() override { return std::exchange(notices_, {}); }
 
     [[nodiscard]] int backend_pid() const override { return PQbackendPID(conn_); }
@@ -237,12 +244,22 @@ private:
     // pipeline_then's statements follow that Sync: a ROLLBACK (a failed transaction's block
     // stays open in the aborted state past the Sync; without one it only warns), them, and a
     // Sync of their own, so they run whatever the transactions did, in the same flush.
+    // pipeline_after's statements go first, behind a Sync of their own: their answer is read
+    // before the constructor returns (the transactions' come after it).
+    struct Before {
+        std::span<const BatchItem> items;
+        std::expected<Result<QueryResult>, BatchFailure>* answer;
+    };
     class Pipelined final : public TransactionPipeline {
     public:
-        Pipelined(PgSession& s, std::span<const std::vector<BatchItem>> transactions, std::span<const BatchItem> after)
+        Pipelined(PgSession& s, std::span<const std::vector<BatchItem>> transactions, std::span<const BatchItem> after,
+                  Before before = Before{{}, nullptr})
             : s_(s), syncs_(after.empty() ? 1 : 2) {
             s_.holders_.clear();
             bool failed = !s_.start_pipeline();
+            for (std::size_t i = 0; i < before.items.size() && !failed; ++i)
+                failed = !s_.send(before.items[i].sql, before.items[i].params);
+            if (!before.items.empty()) failed = failed || PQpipelineSync(s_.conn_) != 1;
             for (const auto& t : transactions) {
                 sizes_.push_back(t.size());
                 failed = failed || !s_.send("BEGIN", {});
@@ -256,6 +273,7 @@ private:
             }
             send_error_ = s_.sync_pipeline(failed);
             open_ = !send_error_;
+            if (before.answer) *before.answer = read_before(before.items.size());
             since_ = std::chrono::steady_clock::now();
         }
         ~Pipelined() override {
@@ -296,6 +314,24 @@ private:
         }
 
     private:
+        // The answer to pipeline_after's statements, up to their Sync: as exec_batch_answer's.
+        std::expected<Result<QueryResult>, BatchFailure> read_before(std::size_t items) {
+            if (send_error_) return std::unexpected(BatchFailure{0, *send_error_});
+            std::optional<BatchFailure> failure;
+            std::optional<QueryResult> answer;
+            if (!s_.read_answers(items, false, failure, &answer) || !s_.read_sync()) {
+                open_ = false;
+                std::optional<BatchFailure> lost;
+                s_.end_pipeline(true, 0, lost, 0);
+                if (!failure) failure = lost ? std::move(*lost) : BatchFailure{0, s_.connection_lost_now()};
+                send_error_ = failure->error;
+                return std::unexpected(std::move(*failure));
+            }
+            if (failure) return std::unexpected(std::move(*failure));
+            if (!answer) return Result<QueryResult>(fail(ErrorKind::operation, "no statement returned rows"));
+            return Result<QueryResult>(std::move(*answer));
+        }
+
         // Reads up to the last Sync; what the statements after the transactions raised is dropped.
         void end(std::size_t last, std::optional<BatchFailure>& failure) {
             open_ = false;
@@ -367,6 +403,23 @@ private:
             }
         }
         return true;
+    }
+
+    // Reads the answers up to the next Sync, staying in pipeline mode. False when the
+    // connection is gone.
+    bool read_sync() {
+        for (int empty = 0; empty < 3;) {
+            if (!await_result()) return false;
+            ResultPtr res(PQgetResult(conn_), &PQclear);
+            if (!res) {
+                if (PQstatus(conn_) == CONNECTION_BAD) return false;
+                ++empty;
+                continue;
+            }
+            empty = 0;
+            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) return true;
+        }
+        return PQstatus(conn_) != CONNECTION_BAD;
     }
 
     // Reads up to the `syncs`th Sync and leaves pipeline mode; after a failure an explicit block

@@ -1,6 +1,6 @@
 // The Session interface's default TransactionPipeline: each transaction on its own, one
 // exec_batch (one round trip) per next(), for transports that cannot send several at once;
-// and pipeline_then's statements run after it.
+// pipeline_then's statements run after it, pipeline_after's before it.
 #include "db/session.hpp"
 
 #include <chrono>
@@ -64,6 +64,13 @@ std::unique_ptr<TransactionPipeline> Session::pipeline_then(std::span<const std:
                                                             std::span<const BatchItem> after) {
     if (after.empty()) return pipeline(transactions);
     return std::make_unique<Then>(*this, transactions, after);
+}
+
+std::unique_ptr<TransactionPipeline> Session::pipeline_after(
+    std::span<const BatchItem> before, std::expected<Result<QueryResult>, BatchFailure>& before_answer,
+    std::span<const std::vector<BatchItem>> transactions, std::span<const BatchItem> after) {
+    before_answer = exec_batch_answer(before, BatchMode::in_caller);
+    return pipeline_then(transactions, after);
 }
 
 std::unique_ptr<TransactionPipeline> Session::pipeline(std::span<const std::vector<BatchItem>> transactions) {

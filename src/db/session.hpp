@@ -121,6 +121,14 @@ public:
     // are dropped. The items must outlive the pipeline.
     virtual std::unique_ptr<TransactionPipeline> pipeline_then(std::span<const std::vector<BatchItem>> transactions,
                                                                std::span<const BatchItem> after);
+    // pipeline_then, preceded by `before`: statements that run as exec_batch_answer runs them
+    // (BatchMode::in_caller, one implicit transaction), whose answer goes to `before_answer`
+    // before this returns. libpq sends `before` behind a Sync of its own, in the same flush as
+    // the transactions: one round trip for both. The transactions run whatever `before` did, so
+    // what they depend on of it they check themselves (the push's speculative first batch).
+    virtual std::unique_ptr<TransactionPipeline> pipeline_after(
+        std::span<const BatchItem> before, std::expected<Result<QueryResult>, BatchFailure>& before_answer,
+        std::span<const std::vector<BatchItem>> transactions, std::span<const BatchItem> after);
 };
 
 } // namespace sbdeploy::db

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "db/history.hpp"
 #include "db/session.hpp"
 #include "migrations/load.hpp"
 #include "migrations/locate.hpp"
@@ -60,6 +61,10 @@ struct Applied {
 // the history travel in one request (BEGIN ... COMMIT).
 Result<Applied> apply_migration(db::Session& session, const Migration& m, const Settings& settings);
 
+// What a file puts on the wire in a batch, roughly: its statements, and again as the history
+// row's array.
+std::size_t wire_bytes(const Migration& m);
+
 namespace detail {
 class ApiPusher;
 }
@@ -90,9 +95,23 @@ public:
     void send_after_last(std::vector<db::BatchItem> after) { after_ = std::move(after); }
     [[nodiscard]] bool sent_after() const { return sent_after_; }
 
+    // Instead of db::lock_and_read_history, before the first next(): takes the push lock and reads
+    // the history (returned) in one round trip with the first batch, which the server runs only if
+    // the history was exactly `expected` (db::history_digest) under the lock; taken() says whether
+    // it did. Up to `max_bytes` of files go (what a wrong guess sends for nothing). The answers are
+    // all read before this returns, so the session is free until next(). Without a session or
+    // with a first file that cannot share a batch, just lock_and_read_history.
+    Result<std::vector<db::HistoryRow>> speculate(std::string expected, std::size_t max_bytes, long wait_ms);
+    // The batch speculate() sent ran: next() returns its files' results, the pending files were
+    // the ones to push. Else nothing of it ran, and this Pusher is not used.
+    [[nodiscard]] bool taken() const { return taken_; }
+
 private:
     struct Batch;
+    std::unique_ptr<Batch> make_batch(std::size_t max_bytes) const;  // the next files, up to max_bytes
+    [[nodiscard]] bool last(const Batch& batch) const;  // whether it holds the last file
     void start_batch();
+    bool taken_ = false;
     std::vector<db::BatchItem> after_;
     void flush_wal();  // the earlier files' asynchronous commits made durable
     bool sent_after_ = false;

@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/background.hpp"
@@ -51,6 +53,14 @@ Env push_event(TempProject& project, int from, int to) {
     return {{"GITHUB_EVENT_NAME", "push"},
             {"GITHUB_EVENT_PATH", project.path("event.json")},
             {"GITHUB_REF", "refs/heads/develop"}};
+}
+
+// A fresh database that took a push of the project as it stands.
+std::string pushed_database(const TempProject& project, std::string_view prefix) {
+    const std::string url = fresh_database(prefix);
+    const auto r = run_with_db("push", project, url);
+    if (r.exit_code != 0) throw std::runtime_error("the first push failed: " + describe(r));
+    return url;
 }
 
 std::vector<std::string> push_args(const TempProject& project, const std::string& url) {
@@ -104,8 +114,7 @@ TEST_CASE("push bet: a fresh database gets the first batch with the history read
 TEST_CASE("push bet: a database that is not fresh runs nothing of the bet, then gets what is pending") {
     TempProject project;
     migrations(project, 1, 1);
-    const std::string url = fresh_database("bet_lost");
-    REQUIRE(run_with_db("push", project, url).exit_code == 0);
+    const std::string url = pushed_database(project, "bet_lost");
     migrations(project, 2, 3);
     auto b = push_while_locked(project, url);
     INFO(describe(b.result));
@@ -123,8 +132,7 @@ TEST_CASE("push bet: a push event's added files go with the history read when th
     // several statements.
     project.migration(filename(1), "");
     project.migration(filename(2), "create table bet_é (id int);\ncomment on table bet_é is 'ü ✓';\n");
-    const std::string url = fresh_database("bet_event");
-    REQUIRE(run_with_db("push", project, url).exit_code == 0);
+    const std::string url = pushed_database(project, "bet_event");
     migrations(project, 3, 4);
     auto b = push_while_locked(project, url, push_event(project, 3, 4));
     INFO(describe(b.result));
@@ -139,8 +147,7 @@ TEST_CASE("push bet: a push event's added files go with the history read when th
 TEST_CASE("push bet: a database behind the push event runs nothing of the bet, then gets every pending file in order") {
     TempProject project;
     migrations(project, 1, 1);
-    const std::string url = fresh_database("bet_behind");
-    REQUIRE(run_with_db("push", project, url).exit_code == 0);
+    const std::string url = pushed_database(project, "bet_behind");
     migrations(project, 2, 3);  // 2 came with an earlier push that never reached this database
     auto r = run_with_db("push", project, url, {"--verbose"}, push_event(project, 3, 3));
     INFO(describe(r));
@@ -153,8 +160,7 @@ TEST_CASE("push bet: a database behind the push event runs nothing of the bet, t
 TEST_CASE("push bet: the same versions with other statements lose the bet, and the edited file is refused") {
     TempProject project;
     project.migration(filename(1), "create table bet_t1 (id bigint);\n");
-    const std::string url = fresh_database("bet_edited");
-    REQUIRE(run_with_db("push", project, url).exit_code == 0);
+    const std::string url = pushed_database(project, "bet_edited");
     project.migration(filename(1), table_sql(1));  // edited after it was applied
     migrations(project, 2, 2);
     auto r = run_with_db("push", project, url, {"--verbose"}, push_event(project, 2, 2));

@@ -4,7 +4,9 @@
 // tests/integration/pipeline_test.cpp).
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "db/history.hpp"
@@ -21,8 +23,13 @@ public:
 
     [[nodiscard]] std::string describe() const override { return "recording"; }
     Result<db::QueryResult> exec(std::string_view) override { return db::QueryResult{}; }
+    std::optional<std::size_t> fail_at;  // the first transaction of a pipeline fails at this item
+
     Result<db::QueryResult> exec_params(std::string_view sql, std::span<const db::Value>) override {
-        if (sql == db::release_push_lock_item().sql) sent.push_back("unlock");  // pipeline_then's, after
+        // pipeline_then's, after the transactions
+        if (sql == db::release_push_lock_item().sql) sent.push_back("unlock");
+        if (sql == db::release_push_lock_if_won_item().sql) sent.push_back("unlock if won");
+        if (sql == db::forget_won_item().sql) sent.push_back("forget the bet");
         return db::QueryResult{};
     }
     std::expected<std::size_t, db::BatchFailure> exec_batch(std::span<const db::BatchItem> items,
@@ -35,18 +42,25 @@ public:
     std::expected<Result<db::QueryResult>, db::BatchFailure> exec_batch_answer(std::span<const db::BatchItem> items,
                                                                                db::BatchMode mode) override {
         (void)exec_batch(items, mode);
+        sent.push_back("history read");  // pipeline_after's, before the transactions
         return Result<db::QueryResult>(db::QueryResult{});
     }
     std::vector<std::string> take_notices() override { return {}; }
     [[nodiscard]] int backend_pid() const override { return 0; }
     std::unique_ptr<db::TransactionPipeline> pipeline(std::span<const std::vector<db::BatchItem>> txs) override {
         sent.push_back("batch of " + std::to_string(txs.size()));
-        return std::make_unique<AllCommit>();
+        return std::make_unique<AllCommit>(std::exchange(fail_at, std::nullopt));
     }
 
 private:
     struct AllCommit final : db::TransactionPipeline {
-        std::expected<db::Committed, db::BatchFailure> next() override { return db::Committed{}; }
+        explicit AllCommit(std::optional<std::size_t> fail_first_at) : fail_at(fail_first_at) {}
+        std::optional<std::size_t> fail_at;
+        std::expected<db::Committed, db::BatchFailure> next() override {
+            if (auto at = std::exchange(fail_at, std::nullopt))
+                return std::unexpected(db::BatchFailure{*at, make_error(ErrorKind::operation, "refused")});
+            return db::Committed{};
+        }
     };
 };
 
@@ -126,5 +140,56 @@ TEST_CASE("pusher: what goes after the last file goes with the batch that holds 
     SUBCASE("the last file runs alone: the caller sends it") {
         const std::vector<Migration> alone_last{files[0], migration(4, "create index concurrently c_idx on c (id);\n")};
         CHECK(push(alone_last, settings, Unlock::with_last) == "batch of 1, alone, not sent");
+    }
+}
+
+TEST_CASE("pusher: a bet's batch goes with the history read; the release behind it only when it holds every file") {
+    const std::vector<Migration> files{
+        migration(1, "create table a (id int);\n"),
+        migration(2, "create table b (id int);\n"),
+        migration(3, "create table c (id int);\n"),
+    };
+    Settings settings;
+    RecordingSession session;
+    std::vector<const Migration*> pending;
+    for (const auto& m : files) pending.push_back(&m);
+    auto joined = [&] {
+        std::string r;
+        for (const auto& s : session.sent) r += (r.empty() ? "" : ", ") + s;
+        return r;
+    };
+    SUBCASE("won, one batch: the release goes behind it") {
+        Pusher pusher(session, pending, settings);
+        pusher.send_after_last({db::release_push_lock_item()});
+        REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
+        CHECK(pusher.taken());
+        for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
+        CHECK(pusher.sent_after());
+        CHECK(joined() == "history read, batch of 3, unlock if won");
+    }
+    SUBCASE("won, two batches: the release goes with the second") {
+        settings.batch_files = 2;
+        Pusher pusher(session, pending, settings);
+        pusher.send_after_last({db::release_push_lock_item()});
+        REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
+        CHECK(pusher.taken());
+        for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
+        CHECK(pusher.sent_after());
+        CHECK(joined() == "history read, batch of 2, forget the bet, batch of 1, unlock");
+    }
+    SUBCASE("lost (the guard failed): nothing of it counts, no release was sent for it") {
+        session.fail_at = 1;  // the second of history_is_items
+        Pusher pusher(session, pending, settings);
+        pusher.send_after_last({db::release_push_lock_item()});
+        REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
+        CHECK_FALSE(pusher.taken());
+        CHECK_FALSE(pusher.sent_after());
+    }
+    SUBCASE("a file failing after the guard: the bet was won") {
+        session.fail_at = db::kHistoryIsItems;
+        Pusher pusher(session, pending, settings);
+        REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
+        CHECK(pusher.taken());
+        CHECK_FALSE(pusher.next());
     }
 }

@@ -212,7 +212,7 @@ TEST_CASE("init reads the branches and supabase/config.toml") {
     }
 }
 
-TEST_CASE("init never overwrites without --force; --dry-run writes nothing") {
+TEST_CASE("init never overwrites without --force, and --dry-run writes nothing") {
     InitRepo r({"main", "staging"});
     r.repo.write(".github/workflows/migrations-staging.yml", "mine\n");
     auto dry = r.init({"--dry-run"});

@@ -38,7 +38,7 @@ TEST_CASE("api rows: a number too large for a double is kept as text, not conver
     CHECK(over.error().message == "the management api answered with a number over 1e308, which sbdeploy cannot read");
 }
 
-TEST_CASE("api rows: an empty array is no rows; anything else than an array of objects is refused") {
+TEST_CASE("api rows: an empty array is no rows, anything else than an array of objects is refused") {
     auto none = parse_rows(" [ ] ");
     REQUIRE(none);
     CHECK(none->columns.empty());

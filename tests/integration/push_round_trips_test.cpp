@@ -63,7 +63,8 @@ std::string advisory_locks_of(const std::string& url, int pid) {
 
 } // namespace
 
-TEST_CASE("push round trips: the history read goes out with the lock, and a push that waited sees what the other applied") {
+TEST_CASE(
+    "push round trips: the history read goes out with the lock, and a push that waited sees what the other applied") {
     TempProject project;
     three_migrations(project, 1);
     const std::string url = fresh_database("rt_lock");

@@ -1,6 +1,11 @@
 // The promotion gate of a push to production (see promotion_gate.hpp).
 #include "cli/promotion_gate.hpp"
 
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <utility>
+
 #include "cli/resolve.hpp"
 #include "db/history.hpp"
 #include "github/summary.hpp"
@@ -124,9 +129,59 @@ Result<std::optional<std::string>> promote_from(const Context& ctx) {
     return std::optional<std::string>(source);
 }
 
+struct SourcePrefetch::State {
+    std::string source;
+    Target target;
+    util::Environment env;
+    Options options;
+    std::string command;
+    std::ostringstream out_stream, err_stream;  // what the read said, for relay()
+    std::optional<Result<std::vector<policy::SourceEntry>>> rows;
+    std::thread thread;
+};
+
+std::unique_ptr<SourcePrefetch> SourcePrefetch::start(Context& ctx, const Target& target, bool worth_it) {
+    if (!worth_it || target.environment != policy::kProtectedEnvironment) return nullptr;
+    auto source = promote_from(ctx);
+    if (!source || !*source) return nullptr;
+    auto source_target = environment_target(ctx, **source, "promotion gate");
+    if (!source_target || source_target->url.empty()) return nullptr;  // the API: on the gate's turn
+    auto state = std::make_shared<State>();
+    state->source = **source;
+    state->target = std::move(*source_target);
+    state->env = ctx.env;
+    state->options = ctx.options;
+    state->command = std::string(ctx.command);
+    // The thread owns copies of all it uses, and a console of its own (github::Console::fork).
+    state->thread =
+        std::thread([state, own = ctx.console.fork(state->out_stream, state->err_stream), json = ctx.json]() mutable {
+            Context tctx{state->command, state->env, state->options, own, state->out_stream, json};
+            state->rows = source_history(tctx, state->target, state->source);
+        });
+    return std::unique_ptr<SourcePrefetch>(new SourcePrefetch(std::move(state)));
+}
+
+SourcePrefetch::SourcePrefetch(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+SourcePrefetch::~SourcePrefetch() {
+    if (state_->thread.joinable()) state_->thread.join();
+}
+
+const std::string& SourcePrefetch::source() const { return state_->source; }
+
+Result<std::vector<policy::SourceEntry>> SourcePrefetch::take(Context& ctx) {
+    if (state_->thread.joinable()) state_->thread.join();
+    ctx.console.relay(std::exchange(state_->out_stream, {}).str(), std::exchange(state_->err_stream, {}).str());
+    if (!state_->rows)
+        return fail(ErrorKind::operation, "promotion gate: the history of " + state_->source + " was read already");
+    auto rows = std::move(*state_->rows);
+    state_->rows.reset();
+    return rows;
+}
+
 Result<GateResult> promotion_gate(Context& ctx, const Target& target,
                                   std::span<const migrations::Migration* const> pending, const RouteFinder& find_route,
-                                  GateRun run) {
+                                  GateRun run, SourcePrefetch* prefetched) {
     GateResult g;
     if (target.environment != policy::kProtectedEnvironment || pending.empty()) return g;
     TRY_ASSIGN(auto source_or, promote_from(ctx));
@@ -140,7 +195,8 @@ Result<GateResult> promotion_gate(Context& ctx, const Target& target,
     const std::string& source = *source_or;
     auto source_target = environment_target(ctx, source, "promotion gate");
     if (!source_target) return source_missing(ctx, std::move(source_target.error()), target, pending.size(), run);
-    TRY_ASSIGN(auto rows, source_history(ctx, *source_target, source));
+    TRY_ASSIGN(auto rows, prefetched && prefetched->source() == source ? prefetched->take(ctx)
+                                                                       : source_history(ctx, *source_target, source));
 
     std::vector<policy::Candidate> candidates;
     candidates.reserve(pending.size());

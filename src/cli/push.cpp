@@ -106,6 +106,9 @@ Result<void> prepare_push(Context& ctx, PushRun& run) {
     TRY_ASSIGN(run.settings, read_settings(ctx));
     run.dry_run = ctx.options.flag("dry-run");
     run.title = "push" + (run.target.environment.empty() ? std::string() : " to " + run.target.environment);
+    // A push event that added migrations to production: the gate will most likely read staging,
+    // so that starts now, beside production's connect and history read.
+    run.gate_source = SourcePrefetch::start(ctx, run.target, push_adds_migrations(ctx, run.project));
     TRY_ASSIGN(run.session, connect_target(ctx, run.target));
     run.where = run.session->describe();
     run.env_label = run.target.environment.empty() ? run.where : run.target.environment + " (" + run.where + ")";
@@ -122,8 +125,10 @@ Result<void> prepare_push(Context& ctx, PushRun& run) {
 
 // Production only gets what the promote-from environment (staging) ran first.
 Result<GateResult> run_gate(Context& ctx, PushRun& run, Report& rep) {
-    TRY_ASSIGN(auto gate, promotion_gate(ctx, run.target, run.pending,
-                                         [&] { return find_hotfix_route(ctx, run.project, run.target); }));
+    TRY_ASSIGN(auto gate,
+               promotion_gate(
+                   ctx, run.target, run.pending, [&] { return find_hotfix_route(ctx, run.project, run.target); },
+                   GateRun::push, run.gate_source.get()));
     run.gate = gate.status;
     if (!gate.status.empty()) rep.set("promotion", gate.status);
     if (!gate.merge_back.empty()) rep.set("merge_back", gate.merge_back);  // a hotfix: staging must get it too

@@ -3,6 +3,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <span>
@@ -20,9 +21,9 @@ namespace {
 constexpr std::size_t kFreshBytes = 32u * 1024u;    // TCP's first window (10 segments)
 constexpr std::size_t kEventBytes = 1024u * 1024u;  // a wrong bet: a database behind the branch
 
-// The file names of migrations a push event's commits added (commits[].added), or nothing when
-// this run is not a push or its payload lists no commits.
-std::optional<std::set<std::string>> added_by_push(const Context& ctx) {
+} // namespace
+
+std::optional<std::set<std::string>> migrations_added_by_push(const Context& ctx) {
     auto runner = github::RunnerContext::from(ctx.env);
     auto event = github::load_event(runner, ctx.options.get_or("event-path", runner.event_path));
     if (!event || event->name != "push" || !event->document || !event->document->IsObject()) return std::nullopt;
@@ -40,13 +41,18 @@ std::optional<std::set<std::string>> added_by_push(const Context& ctx) {
     return added;
 }
 
-} // namespace
+bool push_adds_migrations(const Context& ctx, const Project& project) {
+    const auto added = migrations_added_by_push(ctx);
+    return added && std::ranges::any_of(project.migrations, [&](const migrations::Migration& m) {
+               return added->contains(m.file.filename);
+           });
+}
 
 std::optional<HistoryBet> history_bet(Context& ctx, const PushRun& run) {
     if (run.dry_run || run.session->scope() != db::Scope::session || run.extras.seed || run.extras.rollback_on_verify ||
         run.target.environment == policy::kProtectedEnvironment)
         return std::nullopt;
-    const auto added = added_by_push(ctx);
+    const auto added = migrations_added_by_push(ctx);
     HistoryBet bet{
         {}, {}, added ? kEventBytes : kFreshBytes, added ? "the files the push event added" : "a fresh database"};
     // The history bet on: every local file the event did not add, with its statements.

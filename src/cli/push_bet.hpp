@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ struct HistoryBet {
     std::size_t max_bytes;  // of files sent with the history read
     std::string basis;      // what the bet rests on, for --debug
 };
+
+// The file names of the migrations a push event's commits added (commits[].added), or nothing
+// when this run is not a push or its payload lists no commits.
+std::optional<std::set<std::string>> migrations_added_by_push(const Context& ctx);
+// Whether they include a migration of `project`.
+bool push_adds_migrations(const Context& ctx, const Project& project);
 
 // Nothing for a dry run, a transport without sessions, a push with seed data or verify (they
 // read the history first), a push to production (its gate reads staging first), or a plan

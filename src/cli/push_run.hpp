@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/project.hpp"
+#include "cli/promotion_gate.hpp"
 #include "cli/push_extras.hpp"
 #include "cli/revert.hpp"
 #include "github/summary.hpp"
@@ -33,6 +34,8 @@ struct PushRun {
     // and, when the server ran them, the Pusher that holds their results (apply_pending uses it).
     std::vector<const migrations::Migration*> bet_pending;
     std::unique_ptr<migrations::Pusher> pusher;
+    // A push to production: the gate's source history, read while production is connected.
+    std::unique_ptr<SourcePrefetch> gate_source;
 };
 
 struct AppliedFile {

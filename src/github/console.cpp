@@ -11,6 +11,18 @@ namespace sbdeploy::github {
 Console::Console(std::ostream& out, std::ostream& err, ConsoleMode mode, Debug debug)
     : out_(out), err_(err), mode_(mode), debug_(debug) {}
 
+Console Console::fork(std::ostream& out, std::ostream& err) const {
+    Console c(out, err, mode_, debug_);
+    c.secrets_ = secrets_;
+    c.annotation_root_ = annotation_root_;
+    return c;
+}
+
+void Console::relay(std::string_view out_text, std::string_view err_text) {
+    out_ << out_text;
+    err_ << err_text;
+}
+
 void Console::add_secret(std::string_view secret) {
     // Very short values would mask ordinary words; the runner masks them anyway.
     if (secret.size() < 3) return;

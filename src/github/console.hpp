@@ -50,6 +50,11 @@ public:
     void group_begin(std::string_view title);
     void group_end();
 
+    // A console for work on another thread: the same mode, debug and secrets, writing to its own
+    // streams; relay() prints what it wrote, once that work is done.
+    [[nodiscard]] Console fork(std::ostream& out, std::ostream& err) const;
+    void relay(std::string_view out_text, std::string_view err_text);
+
 private:
     void annotate(std::string_view level, std::string_view message, const Location& where, std::ostream& os);
 

@@ -42,17 +42,18 @@ std::vector<std::string> versions(int from, int to) {
     return r;
 }
 
-// A push event whose commits added the migrations `from`..`to` (and a file that is not one).
-Env push_event(TempProject& project, int from, int to) {
+// A push event to `branch` whose commits added the migrations `from`..`to` (and a file that is
+// not one).
+Env push_event(TempProject& project, int from, int to, const std::string& branch = "develop") {
     std::string added;
     for (int i = from; i <= to; ++i) added += "\"supabase/migrations/" + filename(i) + "\", ";
-    project.file("event.json", R"({"ref": "refs/heads/develop", "before": ")" + std::string(40, '1') +
+    project.file("event.json", R"({"ref": "refs/heads/)" + branch + R"(", "before": ")" + std::string(40, '1') +
                                    R"(", "after": ")" + std::string(40, '2') + R"(", "commits": [{"id": ")" +
                                    std::string(40, '2') + R"(", "added": [)" + added +
                                    R"("README.md"]}], "repository": {"full_name": "o/r", "default_branch": "main"}})");
     return {{"GITHUB_EVENT_NAME", "push"},
             {"GITHUB_EVENT_PATH", project.path("event.json")},
-            {"GITHUB_REF", "refs/heads/develop"}};
+            {"GITHUB_REF", "refs/heads/" + branch}};
 }
 
 // A fresh database that took a push of the project as it stands.
@@ -209,4 +210,31 @@ TEST_CASE("push bet: a file failing in a won bet's batch keeps the files before 
          at = sent.find("pg_advisory_unlock(", at + 1))
         ++releases;
     CHECK(releases == 1);
+}
+
+TEST_CASE("push to production: the gate reads staging's history while the push waits for production's") {
+    TempProject project;
+    migrations(project, 1, 1);
+    const std::string production = pushed_database(project, "pf_production");
+    migrations(project, 2, 2);
+    const std::string staging = pushed_database(project, "pf_staging");
+    TcpProxy staging_proxy(std::stoi(port_of(staging)));
+    Env env = push_event(project, 2, 2, "main");
+    env["SBDEPLOY_PRODUCTION_DB_URL"] = production;
+    env["SBDEPLOY_STAGING_DB_URL"] = via_port(staging, staging_proxy.port());
+    auto holder = std::make_unique<AdvisoryLockHolder>(production, kPushLock);
+    auto push = start_sbdeploy({"push", "--workdir", project.root().string(), "--verbose"}, env);
+    wait_until([&] { return waiting_for_advisory_lock(production, kPushLockObjid); },
+               "the push to wait for production's lock");
+    wait_until([&] { return staging_proxy.sent_to_server().find("schema_migrations") != std::string::npos; },
+               "staging's history read to go out while production's lock is held");
+    holder.reset();
+    auto r = push.wait();
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Promotion gate: the 1 pending migration ran on staging first") != std::string::npos);
+    // Its console lines come when the gate takes its result, once.
+    CHECK(r.err.find("(from SBDEPLOY_STAGING_DB_URL)") != std::string::npos);
+    CHECK(r.err.find("(from SBDEPLOY_STAGING_DB_URL)") == r.err.rfind("(from SBDEPLOY_STAGING_DB_URL)"));
+    CHECK(history_versions(production) == versions(1, 2));
 }

@@ -161,24 +161,22 @@ TEST_CASE("pusher: a bet's batch goes with the history read, the release behind 
         for (const auto& s : session.sent) r += (r.empty() ? "" : ", ") + s;
         return r;
     };
-    SUBCASE("won, one batch: the release goes behind it") {
+    // A won bet pushed whole: what the session was sent.
+    auto won = [&](std::size_t batch_files) {
+        settings.batch_files = batch_files;
         Pusher pusher(session, pending, settings);
         pusher.send_after_last({db::release_push_lock_item()});
         REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
         CHECK(pusher.taken());
         for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
         CHECK(pusher.sent_after());
-        CHECK(joined() == "history read, batch of 3, unlock if won");
+        return joined();
+    };
+    SUBCASE("won, one batch: the release goes behind it") {
+        CHECK(won(200) == "history read, batch of 3, unlock if won");
     }
     SUBCASE("won, two batches: the release goes with the second") {
-        settings.batch_files = 2;
-        Pusher pusher(session, pending, settings);
-        pusher.send_after_last({db::release_push_lock_item()});
-        REQUIRE(pusher.speculate("digest", 1u << 20, 1000));
-        CHECK(pusher.taken());
-        for (std::size_t i = 0; i < files.size(); ++i) REQUIRE(pusher.next());
-        CHECK(pusher.sent_after());
-        CHECK(joined() == "history read, batch of 2, forget the bet, batch of 1, unlock");
+        CHECK(won(2) == "history read, batch of 2, forget the bet, batch of 1, unlock");
     }
     SUBCASE("lost (the guard failed): nothing of it counts, no release was sent for it") {
         session.fail_at = 1;  // the second of history_is_items

@@ -102,8 +102,6 @@ Result<std::vector<db::HistoryRow>> Pusher::speculate(std::string expected, std:
     auto guard = db::history_is_items(std::move(expected));
     batch->guard_items = guard.size();
     batch->transactions[0].insert(batch->transactions[0].begin(), guard.begin(), guard.end());
-    // The lock's release (send_after_last) goes with it only when every file of the push
-    // commits: the last one marks the session, and the release runs only on a marked session.
     // When the batch holds every file, the lock's release (send_after_last) goes behind it, for
     // a bet won only. Something goes behind it in any case: it ends the block a failed guard
     // leaves open, which would otherwise cost a round trip of its own.

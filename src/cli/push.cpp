@@ -108,7 +108,8 @@ Result<void> prepare_push(Context& ctx, PushRun& run) {
     run.title = "push" + (run.target.environment.empty() ? std::string() : " to " + run.target.environment);
     // A push event that added migrations to production: the gate will most likely read staging,
     // so that starts now, beside production's connect and history read.
-    run.gate_source = SourcePrefetch::start(ctx, run.target, push_adds_migrations(ctx, run.project));
+    run.added = migrations_added_by_push(ctx);
+    run.gate_source = SourcePrefetch::start(ctx, run.target, adds_migrations(run.added, run.project));
     TRY_ASSIGN(run.session, connect_target(ctx, run.target));
     run.where = run.session->describe();
     run.env_label = run.target.environment.empty() ? run.where : run.target.environment + " (" + run.where + ")";

@@ -41,29 +41,23 @@ std::optional<std::set<std::string>> migrations_added_by_push(const Context& ctx
     return added;
 }
 
-bool push_adds_migrations(const Context& ctx, const Project& project) {
-    const auto added = migrations_added_by_push(ctx);
+bool adds_migrations(const std::optional<std::set<std::string>>& added, const Project& project) {
     return added && std::ranges::any_of(project.migrations, [&](const migrations::Migration& m) {
                return added->contains(m.file.filename);
            });
 }
 
-std::optional<HistoryBet> history_bet(Context& ctx, const PushRun& run) {
+std::optional<HistoryBet> history_bet(const PushRun& run) {
     if (run.dry_run || run.session->scope() != db::Scope::session || run.extras.seed || run.extras.rollback_on_verify ||
         run.target.environment == policy::kProtectedEnvironment)
         return std::nullopt;
-    const auto added = migrations_added_by_push(ctx);
+    const auto& added = run.added;
     HistoryBet bet{
         {}, {}, added ? kEventBytes : kFreshBytes, added ? "the files the push event added" : "a fresh database"};
     // The history bet on: every local file the event did not add, with its statements.
     std::vector<db::HistoryRow> rows;
-    std::vector<std::vector<std::string>> texts;
-    texts.reserve(run.project.migrations.size());
-    for (const auto& m : run.project.migrations) {
-        if (!added || added->contains(m.file.filename)) continue;
-        texts.push_back(m.texts());
-        rows.push_back({m.file.version, m.file.name, texts.back()});
-    }
+    for (const auto& m : run.project.migrations)
+        if (added && !added->contains(m.file.filename)) rows.push_back({m.file.version, m.file.name, m.texts()});
     auto plan = plan_for(run.project, rows, run.settings.include_all);
     if (plan_problem(run.project, plan, AllowEdited::no) || plan.to_apply.empty()) return std::nullopt;
     std::size_t bytes = 0;
@@ -76,13 +70,13 @@ std::optional<HistoryBet> history_bet(Context& ctx, const PushRun& run) {
     if (!added && bytes > kFreshBytes) return std::nullopt;  // a wrong bet would cost round trips
     std::vector<std::pair<std::string, std::span<const std::string>>> digest_rows;
     digest_rows.reserve(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) digest_rows.emplace_back(rows[i].version, texts[i]);
+    for (const auto& r : rows) digest_rows.emplace_back(r.version, *r.statements);
     bet.digest = db::history_digest(std::move(digest_rows));
     return bet;
 }
 
 Result<std::vector<db::HistoryRow>> start_push(Context& ctx, PushRun& run) {
-    auto bet = history_bet(ctx, run);
+    auto bet = history_bet(run);
     if (!bet) return db::lock_and_read_history(*run.session, run.settings.lock_wait_ms);
     run.bet_pending = std::move(bet->pending);
     auto pusher = std::make_unique<migrations::Pusher>(*run.session, run.bet_pending, run.settings);

@@ -28,13 +28,13 @@ struct HistoryBet {
 // The file names of the migrations a push event's commits added (commits[].added), or nothing
 // when this run is not a push or its payload lists no commits.
 std::optional<std::set<std::string>> migrations_added_by_push(const Context& ctx);
-// Whether they include a migration of `project`.
-bool push_adds_migrations(const Context& ctx, const Project& project);
+// Whether `added` includes a migration of `project`.
+bool adds_migrations(const std::optional<std::set<std::string>>& added, const Project& project);
 
-// Nothing for a dry run, a transport without sessions, a push with seed data or verify (they
+// From run.added. Nothing for a dry run, a transport without sessions, a push with seed data or verify (they
 // read the history first), a push to production (its gate reads staging first), or a plan
 // that would not push or would refuse under the history bet on.
-std::optional<HistoryBet> history_bet(Context& ctx, const PushRun& run);
+std::optional<HistoryBet> history_bet(const PushRun& run);
 
 // The history read that starts a push: with the bet's batch when there is one (run.pusher is
 // set when the server ran it, and run.pending is then its files), else lock_and_read_history.

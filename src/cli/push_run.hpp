@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct PushRun {
     Revert reverted;  // applied files this push deleted: rolled back first
     std::vector<const migrations::Migration*> pending;
     std::string gate;  // the promotion gate's status ("" when it did not run)
+    // The file names a push event's commits added (push_bet.hpp), read once for the bet and the
+    // gate's prefetch; nothing when the run is not a push with commits.
+    std::optional<std::set<std::string>> added;
     // The bet on the history (src/cli/push_bet.hpp): the files it sent with the history read,
     // and, when the server ran them, the Pusher that holds their results (apply_pending uses it).
     std::vector<const migrations::Migration*> bet_pending;

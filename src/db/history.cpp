@@ -77,6 +77,16 @@ std::string shown(const Value& v) {
 
 // One key for every sbdeploy process on a database, whatever its version.
 constexpr std::string_view kLockKey = "hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0)";
+// history_is_items takes this session lock once the guard passed (a bet won): unlike a session
+// setting it stays when the transaction then fails.
+constexpr std::string_view kWonKey = "hashtextextended('sbdeploy:bet won', 0)";
+// The rows of pg_locks that say this session holds the session advisory lock of bigint `key`.
+std::string held_by_me(std::string_view key) {
+    const std::string k(key);
+    return "SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1 "
+           "AND objid = (" +
+           k + " & 4294967295)::oid AND classid = ((" + k + " >> 32) & 4294967295)::oid";
+}
 
 // The guard of a call-scoped batch: its inputs as transaction-local settings (parameters,
 // so no value is ever spliced into SQL), then one DO block. A new snapshot per statement
@@ -118,13 +128,8 @@ $sbdeploy_guard$)sql";
 // history_is_items: the push lock is this session's, and the history is exactly the rows
 // whose digest sbdeploy.history_is holds (history_digest), else SQLSTATE SB004; then the
 // session takes the "bet won" lock (kWonKey).
-constexpr std::string_view kHistoryIs = R"sql(DO $sbdeploy_history_is$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-      AND objsubid = 1
-      AND objid = (hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0) & 4294967295)::oid
-      AND classid = ((hashtextextended('sbdeploy:supabase_migrations.schema_migrations', 0) >> 32) & 4294967295)::oid)
-  THEN
+const std::string kHistoryIs = "DO $sbdeploy_history_is$\nBEGIN\n  IF NOT EXISTS (" + held_by_me(kLockKey) +
+                               R"sql() THEN
     RAISE EXCEPTION USING ERRCODE = 'SB004', MESSAGE = 'the push lock is not held';
   END IF;
   IF (SELECT encode(sha256(convert_to(coalesce(string_agg(h.version || ':' || coalesce(
@@ -133,9 +138,8 @@ BEGIN
         'UTF8')), 'hex') FROM supabase_migrations.schema_migrations h) <> current_setting('sbdeploy.history_is') THEN
     RAISE EXCEPTION USING ERRCODE = 'SB004', MESSAGE = 'the history is not the one expected';
   END IF;
-  PERFORM pg_try_advisory_lock(hashtextextended('sbdeploy:bet won', 0));
-END
-$sbdeploy_history_is$)sql";
+  PERFORM pg_try_advisory_lock()sql" +
+                               std::string(kWonKey) + ");\nEND\n$sbdeploy_history_is$";
 
 } // namespace
 
@@ -352,15 +356,6 @@ std::string lock_timeout_sql(long wait_ms) {
 }
 const std::string kLockSql = "SELECT pg_advisory_lock(" + std::string(kLockKey) + ")";
 const std::string kUnlockSql = "SELECT pg_advisory_unlock(" + std::string(kLockKey) + ")";
-// history_is_items takes this session lock once the guard passed (a bet won): unlike a session
-// setting it stays when the transaction then fails.
-constexpr std::string_view kWonKey = "hashtextextended('sbdeploy:bet won', 0)";
-std::string held_by_me(std::string_view key) {
-    const std::string k(key);
-    return "SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1 "
-           "AND objid = (" +
-           k + " & 4294967295)::oid AND classid = ((" + k + " >> 32) & 4294967295)::oid";
-}
 // Both locks released, the bet's first, only when the bet was won.
 const std::string kUnlockIfWonSql = "SELECT pg_advisory_unlock(k) FROM (VALUES (" + std::string(kWonKey) + "), (" +
                                     std::string(kLockKey) + ")) AS l(k) WHERE EXISTS (" + held_by_me(kWonKey) + ")";

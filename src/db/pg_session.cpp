@@ -405,8 +405,8 @@ private:
         return true;
     }
 
-    // Reads the answers up to the next Sync, staying in pipeline mode. False when the
-    // connection is gone.
+    // Reads the answers up to the next Sync, staying in pipeline mode. False when no Sync came:
+    // the connection is gone, or three reads in a row found nothing.
     bool read_sync() {
         for (int empty = 0; empty < 3;) {
             if (!await_result()) return false;
@@ -419,22 +419,13 @@ private:
             empty = 0;
             if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) return true;
         }
-        return PQstatus(conn_) != CONNECTION_BAD;
+        return false;
     }
 
     // Reads up to the `syncs`th Sync and leaves pipeline mode; after a failure an explicit block
     // stays open in the aborted state: it is rolled back. `last` is the index a lost connection gets.
     void end_pipeline(bool wrapped, std::size_t last, std::optional<BatchFailure>& failure, int syncs = 1) {
-        for (int empty = 0; empty < 3 && syncs > 0;) {
-            if (!await_result()) break;
-            ResultPtr res(PQgetResult(conn_), &PQclear);
-            if (!res) {
-                if (PQstatus(conn_) == CONNECTION_BAD) break;
-                ++empty;
-                continue;
-            }
-            empty = 0;
-            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) --syncs;
+        while (syncs-- > 0 && read_sync()) {
         }
         PQexitPipelineMode(conn_);
         if (PQstatus(conn_) == CONNECTION_BAD && !failure) failure = BatchFailure{last, connection_lost(conn_)};
